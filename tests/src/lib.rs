@@ -1,0 +1,552 @@
+//! # Outils de la suite de notation
+//!
+//! La suite de notation (`tests/tests/etapeN.rs`, un fichier par étape) pilote les **vrais
+//! programmes** des étapes : elle les compile, les lance sur `127.0.0.1` avec `--port 0`, lit le
+//! port réservé sur leur première ligne, puis leur parle en TCP comme le ferait un élève avec `nc`.
+//!
+//! Règles suivies partout :
+//!
+//! - chaque lecture est bornée par [`DELAI`] : un serveur cassé fait échouer un test, il ne le
+//!   bloque jamais ;
+//! - on se synchronise sur des **événements** (une ligne reçue, une ligne du journal, la fin du
+//!   processus), jamais sur une pause ;
+//! - chaque message d'échec, en français, dit ce qui était attendu et ce qui est venu.
+//!
+//! Pourquoi compiler les programmes depuis les tests ? Cargo ne donne le chemin d'un binaire
+//! (`CARGO_BIN_EXE_<nom>`) qu'aux tests du paquet qui le possède. La suite vit dans son propre
+//! paquet, pour qu'une étape qui ne compile pas n'empêche pas de noter les autres : elle demande
+//! donc à Cargo de construire l'étape voulue ([`programme`]) puis la trouve avec
+//! [`assert_cmd::cargo::cargo_bin`].
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Mutex, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Borne de chaque attente : au-delà, le test échoue avec un message qui dit ce qui manquait.
+pub const DELAI: Duration = Duration::from_secs(10);
+
+/// Les étapes déjà construites par ce processus de test.
+static CONSTRUITS: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+
+/// Dossier racine du classeur (l'espace de travail Cargo).
+pub fn racine() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from(".."))
+}
+
+/// Construit (une fois par processus) le programme de l'étape `nom` et rend son chemin.
+///
+/// Si l'étape ne compile pas, le test échoue avec un message qui le dit.
+pub fn programme(nom: &str) -> PathBuf {
+    let mut construits = CONSTRUITS.lock().unwrap_or_else(PoisonError::into_inner);
+    let construits = construits.get_or_insert_with(HashSet::new);
+    if !construits.contains(nom) {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+        let mut commande = Command::new(cargo);
+        commande
+            .current_dir(racine())
+            .args(["build", "--quiet", "--package", nom, "--bin", nom]);
+        if profil_release() {
+            commande.arg("--release");
+        }
+        let sortie = commande
+            .output()
+            .unwrap_or_else(|e| panic!("impossible de lancer cargo pour construire {nom} : {e}"));
+        assert!(
+            sortie.status.success(),
+            "{} : le programme {nom} ne compile pas :\n{}",
+            etape_de(nom),
+            String::from_utf8_lossy(&sortie.stderr)
+        );
+        construits.insert(nom.to_string());
+    }
+    assert_cmd::cargo::cargo_bin(nom)
+}
+
+/// Vrai quand la suite elle-même a été compilée en `--release` : on construit alors l'étape
+/// dans le même profil, pour tester le binaire du même dossier.
+fn profil_release() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| {
+            exe.ancestors()
+                .any(|dossier| dossier.file_name().is_some_and(|n| n == "release"))
+                .then_some(())
+        })
+        .is_some()
+}
+
+/// « etape3_deconnexion » → « Étape 3 », pour les messages d'échec.
+pub fn etape_de(nom: &str) -> String {
+    match nom
+        .strip_prefix("etape")
+        .and_then(|reste| reste.chars().next())
+    {
+        Some(chiffre) => format!("Étape {chiffre}"),
+        None => nom.to_string(),
+    }
+}
+
+/// Un événement lu sur la sortie standard d'un programme lancé par un test.
+enum Sortie {
+    Ligne(String),
+    Fin,
+}
+
+/// Un serveur d'étape lancé pour un test ; il est tué quand la valeur est abandonnée.
+pub struct Serveur {
+    /// « Étape N », en tête de chaque message d'échec.
+    pub etape: String,
+    /// L'adresse lue sur la première ligne du serveur.
+    pub adresse: SocketAddr,
+    processus: Child,
+    entree: Option<ChildStdin>,
+    console: Receiver<Sortie>,
+    /// Toutes les lignes du journal lues jusqu'ici (pour les messages d'échec).
+    pub lu: Vec<String>,
+    erreurs: Receiver<String>,
+}
+
+impl Serveur {
+    /// Lance `nom serveur --port 0 <options>` et attend sa première ligne.
+    pub fn lancer(nom: &str, options: &[&str]) -> Serveur {
+        Serveur::lancer_dans(nom, options, None)
+    }
+
+    /// Comme [`Serveur::lancer`], en choisissant le dossier de travail du serveur.
+    pub fn lancer_dans(nom: &str, options: &[&str], dossier: Option<&Path>) -> Serveur {
+        let etape = etape_de(nom);
+        let mut commande = Command::new(programme(nom));
+        commande
+            .args(["serveur", "--port", "0"])
+            .args(options)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(dossier) = dossier {
+            commande.current_dir(dossier);
+        }
+        let mut processus = commande
+            .spawn()
+            .unwrap_or_else(|e| panic!("{etape} : impossible de lancer le serveur : {e}"));
+        let console = lire_en_fond(processus.stdout.take());
+        let erreurs = {
+            let (envoi, reception) = mpsc::channel();
+            if let Some(flux) = processus.stderr.take() {
+                thread::spawn(move || {
+                    for ligne in BufReader::new(flux).lines().map_while(Result::ok) {
+                        if envoi.send(ligne).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            reception
+        };
+        let entree = processus.stdin.take();
+        let mut serveur = Serveur {
+            etape,
+            adresse: SocketAddr::from(([127, 0, 0, 1], 0)),
+            processus,
+            entree,
+            console,
+            lu: Vec::new(),
+            erreurs,
+        };
+        let premiere = serveur.ligne_console().unwrap_or_else(|raison| {
+            panic!(
+                "{} : la première ligne du serveur doit donner son adresse IP:PORT ; {raison}{}",
+                serveur.etape,
+                serveur.stderr()
+            )
+        });
+        serveur.adresse = adresse_dans(&premiere).unwrap_or_else(|| {
+            panic!(
+                "{} : la première ligne du serveur doit contenir l'adresse réservée (IP:PORT) ; \
+                 reçu : « {premiere} »",
+                serveur.etape
+            )
+        });
+        serveur
+    }
+
+    /// Ce que le serveur a écrit sur sa sortie d'erreur jusqu'ici (pour les messages d'échec).
+    fn stderr(&self) -> String {
+        let lignes: Vec<String> = self.erreurs.try_iter().collect();
+        if lignes.is_empty() {
+            String::new()
+        } else {
+            format!("\nSortie d'erreur du serveur :\n{}", lignes.join("\n"))
+        }
+    }
+
+    /// La prochaine ligne du journal du serveur, ou la raison de son absence.
+    fn ligne_console(&mut self) -> Result<String, String> {
+        match self.console.recv_timeout(DELAI) {
+            Ok(Sortie::Ligne(ligne)) => {
+                self.lu.push(ligne.clone());
+                Ok(ligne)
+            }
+            Ok(Sortie::Fin) | Err(RecvTimeoutError::Disconnected) => {
+                Err("le serveur s'est arrêté".to_string())
+            }
+            Err(RecvTimeoutError::Timeout) => Err(format!("rien reçu en {} s", DELAI.as_secs())),
+        }
+    }
+
+    /// Attend une ligne du journal du serveur contenant `motif` et la rend.
+    pub fn attendre_console(&mut self, motif: &str) -> String {
+        loop {
+            match self.ligne_console() {
+                Ok(ligne) if ligne.contains(motif) => return ligne,
+                Ok(_) => {}
+                Err(raison) => panic!(
+                    "{} : le journal du serveur devait afficher une ligne contenant « {motif} » ; \
+                     {raison}. Lignes vues :\n{}{}",
+                    self.etape,
+                    self.lu.join("\n"),
+                    self.stderr()
+                ),
+            }
+        }
+    }
+
+    /// Tape `texte` sur la console du serveur (son entrée standard).
+    pub fn taper(&mut self, texte: &str) {
+        let entree = self.entree.as_mut().expect("entrée standard du serveur");
+        let ecrit = entree.write_all(format!("{texte}\n").as_bytes());
+        assert!(
+            ecrit.is_ok(),
+            "{} : impossible d'écrire sur la console du serveur",
+            self.etape
+        );
+    }
+
+    /// Ferme l'entrée standard du serveur (comme Ctrl-D dans un terminal).
+    pub fn fermer_console(&mut self) {
+        self.entree = None;
+    }
+
+    /// Ouvre une connexion TCP vers le serveur.
+    pub fn connecter(&self) -> Client {
+        Client::connecter(self.adresse, &self.etape)
+    }
+
+    /// Attend la fin du processus (sortie standard fermée) et rend son code de retour.
+    pub fn attendre_fin(&mut self) -> Option<i32> {
+        let debut = Instant::now();
+        loop {
+            let reste = DELAI.saturating_sub(debut.elapsed());
+            match self.console.recv_timeout(reste) {
+                Ok(Sortie::Ligne(ligne)) => self.lu.push(ligne),
+                Ok(Sortie::Fin) | Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => panic!(
+                    "{} : le serveur devait s'arrêter ; il tourne encore après {} s. Journal :\n{}",
+                    self.etape,
+                    DELAI.as_secs(),
+                    self.lu.join("\n")
+                ),
+            }
+        }
+        self.processus.wait().ok().and_then(|statut| statut.code())
+    }
+
+    /// Le numéro de port réservé par le serveur, en texte, pour la ligne de commande d'un client.
+    pub fn port(&self) -> String {
+        self.adresse.port().to_string()
+    }
+}
+
+impl Drop for Serveur {
+    fn drop(&mut self) {
+        let _ = self.processus.kill();
+        let _ = self.processus.wait();
+    }
+}
+
+/// Lit les lignes d'un flux dans un thread et les rend disponibles sur un canal.
+fn lire_en_fond(flux: Option<impl Read + Send + 'static>) -> Receiver<Sortie> {
+    let (envoi, reception) = mpsc::channel();
+    if let Some(flux) = flux {
+        thread::spawn(move || {
+            let mut lecteur = BufReader::new(flux);
+            let mut octets = Vec::new();
+            loop {
+                octets.clear();
+                match lecteur.read_until(b'\n', &mut octets) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        let ligne = String::from_utf8_lossy(&octets)
+                            .trim_end_matches(['\r', '\n'])
+                            .to_string();
+                        if envoi.send(Sortie::Ligne(ligne)).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+            let _ = envoi.send(Sortie::Fin);
+        });
+    }
+    reception
+}
+
+/// Trouve le premier `IP:PORT` d'une ligne (`[ÉCOUTE] … sur 127.0.0.1:5050` → l'adresse).
+pub fn adresse_dans(ligne: &str) -> Option<SocketAddr> {
+    ligne
+        .split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')')
+        .find_map(|mot| mot.trim_end_matches('.').parse().ok())
+}
+
+/// Ce que [`Client::ligne`] peut rendre.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Recu {
+    Ligne(String),
+    Fermeture,
+    Rien,
+}
+
+/// Un client TCP de test : chaque lecture est bornée par [`DELAI`].
+pub struct Client {
+    etape: String,
+    flux: TcpStream,
+    lecteur: BufReader<TcpStream>,
+    /// Les lignes reçues jusqu'ici, pour les messages d'échec.
+    pub recu: Vec<String>,
+}
+
+impl Client {
+    /// Se connecte à `adresse` ; `etape` préfixe les messages d'échec.
+    pub fn connecter(adresse: SocketAddr, etape: &str) -> Client {
+        let flux = TcpStream::connect_timeout(&adresse, DELAI).unwrap_or_else(|e| {
+            panic!("{etape} : connexion au serveur {adresse} impossible : {e}")
+        });
+        let lecture = flux.try_clone().expect("clonage de la socket");
+        lecture
+            .set_read_timeout(Some(DELAI))
+            .expect("délai de lecture");
+        flux.set_write_timeout(Some(DELAI))
+            .expect("délai d'écriture");
+        Client {
+            etape: etape.to_string(),
+            flux,
+            lecteur: BufReader::new(lecture),
+            recu: Vec::new(),
+        }
+    }
+
+    /// Le flux brut, pour les tests qui veulent fermer ou couper eux-mêmes.
+    pub fn flux(&self) -> &TcpStream {
+        &self.flux
+    }
+
+    /// Envoie `texte` suivi d'un saut de ligne.
+    pub fn envoyer(&mut self, texte: &str) {
+        self.envoyer_octets(format!("{texte}\n").as_bytes());
+    }
+
+    /// Envoie des octets tels quels (UTF-8 invalide, ligne coupée en deux…).
+    pub fn envoyer_octets(&mut self, octets: &[u8]) {
+        if let Err(e) = self.flux.write_all(octets).and_then(|()| self.flux.flush()) {
+            panic!("{} : envoi au serveur impossible : {e}", self.etape);
+        }
+    }
+
+    /// Lit la prochaine ligne (sans `\r\n`), la fermeture, ou rien dans le délai.
+    pub fn lire(&mut self) -> Recu {
+        let mut octets = Vec::new();
+        match self.lecteur.read_until(b'\n', &mut octets) {
+            Ok(0) => Recu::Fermeture,
+            Ok(_) => {
+                let ligne = String::from_utf8_lossy(&octets)
+                    .trim_end_matches(['\r', '\n'])
+                    .to_string();
+                self.recu.push(ligne.clone());
+                Recu::Ligne(ligne)
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                Recu::Rien
+            }
+            // Une connexion coupée par le serveur (RST) compte comme une fermeture.
+            Err(_) => Recu::Fermeture,
+        }
+    }
+
+    /// La prochaine ligne ; échoue si le serveur ferme ou ne dit rien.
+    pub fn ligne(&mut self, attendu: &str) -> String {
+        match self.lire() {
+            Recu::Ligne(ligne) => ligne,
+            autre => panic!(
+                "{} : {attendu} était attendu ; {}. Lignes reçues avant :\n{}",
+                self.etape,
+                decrire(&autre),
+                self.recu.join("\n")
+            ),
+        }
+    }
+
+    /// Lit des lignes jusqu'à en trouver une qui contient `motif`, et la rend.
+    pub fn attendre(&mut self, motif: &str) -> String {
+        loop {
+            match self.lire() {
+                Recu::Ligne(ligne) if ligne.contains(motif) => return ligne,
+                Recu::Ligne(_) => {}
+                autre => panic!(
+                    "{} : une ligne contenant « {motif} » était attendue ; {}. Lignes reçues :\n{}",
+                    self.etape,
+                    decrire(&autre),
+                    self.recu.join("\n")
+                ),
+            }
+        }
+    }
+
+    /// Lit jusqu'à ce que le serveur ferme la connexion ; échoue s'il la garde ouverte.
+    pub fn attendre_fermeture(&mut self, pourquoi: &str) {
+        loop {
+            match self.lire() {
+                Recu::Fermeture => return,
+                Recu::Ligne(_) => {}
+                Recu::Rien => panic!(
+                    "{} : le serveur devait fermer la connexion ({pourquoi}) ; elle est encore \
+                     ouverte après {} s. Lignes reçues :\n{}",
+                    self.etape,
+                    DELAI.as_secs(),
+                    self.recu.join("\n")
+                ),
+            }
+        }
+    }
+}
+
+fn decrire(recu: &Recu) -> String {
+    match recu {
+        Recu::Ligne(ligne) => format!("reçu « {ligne} »"),
+        Recu::Fermeture => "le serveur a fermé la connexion".to_string(),
+        Recu::Rien => format!("rien reçu en {} s", DELAI.as_secs()),
+    }
+}
+
+/// Lance `nom client --port <port>` avec `entree` sur son entrée standard, via `assert_cmd`.
+pub fn client_programme(nom: &str, serveur: &Serveur, entree: &str) -> assert_cmd::assert::Assert {
+    assert_cmd::Command::new(programme(nom))
+        .args(["client", "--port", &serveur.port()])
+        .write_stdin(entree.to_string())
+        .timeout(DELAI)
+        .assert()
+}
+
+/// Remplace chaque numéro de port après `127.0.0.1:` par `*` : ils changent à chaque lancement.
+pub fn sans_ports(texte: &str) -> String {
+    let mut resultat = String::with_capacity(texte.len());
+    let mut reste = texte;
+    while let Some(position) = reste.find("127.0.0.1:") {
+        let fin = position + "127.0.0.1:".len();
+        resultat.push_str(&reste[..fin]);
+        reste = &reste[fin..];
+        let chiffres = reste.len() - reste.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if chiffres > 0 {
+            resultat.push('*');
+        }
+        reste = &reste[chiffres..];
+    }
+    resultat.push_str(reste);
+    resultat
+}
+
+/// La transcription « Résultat attendu » de l'énoncé d'une étape (le premier bloc `text` qui suit
+/// ce titre dans la documentation de `src/lib.rs`).
+pub fn transcription_de_l_enonce(nom: &str) -> String {
+    let chemin = racine().join(nom).join("src").join("lib.rs");
+    let source = std::fs::read_to_string(&chemin)
+        .unwrap_or_else(|e| panic!("lecture de {} impossible : {e}", chemin.display()));
+    let doc: Vec<&str> = source
+        .lines()
+        .filter_map(|l| l.strip_prefix("//!"))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect();
+    let titre = doc
+        .iter()
+        .position(|l| l.starts_with("## Résultat attendu"))
+        .unwrap_or_else(|| {
+            panic!(
+                "{} : l'énoncé n'a pas de section « Résultat attendu »",
+                etape_de(nom)
+            )
+        });
+    let debut = titre
+        + doc[titre..]
+            .iter()
+            .position(|l| l.starts_with("```text"))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{} : pas de bloc ```text sous « Résultat attendu »",
+                    etape_de(nom)
+                )
+            })
+        + 1;
+    let fin = debut
+        + doc[debut..]
+            .iter()
+            .position(|l| l.starts_with("```"))
+            .unwrap_or(doc.len() - debut);
+    doc[debut..fin].join("\n")
+}
+
+/// Vérifie que `nom demo` affiche exactement la transcription de l'énoncé (ports mis à part).
+pub fn verifier_demo(nom: &str) {
+    let sortie = assert_cmd::Command::new(programme(nom))
+        .arg("demo")
+        .timeout(DELAI)
+        .assert()
+        .success();
+    let obtenu = sans_ports(&String::from_utf8_lossy(&sortie.get_output().stdout));
+    let attendu = sans_ports(&transcription_de_l_enonce(nom));
+    assert_eq!(
+        obtenu.trim_end(),
+        attendu.trim_end(),
+        "{} : la démo doit afficher la transcription « Résultat attendu » de l'énoncé \
+         (à gauche ce qu'affiche la démo, à droite l'énoncé)",
+        etape_de(nom)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sans_ports_remplace_les_numeros() {
+        assert_eq!(
+            sans_ports("de 127.0.0.1:5050 à 127.0.0.1:6 et 127.0.0.1:x"),
+            "de 127.0.0.1:* à 127.0.0.1:* et 127.0.0.1:x"
+        );
+    }
+
+    #[test]
+    fn adresse_dans_trouve_ip_port() {
+        assert_eq!(
+            adresse_dans("[ÉCOUTE] Serveur en écoute sur 127.0.0.1:5050"),
+            Some(SocketAddr::from(([127, 0, 0, 1], 5050)))
+        );
+        assert_eq!(adresse_dans("rien ici"), None);
+    }
+
+    #[test]
+    fn etape_de_lit_le_numero() {
+        assert_eq!(etape_de("etape3_deconnexion"), "Étape 3");
+    }
+}

@@ -1,0 +1,78 @@
+//! Notation de l'étape 1 : connexion initiale.
+
+use predicates::prelude::*;
+use tests::{Serveur, client_programme, programme, verifier_demo};
+
+const ETAPE: &str = "etape1_connexion";
+
+#[test]
+fn le_serveur_annonce_son_adresse_puis_envoie_la_bienvenue_et_s_arrete() {
+    let mut serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    let ligne = client.ligne("le message de bienvenue");
+    assert_eq!(
+        ligne, "Bienvenue sur le serveur !",
+        "Étape 1 : le serveur doit envoyer exactement « Bienvenue sur le serveur ! »"
+    );
+    client.attendre_fermeture("le serveur de l'étape 1 ferme après la bienvenue");
+    serveur.attendre_console("127.0.0.1:");
+    assert_eq!(
+        serveur.attendre_fin(),
+        Some(0),
+        "Étape 1 : le serveur doit s'arrêter avec le code 0 après son unique client"
+    );
+}
+
+#[test]
+fn le_client_affiche_la_bienvenue_et_rend_zero() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    client_programme(ETAPE, &serveur, "")
+        .success()
+        .stdout(predicate::str::contains("Bienvenue sur le serveur !"));
+}
+
+#[test]
+fn un_serveur_absent_donne_une_erreur_en_francais_sans_panique() {
+    // Un port réservé puis libéré : personne n'y écoute.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|e| e.local_addr())
+        .map(|a| a.port().to_string())
+        .expect("port libre");
+    assert_cmd::Command::new(programme(ETAPE))
+        .args(["client", "--port", &port])
+        .timeout(tests::DELAI)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("serveur est-il lancé"))
+        .stderr(predicate::str::contains("panicked").not());
+}
+
+#[test]
+fn un_port_occupe_donne_une_erreur_qui_propose_port() {
+    let occupe = std::net::TcpListener::bind("127.0.0.1:0").expect("port libre");
+    let port = occupe.local_addr().expect("adresse").port().to_string();
+    assert_cmd::Command::new(programme(ETAPE))
+        .args(["serveur", "--port", &port])
+        .timeout(tests::DELAI)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("déjà utilisé"))
+        .stderr(predicate::str::contains("--port"));
+}
+
+#[test]
+fn l_aide_est_en_francais() {
+    assert_cmd::Command::new(programme(ETAPE))
+        .arg("--help")
+        .timeout(tests::DELAI)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Utilisation"))
+        .stdout(predicate::str::contains("client"))
+        .stdout(predicate::str::contains("--port"));
+}
+
+#[test]
+fn la_demo_affiche_le_resultat_attendu_de_l_enonce() {
+    verifier_demo(ETAPE);
+}
