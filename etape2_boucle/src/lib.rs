@@ -1,1 +1,397 @@
-//! En construction.
+//! # Étape 2 — Boucle de réception
+//!
+//! ## Objectifs
+//!
+//! - Après la bienvenue, le serveur **lit en boucle** les lignes du client, les écrit dans son
+//!   journal et répond à chacune par un accusé de réception qui la cite : `Message reçu : …`.
+//! - Comprendre que TCP transporte un **flux d'octets**, pas des messages : c'est nous qui
+//!   découpons ce flux en lignes ([`lire_ligne`]).
+//! - Résister aux mauvaises entrées : ligne trop longue, octets qui ne sont pas de l'UTF-8,
+//!   caractères de contrôle.
+//!
+//! ## Ce qui change depuis l'étape 1
+//!
+//! - [`servir`] contient maintenant une boucle de lecture ; elle s'arrête quand le client ferme.
+//! - Nouveau : [`lire_ligne`] (découpage en lignes, avec une limite de taille), [`Ligne`] et
+//!   [`nettoyer`] (les caractères de contrôle sont rendus visibles avant d'être affichés).
+//! - Le client envoie chaque ligne tapée et affiche la réponse ; quand son entrée se termine
+//!   (Ctrl-D, ou la fin d'un `printf … |`), il ferme son côté écriture et quitte.
+//! - Le serveur sert toujours **un seul** client, puis s'arrête (l'étape 3 changera cela).
+//!
+//! ## Lancer l'étape
+//!
+//! ```text
+//! cargo run -p etape2_boucle                      # terminal 1 : le serveur
+//! cargo run -p etape2_boucle -- client            # terminal 2 : tapez des lignes, Ctrl-D pour finir
+//! printf 'a\nb\n' | cargo run -q -p etape2_boucle -- client   # une session scriptée
+//! nc 127.0.0.1 5050                               # ou telnet 127.0.0.1 5050
+//! ```
+//!
+//! ## Résultat attendu
+//!
+//! ```text
+//! === Démo de l'étape 2 : boucle de réception ===
+//! [démo] Serveur en écoute sur 127.0.0.1:40125 (port choisi par le système).
+//! [démo] Le client envoie deux lignes puis ferme.
+//! [client] Bienvenue sur le serveur !
+//! [client] Message reçu : Bonjour
+//! [client] Message reçu : Comment ça va ?
+//! [démo] Le client est parti, le serveur s'est arrêté. Son journal :
+//! [CONNEXION] Client connecté depuis 127.0.0.1:52814
+//! [MESSAGE] 127.0.0.1:52814 : Bonjour
+//! [MESSAGE] 127.0.0.1:52814 : Comment ça va ?
+//! [DÉCONNEXION] 127.0.0.1:52814 a fermé la connexion
+//! ```
+//!
+//! ## Questions du TP
+//!
+//! 1. *Que se passe-t-il sans boucle ?* → [`servir`].
+//! 2. *Pourquoi une boucle infinie ?* → [`servir`].
+//! 3. *TCP permet-il d'envoyer plusieurs réponses à la fois ?* → [`lire_ligne`].
+//!
+//! ## Pour aller plus loin
+//!
+//! 1. Avec `nc`, collez d'un coup trois lignes : combien d'accusés de réception ? Et si vous tapez
+//!    une ligne sans appuyer sur Entrée puis faites Ctrl-D ?
+//! 2. Envoyez une ligne de 5 000 caractères (`python3 -c 'print("x"*5000)' | nc …`). Que répond le
+//!    serveur, et pourquoi ne garde-t-il pas toute la ligne en mémoire ?
+//! 3. Ajoutez un compteur : `Message n°3 reçu : …`.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::thread;
+
+use anyhow::{Context, anyhow};
+
+/// Le message que le serveur envoie à chaque client, suivi d'un saut de ligne.
+pub const MESSAGE_BIENVENUE: &str = "Bienvenue sur le serveur !";
+
+/// Longueur maximale d'une ligne, en octets, saut de ligne non compris.
+///
+/// Au-delà, la ligne est refusée avec un message d'erreur et **jetée au fil de l'eau** : le
+/// serveur ne garde jamais plus de `LIMITE_LIGNE + 1` octets en mémoire pour un client.
+pub const LIMITE_LIGNE: usize = 4096;
+
+/// Ce qu'une lecture de ligne peut donner.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ligne {
+    /// Une ligne complète, sans son `\n` ni un éventuel `\r` final.
+    Texte(String),
+    /// Une ligne de plus de [`LIMITE_LIGNE`] octets : elle a été lue et jetée.
+    TropLongue,
+    /// Une ligne complète dont les octets ne sont pas de l'UTF-8 valide.
+    PasUtf8,
+    /// La fin du flux : l'autre côté a fermé. Une ligne incomplète (sans `\n`) juste avant la
+    /// fermeture est abandonnée : on n'exécute jamais une demi-ligne.
+    Fin,
+}
+
+/// Lit la prochaine ligne de `lecteur`, sans jamais garder plus de `limite + 1` octets.
+///
+/// # Question : TCP permet-il d'envoyer plusieurs réponses à la fois ?
+///
+/// Oui, et c'est justement pour cela qu'il faut cette fonction. TCP ne transporte pas des
+/// *messages* mais un **flux d'octets**, fiable et ordonné, sans frontières :
+///
+/// - plusieurs `write` de l'émetteur peuvent arriver en **un seul** `read` chez le récepteur
+///   (deux réponses collées, ou la moitié de la suivante) ;
+/// - un seul `write` peut arriver en **plusieurs** `read` (un long message coupé en morceaux).
+///
+/// On peut donc envoyer plusieurs réponses d'affilée sans attendre (et TCP est bidirectionnel :
+/// les deux côtés peuvent émettre en même temps), mais le récepteur ne les distinguera que si le
+/// protocole dit où chacune finit. Ici, un message = une ligne terminée par `\n` : [`BufRead`]
+/// accumule les octets jusqu'au `\n`, quel que soit leur découpage en paquets. L'étape 4 montre
+/// un autre cadrage : un en-tête qui annonce la longueur.
+///
+/// La limite rend la lecture sûre : une « ligne » de plusieurs gigaoctets sans `\n` ne peut pas
+/// remplir la mémoire du serveur.
+pub fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Ligne> {
+    // corrigé:début Indice : lisez avec `read_until(b'\n', …)` à travers `take(limite + 1)` pour borner la mémoire ; 0 octet = fin du flux ; pas de '\n' au bout = trop longue (jetez la suite avec `skip_until`) ou demi-ligne finale ; retirez "\r\n" puis vérifiez l'UTF-8.
+    let mut octets = Vec::new();
+    let lus = lecteur
+        .by_ref()
+        .take(limite as u64 + 1)
+        .read_until(b'\n', &mut octets)?;
+    if lus == 0 {
+        return Ok(Ligne::Fin);
+    }
+    if octets.last() != Some(&b'\n') {
+        if octets.len() > limite {
+            // Trop long : on jette le reste de la ligne sans le garder.
+            lecteur.skip_until(b'\n')?;
+            return Ok(Ligne::TropLongue);
+        }
+        // Moins que la limite et pas de '\n' : le flux s'est terminé au milieu d'une ligne.
+        return Ok(Ligne::Fin);
+    }
+    octets.pop();
+    if octets.last() == Some(&b'\r') {
+        octets.pop();
+    }
+    Ok(match String::from_utf8(octets) {
+        Ok(texte) => Ligne::Texte(texte),
+        Err(_) => Ligne::PasUtf8,
+    })
+    // corrigé:fin
+}
+
+/// Rend visibles les caractères de contrôle (sauf la tabulation) : `\u{1b}` au lieu d'un vrai
+/// caractère d'échappement.
+///
+/// Sans cela, un client pourrait envoyer des séquences ANSI qui effacent ou recolorent le
+/// terminal du serveur, ou un `\r` qui écrase une ligne du journal pour en forger une fausse.
+pub fn nettoyer(texte: &str) -> String {
+    let mut propre = String::with_capacity(texte.len());
+    for c in texte.chars() {
+        if c.is_control() && c != '\t' {
+            propre.extend(c.escape_default());
+        } else {
+            propre.push(c);
+        }
+    }
+    propre
+}
+
+/// Réserve l'adresse `adresse:port` et commence à écouter (voir l'étape 1 pour `bind`/`listen`).
+pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> {
+    TcpListener::bind((adresse, port)).map_err(|erreur| {
+        let cause = match erreur.kind() {
+            io::ErrorKind::AddrInUse => format!(
+                "le port {port} est déjà utilisé (un autre serveur tourne-t-il encore ?). \
+                 Choisissez-en un autre avec --port, par exemple --port 0 pour laisser le système choisir"
+            ),
+            io::ErrorKind::AddrNotAvailable => format!(
+                "l'adresse {adresse} n'appartient pas à cette machine ; essayez --adresse 127.0.0.1"
+            ),
+            io::ErrorKind::PermissionDenied => format!(
+                "permission refusée pour le port {port} (les ports sous 1024 sont réservés) ; \
+                 essayez --port 5050"
+            ),
+            _ => format!("erreur du système : {erreur}"),
+        };
+        anyhow!("impossible d'écouter sur {adresse}:{port} : {cause}.")
+    })
+}
+
+/// Se connecte au serveur `adresse:port` (voir l'étape 1 pour les erreurs possibles).
+pub fn connecter(adresse: IpAddr, port: u16) -> anyhow::Result<TcpStream> {
+    TcpStream::connect((adresse, port)).map_err(|erreur| {
+        let cause = match erreur.kind() {
+            io::ErrorKind::ConnectionRefused => "connexion refusée".to_string(),
+            io::ErrorKind::TimedOut => "pas de réponse dans le délai".to_string(),
+            _ => format!("erreur du système : {erreur}"),
+        };
+        anyhow!(
+            "impossible de joindre le serveur {adresse}:{port} : {cause}. \
+             Le serveur est-il lancé (cargo run -p etape2_boucle) ?"
+        )
+    })
+}
+
+/// Lance le serveur complet : réserve le port, annonce l'adresse, sert un client.
+pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
+    let ecoute = ouvrir_ecoute(adresse, port)?;
+    let locale = ecoute.local_addr().context("adresse locale introuvable")?;
+    println!("[ÉCOUTE] Serveur en écoute sur {locale}");
+    servir(ecoute, &mut io::stdout()).context("le serveur s'est arrêté sur une erreur")
+}
+
+/// Accepte **un** client, puis répond à chacune de ses lignes jusqu'à ce qu'il parte.
+///
+/// Une erreur de réseau (client coupé brutalement, par exemple) termine la conversation et est
+/// écrite dans le journal ; seule une erreur d'écriture du journal lui-même remonte.
+///
+/// # Question : que se passe-t-il sans boucle ?
+///
+/// Le serveur lirait **une** ligne, répondrait, puis fermerait la connexion et s'arrêterait : les
+/// lignes suivantes du client n'auraient plus personne pour les lire (le client verrait au mieux
+/// une connexion fermée, au pire une erreur « connexion réinitialisée » en écrivant).
+///
+/// # Question : pourquoi une boucle « infinie » ?
+///
+/// Parce qu'on ne sait pas d'avance combien de lignes le client enverra. Mais la boucle n'est pas
+/// vraiment infinie : elle a une **condition de sortie**, la fin du flux. Quand le client ferme,
+/// `read` rend 0 octet ([`Ligne::Fin`]) ; une boucle qui l'ignorerait (`while True: recv()` sans
+/// tester le vide, erreur classique en Python) tournerait à 100 % du processeur sur des lectures
+/// vides. Entre deux lignes, la lecture est **bloquante** : le thread dort, il ne consomme rien.
+pub fn servir(ecoute: TcpListener, console: &mut impl Write) -> io::Result<()> {
+    // corrigé:début Indice : acceptez un client, envoyez la bienvenue, puis bouclez sur `lire_ligne` : répondez « Message reçu : … » à chaque ligne, une erreur à chaque ligne refusée, et sortez sur `Ligne::Fin` ou une erreur réseau.
+    let (flux, pair) = ecoute.accept()?;
+    writeln!(console, "[CONNEXION] Client connecté depuis {pair}")?;
+    match converser(&flux, console, pair) {
+        Ok(()) => writeln!(console, "[DÉCONNEXION] {pair} a fermé la connexion")?,
+        Err(erreur) => writeln!(console, "[ERREUR] Connexion avec {pair} perdue : {erreur}")?,
+    }
+    Ok(())
+    // corrigé:fin
+}
+
+/// La conversation avec un client : bienvenue, puis une réponse par ligne reçue.
+fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
+    // corrigé:début Indice : envoyez MESSAGE_BIENVENUE, puis `loop { match lire_ligne(...)? { ... } }` ; chaque réponse est une ligne terminée par '\n'.
+    let mut ecrivain = flux;
+    let mut lecteur = BufReader::new(flux);
+    writeln!(ecrivain, "{MESSAGE_BIENVENUE}")?;
+    loop {
+        let reponse = match lire_ligne(&mut lecteur, LIMITE_LIGNE)? {
+            Ligne::Texte(texte) => {
+                let texte = nettoyer(&texte);
+                writeln!(console, "[MESSAGE] {pair} : {texte}")?;
+                format!("Message reçu : {texte}")
+            }
+            Ligne::TropLongue => {
+                writeln!(console, "[ERREUR] {pair} : ligne trop longue, ignorée")?;
+                format!("ERREUR : ligne trop longue (plus de {LIMITE_LIGNE} octets), ignorée")
+            }
+            Ligne::PasUtf8 => {
+                writeln!(
+                    console,
+                    "[ERREUR] {pair} : ligne qui n'est pas de l'UTF-8, ignorée"
+                )?;
+                "ERREUR : ligne ignorée, ce n'est pas du texte UTF-8".to_string()
+            }
+            Ligne::Fin => return Ok(()),
+        };
+        writeln!(ecrivain, "{reponse}")?;
+    }
+    // corrigé:fin
+}
+
+/// Le client : affiche la bienvenue, puis envoie chaque ligne de `entree` et affiche la réponse.
+///
+/// Quand `entree` se termine, il ferme son côté écriture (`shutdown(Write)`) : le serveur lit
+/// alors la fin du flux. Le client affiche encore ce que le serveur envoie, jusqu'à sa fermeture.
+pub fn client(
+    adresse: IpAddr,
+    port: u16,
+    entree: impl BufRead,
+    sortie: &mut impl Write,
+) -> anyhow::Result<()> {
+    let flux = connecter(adresse, port)?;
+    let mut lecteur = BufReader::new(&flux);
+    let mut ecrivain = &flux;
+    afficher_une_ligne(&mut lecteur, sortie)?;
+    for ligne in entree.lines() {
+        let ligne = ligne.context("l'entrée standard n'est pas du texte UTF-8")?;
+        writeln!(ecrivain, "{ligne}").context("envoi impossible : le serveur a fermé")?;
+        if !afficher_une_ligne(&mut lecteur, sortie)? {
+            return Ok(());
+        }
+    }
+    flux.shutdown(Shutdown::Write)
+        .context("fermeture du côté écriture impossible")?;
+    while afficher_une_ligne(&mut lecteur, sortie)? {}
+    Ok(())
+}
+
+/// Lit une ligne du serveur et l'affiche ; rend `false` quand le serveur a fermé.
+fn afficher_une_ligne(lecteur: &mut impl BufRead, sortie: &mut impl Write) -> anyhow::Result<bool> {
+    match lire_ligne(lecteur, LIMITE_LIGNE).context("lecture impossible depuis le serveur")? {
+        Ligne::Texte(texte) => writeln!(sortie, "{}", nettoyer(&texte))?,
+        Ligne::TropLongue => writeln!(sortie, "(ligne trop longue reçue du serveur, ignorée)")?,
+        Ligne::PasUtf8 => writeln!(sortie, "(ligne non UTF-8 reçue du serveur, ignorée)")?,
+        Ligne::Fin => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Joue le scénario de l'étape dans un seul processus et écrit la transcription dans `sortie`.
+pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
+    writeln!(sortie, "=== Démo de l'étape 2 : boucle de réception ===")?;
+    let ecoute = ouvrir_ecoute(IpAddr::from([127, 0, 0, 1]), 0)?;
+    let adresse: SocketAddr = ecoute.local_addr()?;
+    writeln!(
+        sortie,
+        "[démo] Serveur en écoute sur {adresse} (port choisi par le système)."
+    )?;
+    let serveur = thread::spawn(move || {
+        let mut journal = Vec::new();
+        servir(ecoute, &mut journal).map(|()| journal)
+    });
+
+    writeln!(sortie, "[démo] Le client envoie deux lignes puis ferme.")?;
+    let mut recu = Vec::new();
+    let script = io::Cursor::new("Bonjour\nComment ça va ?\n");
+    client(adresse.ip(), adresse.port(), script, &mut recu)?;
+    for ligne in String::from_utf8_lossy(&recu).lines() {
+        writeln!(sortie, "[client] {ligne}")?;
+    }
+
+    let journal = serveur
+        .join()
+        .map_err(|_| anyhow!("le thread du serveur a paniqué"))??;
+    writeln!(
+        sortie,
+        "[démo] Le client est parti, le serveur s'est arrêté. Son journal :"
+    )?;
+    sortie.write_all(&journal)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn lignes(octets: &[u8], limite: usize) -> Vec<Ligne> {
+        let mut lecteur = Cursor::new(octets.to_vec());
+        let mut vues = Vec::new();
+        loop {
+            let ligne = lire_ligne(&mut lecteur, limite).expect("lecture en mémoire");
+            let fin = ligne == Ligne::Fin;
+            vues.push(ligne);
+            if fin {
+                return vues;
+            }
+        }
+    }
+
+    fn texte(t: &str) -> Ligne {
+        Ligne::Texte(t.to_string())
+    }
+
+    #[test]
+    fn deux_lignes_dans_un_seul_envoi_donnent_deux_lignes() {
+        assert_eq!(lignes(b"a\nb\n", 10), [texte("a"), texte("b"), Ligne::Fin]);
+    }
+
+    #[test]
+    fn le_retour_chariot_final_est_retire() {
+        assert_eq!(lignes(b"telnet\r\n", 10), [texte("telnet"), Ligne::Fin]);
+    }
+
+    #[test]
+    fn une_demi_ligne_avant_la_fin_n_est_pas_rendue() {
+        assert_eq!(lignes(b"ok\nmoit", 10), [texte("ok"), Ligne::Fin]);
+    }
+
+    #[test]
+    fn une_ligne_trop_longue_est_jetee_et_la_suivante_est_lue() {
+        let mut octets = vec![b'x'; 50];
+        octets.extend_from_slice(b"\nsuite\n");
+        assert_eq!(
+            lignes(&octets, 10),
+            [Ligne::TropLongue, texte("suite"), Ligne::Fin]
+        );
+    }
+
+    #[test]
+    fn une_ligne_de_la_taille_limite_passe() {
+        let mut octets = vec![b'x'; 10];
+        octets.push(b'\n');
+        assert_eq!(lignes(&octets, 10), [texte("xxxxxxxxxx"), Ligne::Fin]);
+    }
+
+    #[test]
+    fn l_utf8_invalide_est_signale_sans_couper_le_flux() {
+        assert_eq!(
+            lignes(b"\xff\xfe\nbon\n", 10),
+            [Ligne::PasUtf8, texte("bon"), Ligne::Fin]
+        );
+    }
+
+    #[test]
+    fn nettoyer_rend_visibles_les_echappements() {
+        assert_eq!(nettoyer("a\u{1b}[31mb\tc\r"), "a\\u{1b}[31mb\tc\\r");
+    }
+}

@@ -1,1 +1,516 @@
-//! En construction.
+//! # Étape 3 — Déconnexions
+//!
+//! ## Objectifs
+//!
+//! - Le serveur ne s'arrête plus après son client : il **boucle sur `accept`** et sert le client
+//!   suivant, un à la fois.
+//! - Il survit à **toutes** les façons de partir : fermeture propre, coupure brutale (RST),
+//!   ligne interrompue, client qui ne dit plus rien.
+//! - Un second client qui arrive pendant qu'on en sert un premier **attend** dans la file du
+//!   noyau (le *backlog*) : sa connexion aboutit, mais personne ne lui parle encore.
+//!
+//! ## Ce qui change depuis l'étape 2
+//!
+//! - [`servir`] boucle sur [`TcpListener::incoming`] au lieu d'un seul `accept()`.
+//! - Une erreur sur une connexion (client coupé, inactif trop longtemps) termine *cette*
+//!   conversation, écrite dans le journal, puis le serveur passe au suivant.
+//! - Nouveau : [`DELAI_INACTIVITE`], au-delà duquel un client muet est congédié.
+//!
+//! ## Lancer l'étape
+//!
+//! ```text
+//! cargo run -p etape3_deconnexion                   # terminal 1 : le serveur
+//! cargo run -p etape3_deconnexion -- client         # terminal 2 : un client
+//! cargo run -p etape3_deconnexion -- client         # terminal 3 : il attend son tour
+//! nc 127.0.0.1 5050                                 # puis Ctrl-C : le serveur continue
+//! ```
+//!
+//! ## Résultat attendu
+//!
+//! ```text
+//! === Démo de l'étape 3 : déconnexions ===
+//! [démo] Serveur en écoute sur 127.0.0.1:40125 (port choisi par le système).
+//! [A] Bienvenue sur le serveur !
+//! [démo] B se connecte pendant que A est servi : sa connexion aboutit, mais il attend.
+//! [B] (rien reçu pour l'instant : B est dans la file d'attente)
+//! [A] Message reçu : Bonjour
+//! [démo] A s'en va au milieu d'une ligne.
+//! [B] Bienvenue sur le serveur !
+//! [B] Message reçu : Mon tour !
+//! [démo] B ferme proprement. Journal du serveur :
+//! [CONNEXION] Client connecté depuis 127.0.0.1:52814
+//! [MESSAGE] 127.0.0.1:52814 : Bonjour
+//! [DÉCONNEXION] 127.0.0.1:52814 a fermé la connexion
+//! [CONNEXION] Client connecté depuis 127.0.0.1:52816
+//! [MESSAGE] 127.0.0.1:52816 : Mon tour !
+//! [DÉCONNEXION] 127.0.0.1:52816 a fermé la connexion
+//! ```
+//!
+//! La demi-ligne de A (`pas fi`) n'apparaît nulle part : une ligne sans `\n` n'est jamais traitée.
+//!
+//! ## Questions du TP
+//!
+//! 1. *Le serveur reste-t-il actif après une déconnexion ?* → [`servir`].
+//! 2. *Que faut-il modifier ?* → [`servir`].
+//! 3. *Peut-il servir plusieurs clients en même temps ?* → [`servir`], section « plusieurs
+//!    clients ».
+//!
+//! ## Pour aller plus loin
+//!
+//! 1. Lancez trois clients à la suite : dans quel ordre sont-ils servis ? Que se passe-t-il si
+//!    le deuxième abandonne (Ctrl-C) avant son tour ?
+//! 2. Ajoutez au journal la durée de chaque conversation ([`std::time::Instant`]).
+//! 3. Rendez le délai d'inactivité réglable par une option `--inactivite <secondes>`.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::thread;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+
+/// Le message que le serveur envoie à chaque client, suivi d'un saut de ligne.
+pub const MESSAGE_BIENVENUE: &str = "Bienvenue sur le serveur !";
+
+/// Longueur maximale d'une ligne, en octets, saut de ligne non compris.
+///
+/// Au-delà, la ligne est refusée avec un message d'erreur et **jetée au fil de l'eau** : le
+/// serveur ne garde jamais plus de `LIMITE_LIGNE + 1` octets en mémoire pour un client.
+pub const LIMITE_LIGNE: usize = 4096;
+
+/// Durée au-delà de laquelle un client qui n'envoie plus rien est congédié.
+///
+/// Un client peut disparaître **sans rien dire** : câble débranché, Wi-Fi perdu, machine
+/// éteinte d'un coup. Aucun paquet FIN ni RST n'arrive alors, et une lecture bloquante
+/// attendrait indéfiniment ; comme ce serveur sert un client à la fois, tous les autres
+/// attendraient avec elle. Un délai de lecture ([`TcpStream::set_read_timeout`]) transforme ce
+/// silence en erreur `WouldBlock`/`TimedOut`, que l'on traite comme une déconnexion.
+pub const DELAI_INACTIVITE: Duration = Duration::from_secs(300);
+
+/// Ce qu'une lecture de ligne peut donner.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ligne {
+    /// Une ligne complète, sans son `\n` ni un éventuel `\r` final.
+    Texte(String),
+    /// Une ligne de plus de [`LIMITE_LIGNE`] octets : elle a été lue et jetée.
+    TropLongue,
+    /// Une ligne complète dont les octets ne sont pas de l'UTF-8 valide.
+    PasUtf8,
+    /// La fin du flux : l'autre côté a fermé. Une ligne incomplète (sans `\n`) juste avant la
+    /// fermeture est abandonnée : on n'exécute jamais une demi-ligne.
+    Fin,
+}
+
+/// Lit la prochaine ligne de `lecteur`, sans jamais garder plus de `limite + 1` octets.
+///
+/// # Question : TCP permet-il d'envoyer plusieurs réponses à la fois ?
+///
+/// Oui, et c'est justement pour cela qu'il faut cette fonction. TCP ne transporte pas des
+/// *messages* mais un **flux d'octets**, fiable et ordonné, sans frontières :
+///
+/// - plusieurs `write` de l'émetteur peuvent arriver en **un seul** `read` chez le récepteur
+///   (deux réponses collées, ou la moitié de la suivante) ;
+/// - un seul `write` peut arriver en **plusieurs** `read` (un long message coupé en morceaux).
+///
+/// On peut donc envoyer plusieurs réponses d'affilée sans attendre (et TCP est bidirectionnel :
+/// les deux côtés peuvent émettre en même temps), mais le récepteur ne les distinguera que si le
+/// protocole dit où chacune finit. Ici, un message = une ligne terminée par `\n` : [`BufRead`]
+/// accumule les octets jusqu'au `\n`, quel que soit leur découpage en paquets. L'étape 4 montre
+/// un autre cadrage : un en-tête qui annonce la longueur.
+///
+/// La limite rend la lecture sûre : une « ligne » de plusieurs gigaoctets sans `\n` ne peut pas
+/// remplir la mémoire du serveur.
+pub fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Ligne> {
+    // corrigé:début Indice : lisez avec `read_until(b'\n', …)` à travers `take(limite + 1)` pour borner la mémoire ; 0 octet = fin du flux ; pas de '\n' au bout = trop longue (jetez la suite avec `skip_until`) ou demi-ligne finale ; retirez "\r\n" puis vérifiez l'UTF-8.
+    let mut octets = Vec::new();
+    let lus = lecteur
+        .by_ref()
+        .take(limite as u64 + 1)
+        .read_until(b'\n', &mut octets)?;
+    if lus == 0 {
+        return Ok(Ligne::Fin);
+    }
+    if octets.last() != Some(&b'\n') {
+        if octets.len() > limite {
+            // Trop long : on jette le reste de la ligne sans le garder.
+            lecteur.skip_until(b'\n')?;
+            return Ok(Ligne::TropLongue);
+        }
+        // Moins que la limite et pas de '\n' : le flux s'est terminé au milieu d'une ligne.
+        return Ok(Ligne::Fin);
+    }
+    octets.pop();
+    if octets.last() == Some(&b'\r') {
+        octets.pop();
+    }
+    Ok(match String::from_utf8(octets) {
+        Ok(texte) => Ligne::Texte(texte),
+        Err(_) => Ligne::PasUtf8,
+    })
+    // corrigé:fin
+}
+
+/// Rend visibles les caractères de contrôle (sauf la tabulation) : `\u{1b}` au lieu d'un vrai
+/// caractère d'échappement.
+///
+/// Sans cela, un client pourrait envoyer des séquences ANSI qui effacent ou recolorent le
+/// terminal du serveur, ou un `\r` qui écrase une ligne du journal pour en forger une fausse.
+pub fn nettoyer(texte: &str) -> String {
+    let mut propre = String::with_capacity(texte.len());
+    for c in texte.chars() {
+        if c.is_control() && c != '\t' {
+            propre.extend(c.escape_default());
+        } else {
+            propre.push(c);
+        }
+    }
+    propre
+}
+
+/// Réserve l'adresse `adresse:port` et commence à écouter (voir l'étape 1 pour `bind`/`listen`).
+pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> {
+    TcpListener::bind((adresse, port)).map_err(|erreur| {
+        let cause = match erreur.kind() {
+            io::ErrorKind::AddrInUse => format!(
+                "le port {port} est déjà utilisé (un autre serveur tourne-t-il encore ?). \
+                 Choisissez-en un autre avec --port, par exemple --port 0 pour laisser le système choisir"
+            ),
+            io::ErrorKind::AddrNotAvailable => format!(
+                "l'adresse {adresse} n'appartient pas à cette machine ; essayez --adresse 127.0.0.1"
+            ),
+            io::ErrorKind::PermissionDenied => format!(
+                "permission refusée pour le port {port} (les ports sous 1024 sont réservés) ; \
+                 essayez --port 5050"
+            ),
+            _ => format!("erreur du système : {erreur}"),
+        };
+        anyhow!("impossible d'écouter sur {adresse}:{port} : {cause}.")
+    })
+}
+
+/// Se connecte au serveur `adresse:port` (voir l'étape 1 pour les erreurs possibles).
+pub fn connecter(adresse: IpAddr, port: u16) -> anyhow::Result<TcpStream> {
+    TcpStream::connect((adresse, port)).map_err(|erreur| {
+        let cause = match erreur.kind() {
+            io::ErrorKind::ConnectionRefused => "connexion refusée".to_string(),
+            io::ErrorKind::TimedOut => "pas de réponse dans le délai".to_string(),
+            _ => format!("erreur du système : {erreur}"),
+        };
+        anyhow!(
+            "impossible de joindre le serveur {adresse}:{port} : {cause}. \
+             Le serveur est-il lancé (cargo run -p etape3_deconnexion) ?"
+        )
+    })
+}
+
+/// Lance le serveur complet : réserve le port, annonce l'adresse, sert les clients sans fin.
+pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
+    let ecoute = ouvrir_ecoute(adresse, port)?;
+    let locale = ecoute.local_addr().context("adresse locale introuvable")?;
+    println!("[ÉCOUTE] Serveur en écoute sur {locale}");
+    servir(ecoute, &mut io::stdout(), None).context("le serveur s'est arrêté sur une erreur")
+}
+
+/// Sert les clients **l'un après l'autre**, sans fin (ou `limite` clients, pour la démo et les
+/// tests).
+///
+/// Seule une erreur d'écriture du journal arrête le serveur ; une erreur sur une connexion ne
+/// termine que cette connexion.
+///
+/// # Question : le serveur reste-t-il actif après une déconnexion ?
+///
+/// Oui, grâce à la boucle sur [`TcpListener::incoming`] (un `accept()` à chaque tour). Chaque
+/// façon de partir arrive ici sous une forme précise, et aucune n'interrompt la boucle :
+///
+/// | départ du client | ce que voit le serveur |
+/// |---|---|
+/// | fermeture propre (`close`, Ctrl-D, fin de `nc`) | `read` rend 0 octet : [`Ligne::Fin`] |
+/// | processus tué, Ctrl-C | le noyau du client ferme pour lui : 0 octet, ou RST |
+/// | coupure brutale (RST) | erreur `ConnectionReset` en lisant, `BrokenPipe` en écrivant |
+/// | disparition silencieuse | rien du tout : seul [`DELAI_INACTIVITE`] y met fin |
+///
+/// # Question : que faut-il modifier ?
+///
+/// Deux choses, et la seconde est celle qu'on oublie :
+///
+/// 1. mettre `accept()` dans une boucle (`for connexion in ecoute.incoming()`) ;
+/// 2. traiter une erreur de **la connexion** comme la fin de cette conversation, pas comme la fin
+///    du serveur. Ici [`converser`] rend un `io::Result` que l'on *écrit dans le journal* au lieu
+///    de le propager avec `?`. En Python, une `ConnectionResetError` non rattrapée dans la boucle
+///    tue le serveur même avec un `while True` : la boucle seule ne suffit pas.
+///
+/// Une erreur de `accept()` lui-même (connexion abandonnée avant d'être acceptée, trop de
+/// fichiers ouverts) est elle aussi écrite dans le journal, puis on continue.
+///
+/// # Question : peut-il servir plusieurs clients en même temps ?
+///
+/// Non. Le seul thread du programme est occupé par la conversation en cours. Pendant ce temps
+/// le noyau accepte quand même la connexion d'un deuxième client (la poignée de main TCP se fait
+/// sans nous, voir l'étape 1) et la range dans la file d'attente : le `connect()` de ce client
+/// réussit, mais personne ne lui répond avant que le premier parte. La démo le montre. Pour
+/// servir plusieurs clients à la fois, il faut un fil d'exécution par client (étape 7) ou des
+/// entrées-sorties non bloquantes multiplexées (`poll`, ou un runtime comme `tokio`).
+pub fn servir(
+    ecoute: TcpListener,
+    console: &mut impl Write,
+    limite: Option<usize>,
+) -> io::Result<()> {
+    // corrigé:début Indice : bouclez sur `ecoute.incoming()` (limité avec `.take(…)` si `limite` est donné) ; pour chaque connexion, posez le délai d'inactivité, appelez `converser` et écrivez dans le journal comment elle s'est terminée, sans jamais propager l'erreur d'un client.
+    for connexion in ecoute.incoming().take(limite.unwrap_or(usize::MAX)) {
+        let flux = match connexion {
+            Ok(flux) => flux,
+            Err(erreur) => {
+                writeln!(
+                    console,
+                    "[ERREUR] Connexion refusée par le système : {erreur}"
+                )?;
+                continue;
+            }
+        };
+        let pair = match flux.peer_addr() {
+            Ok(pair) => pair,
+            // Le client est déjà reparti entre `accept` et ici.
+            Err(_) => continue,
+        };
+        writeln!(console, "[CONNEXION] Client connecté depuis {pair}")?;
+        let resultat = flux
+            .set_read_timeout(Some(DELAI_INACTIVITE))
+            .and_then(|()| converser(&flux, console, pair));
+        match resultat {
+            Ok(()) => writeln!(console, "[DÉCONNEXION] {pair} a fermé la connexion")?,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                writeln!(
+                    console,
+                    "[DÉCONNEXION] {pair} inactif trop longtemps, connexion fermée"
+                )?
+            }
+            Err(erreur) => writeln!(
+                console,
+                "[DÉCONNEXION] Connexion avec {pair} perdue : {erreur}"
+            )?,
+        }
+    }
+    Ok(())
+    // corrigé:fin
+}
+
+/// La conversation avec un client : bienvenue, puis une réponse par ligne reçue.
+fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
+    // corrigé:début Indice : envoyez MESSAGE_BIENVENUE, puis `loop { match lire_ligne(...)? { ... } }` ; chaque réponse est une ligne terminée par '\n'.
+    let mut ecrivain = flux;
+    let mut lecteur = BufReader::new(flux);
+    writeln!(ecrivain, "{MESSAGE_BIENVENUE}")?;
+    loop {
+        let reponse = match lire_ligne(&mut lecteur, LIMITE_LIGNE)? {
+            Ligne::Texte(texte) => {
+                let texte = nettoyer(&texte);
+                writeln!(console, "[MESSAGE] {pair} : {texte}")?;
+                format!("Message reçu : {texte}")
+            }
+            Ligne::TropLongue => {
+                writeln!(console, "[ERREUR] {pair} : ligne trop longue, ignorée")?;
+                format!("ERREUR : ligne trop longue (plus de {LIMITE_LIGNE} octets), ignorée")
+            }
+            Ligne::PasUtf8 => {
+                writeln!(
+                    console,
+                    "[ERREUR] {pair} : ligne qui n'est pas de l'UTF-8, ignorée"
+                )?;
+                "ERREUR : ligne ignorée, ce n'est pas du texte UTF-8".to_string()
+            }
+            Ligne::Fin => return Ok(()),
+        };
+        writeln!(ecrivain, "{reponse}")?;
+    }
+    // corrigé:fin
+}
+
+/// Le client : affiche la bienvenue, puis envoie chaque ligne de `entree` et affiche la réponse.
+///
+/// Quand `entree` se termine, il ferme son côté écriture (`shutdown(Write)`) : le serveur lit
+/// alors la fin du flux. Le client affiche encore ce que le serveur envoie, jusqu'à sa fermeture.
+pub fn client(
+    adresse: IpAddr,
+    port: u16,
+    entree: impl BufRead,
+    sortie: &mut impl Write,
+) -> anyhow::Result<()> {
+    let flux = connecter(adresse, port)?;
+    let mut lecteur = BufReader::new(&flux);
+    let mut ecrivain = &flux;
+    afficher_une_ligne(&mut lecteur, sortie)?;
+    for ligne in entree.lines() {
+        let ligne = ligne.context("l'entrée standard n'est pas du texte UTF-8")?;
+        writeln!(ecrivain, "{ligne}").context("envoi impossible : le serveur a fermé")?;
+        if !afficher_une_ligne(&mut lecteur, sortie)? {
+            return Ok(());
+        }
+    }
+    flux.shutdown(Shutdown::Write)
+        .context("fermeture du côté écriture impossible")?;
+    while afficher_une_ligne(&mut lecteur, sortie)? {}
+    Ok(())
+}
+
+/// Lit une ligne du serveur et l'affiche ; rend `false` quand le serveur a fermé.
+fn afficher_une_ligne(lecteur: &mut impl BufRead, sortie: &mut impl Write) -> anyhow::Result<bool> {
+    match lire_ligne(lecteur, LIMITE_LIGNE).context("lecture impossible depuis le serveur")? {
+        Ligne::Texte(texte) => writeln!(sortie, "{}", nettoyer(&texte))?,
+        Ligne::TropLongue => writeln!(sortie, "(ligne trop longue reçue du serveur, ignorée)")?,
+        Ligne::PasUtf8 => writeln!(sortie, "(ligne non UTF-8 reçue du serveur, ignorée)")?,
+        Ligne::Fin => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Joue le scénario de l'étape dans un seul processus et écrit la transcription dans `sortie`.
+///
+/// Deux clients, A et B, pilotés à la main pour montrer la file d'attente et une coupure brutale.
+pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
+    writeln!(sortie, "=== Démo de l'étape 3 : déconnexions ===")?;
+    let ecoute = ouvrir_ecoute(IpAddr::from([127, 0, 0, 1]), 0)?;
+    let adresse: SocketAddr = ecoute.local_addr()?;
+    writeln!(
+        sortie,
+        "[démo] Serveur en écoute sur {adresse} (port choisi par le système)."
+    )?;
+    let serveur = thread::spawn(move || {
+        let mut journal = Vec::new();
+        servir(ecoute, &mut journal, Some(2)).map(|()| journal)
+    });
+
+    let a = TcpStream::connect(adresse)?;
+    let mut lecteur_a = BufReader::new(&a);
+    afficher_pour("A", &mut lecteur_a, sortie)?;
+    writeln!(
+        sortie,
+        "[démo] B se connecte pendant que A est servi : sa connexion aboutit, mais il attend."
+    )?;
+    let b = TcpStream::connect(adresse)?;
+    let mut lecteur_b = BufReader::new(&b);
+    // On regarde brièvement si B a reçu quelque chose : il ne peut pas, le serveur est pris par A.
+    b.set_read_timeout(Some(Duration::from_millis(200)))?;
+    match lecteur_b.fill_buf() {
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            writeln!(
+                sortie,
+                "[B] (rien reçu pour l'instant : B est dans la file d'attente)"
+            )?
+        }
+        _ => writeln!(sortie, "[B] (inattendu : B a reçu quelque chose)")?,
+    }
+    b.set_read_timeout(None)?;
+
+    (&a).write_all(b"Bonjour\n")?;
+    afficher_pour("A", &mut lecteur_a, sortie)?;
+    writeln!(sortie, "[démo] A s'en va au milieu d'une ligne.")?;
+    (&a).write_all(b"pas fi")?;
+    a.shutdown(Shutdown::Both)?;
+    drop(lecteur_a);
+    drop(a);
+
+    afficher_pour("B", &mut lecteur_b, sortie)?;
+    (&b).write_all("Mon tour !\n".as_bytes())?;
+    afficher_pour("B", &mut lecteur_b, sortie)?;
+    b.shutdown(Shutdown::Write)?;
+    while afficher_pour("B", &mut lecteur_b, sortie)? {}
+
+    let journal = serveur
+        .join()
+        .map_err(|_| anyhow!("le thread du serveur a paniqué"))??;
+    writeln!(sortie, "[démo] B ferme proprement. Journal du serveur :")?;
+    sortie.write_all(&journal)?;
+    Ok(())
+}
+
+/// Pour la démo : lit une ligne et l'affiche précédée du nom du client.
+fn afficher_pour(
+    nom: &str,
+    lecteur: &mut impl BufRead,
+    sortie: &mut impl Write,
+) -> anyhow::Result<bool> {
+    match lire_ligne(lecteur, LIMITE_LIGNE)? {
+        Ligne::Texte(texte) => writeln!(sortie, "[{nom}] {}", nettoyer(&texte))?,
+        Ligne::Fin => return Ok(false),
+        autre => writeln!(sortie, "[{nom}] {autre:?}")?,
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn lignes(octets: &[u8], limite: usize) -> Vec<Ligne> {
+        let mut lecteur = Cursor::new(octets.to_vec());
+        let mut vues = Vec::new();
+        loop {
+            let ligne = lire_ligne(&mut lecteur, limite).expect("lecture en mémoire");
+            let fin = ligne == Ligne::Fin;
+            vues.push(ligne);
+            if fin {
+                return vues;
+            }
+        }
+    }
+
+    fn texte(t: &str) -> Ligne {
+        Ligne::Texte(t.to_string())
+    }
+
+    #[test]
+    fn deux_lignes_dans_un_seul_envoi_donnent_deux_lignes() {
+        assert_eq!(lignes(b"a\nb\n", 10), [texte("a"), texte("b"), Ligne::Fin]);
+    }
+
+    #[test]
+    fn le_retour_chariot_final_est_retire() {
+        assert_eq!(lignes(b"telnet\r\n", 10), [texte("telnet"), Ligne::Fin]);
+    }
+
+    #[test]
+    fn une_demi_ligne_avant_la_fin_n_est_pas_rendue() {
+        assert_eq!(lignes(b"ok\nmoit", 10), [texte("ok"), Ligne::Fin]);
+    }
+
+    #[test]
+    fn une_ligne_trop_longue_est_jetee_et_la_suivante_est_lue() {
+        let mut octets = vec![b'x'; 50];
+        octets.extend_from_slice(b"\nsuite\n");
+        assert_eq!(
+            lignes(&octets, 10),
+            [Ligne::TropLongue, texte("suite"), Ligne::Fin]
+        );
+    }
+
+    #[test]
+    fn une_ligne_de_la_taille_limite_passe() {
+        let mut octets = vec![b'x'; 10];
+        octets.push(b'\n');
+        assert_eq!(lignes(&octets, 10), [texte("xxxxxxxxxx"), Ligne::Fin]);
+    }
+
+    #[test]
+    fn l_utf8_invalide_est_signale_sans_couper_le_flux() {
+        assert_eq!(
+            lignes(b"\xff\xfe\nbon\n", 10),
+            [Ligne::PasUtf8, texte("bon"), Ligne::Fin]
+        );
+    }
+
+    #[test]
+    fn nettoyer_rend_visibles_les_echappements() {
+        assert_eq!(nettoyer("a\u{1b}[31mb\tc\r"), "a\\u{1b}[31mb\tc\\r");
+    }
+}
