@@ -1,1 +1,740 @@
-//! En construction.
+//! # Étape 4 — Communication client-serveur
+//!
+//! ## Objectifs
+//!
+//! - **Duplex intégral** : ce que l'on tape sur la console du serveur part vers le client connecté,
+//!   pendant que les lignes du client s'affichent sur la console. Le client, lui aussi, lit et
+//!   écrit en même temps.
+//! - Un **message de fin**, `/quitter`, envoyé par l'un ou l'autre, clôt la conversation
+//!   proprement ; le serveur attend alors le client suivant.
+//! - Deux **cadrages** au choix (`--cadrage ligne|entete`) : les lignes des étapes précédentes, ou
+//!   un en-tête de 64 octets qui annonce la longueur du message (le cadrage du serveur Python
+//!   d'origine). Avec l'en-tête, un message peut contenir des sauts de ligne.
+//!
+//! ## Ce qui change depuis l'étape 3
+//!
+//! - Des **threads** : côté serveur, un thread lit le clavier et un thread lit la socket du client ;
+//!   côté client, un thread lit le clavier pendant que le thread principal lit la socket.
+//! - Le serveur est organisé autour d'un **canal** ([`std::sync::mpsc`]) d'[`Evenement`]s : le
+//!   thread principal reçoit, dans l'ordre d'arrivée, les lignes tapées et les messages reçus.
+//! - Nouveau : [`Cadrage`], [`ecrire_message`], [`lire_message`] ; [`FIN`].
+//!
+//! ## Lancer l'étape
+//!
+//! ```text
+//! cargo run -p etape4_communication                          # terminal 1 : tapez, ça part au client
+//! cargo run -p etape4_communication -- client                # terminal 2 : tapez, ça part au serveur
+//! cargo run -p etape4_communication -- --cadrage entete      # serveur avec en-tête de longueur
+//! cargo run -p etape4_communication -- client --cadrage entete
+//! nc 127.0.0.1 5050                                          # en cadrage ligne seulement
+//! ```
+//!
+//! ## Résultat attendu
+//!
+//! ```text
+//! === Démo de l'étape 4 : communication client-serveur ===
+//! [démo] Serveur en écoute sur 127.0.0.1:40125 (port choisi par le système).
+//! [A] Bienvenue sur le serveur !
+//! [démo] Sur la console du serveur, on tape : Bonjour A, ici le serveur.
+//! [A] Bonjour A, ici le serveur.
+//! [démo] A envoie « Bonjour serveur ! » puis « /quitter ».
+//! [A] (le serveur a fermé la connexion)
+//! [B] Bienvenue sur le serveur !
+//! [démo] Sur la console du serveur, on tape : /quitter
+//! [B] /quitter
+//! [B] (le serveur a fermé la connexion)
+//! [démo] En cadrage « entete », le message « deux\nlignes » s'écrit ainsi (75 octets) :
+//! [démo] "11                                                              deux\nlignes"
+//! [démo] Journal du serveur :
+//! [CONNEXION] Client connecté depuis 127.0.0.1:52814
+//! [ENVOI] à 127.0.0.1:52814 : Bonjour A, ici le serveur.
+//! [MESSAGE] 127.0.0.1:52814 : Bonjour serveur !
+//! [FIN] 127.0.0.1:52814 a envoyé /quitter
+//! [DÉCONNEXION] Conversation avec 127.0.0.1:52814 terminée
+//! [CONNEXION] Client connecté depuis 127.0.0.1:52816
+//! [FIN] La console du serveur a envoyé /quitter à 127.0.0.1:52816
+//! [DÉCONNEXION] Conversation avec 127.0.0.1:52816 terminée
+//! ```
+//!
+//! ## Questions du TP
+//!
+//! 1. *Y a-t-il conflit si le serveur attend pendant que le client envoie ?* → [`converser`].
+//! 2. *Comment rendre le système non bloquant ?* → [`Evenement`].
+//! 3. *Comment clore proprement ?* → [`FIN`].
+//!
+//! ## Pour aller plus loin
+//!
+//! 1. Pendant une conversation, lancez un second client : que reçoit-il, et quand ?
+//! 2. Écrivez avec `python3` un client qui envoie un en-tête annonçant `99999999999` octets :
+//!    que répond le serveur ? Pourquoi n'a-t-il rien alloué ?
+//! 3. Remplacez le thread du clavier du client par `set_nonblocking(true)` et une boucle : que
+//!    devient l'usage du processeur ?
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow};
+
+/// Le message que le serveur envoie à chaque client.
+pub const MESSAGE_BIENVENUE: &str = "Bienvenue sur le serveur !";
+
+/// Taille maximale d'un message, en octets (ligne sans son `\n`, ou contenu après l'en-tête).
+pub const LIMITE_MESSAGE: usize = 4096;
+
+/// Taille de l'en-tête du cadrage [`Cadrage::Entete`] : la longueur du message en chiffres
+/// ASCII, complétée par des espaces (`"11"` puis 62 espaces).
+pub const TAILLE_ENTETE: usize = 64;
+
+/// Durée au-delà de laquelle un client qui n'envoie plus rien est congédié (voir l'étape 3).
+pub const DELAI_INACTIVITE: Duration = Duration::from_secs(300);
+
+/// Le message de fin de conversation, compris des deux côtés.
+///
+/// # Question : comment clore proprement ?
+///
+/// En deux temps, comme on raccroche au téléphone :
+///
+/// 1. **Se mettre d'accord** : celui qui veut partir envoie `/quitter`. L'autre sait alors que la
+///    fin est voulue (et non une panne), peut finir ce qu'il faisait et l'écrire dans son journal.
+/// 2. **Fermer la connexion** : `shutdown` envoie un segment FIN après les données déjà en route ;
+///    de l'autre côté, `read` rend 0 octet, la fin du flux. Un `shutdown(Write)` seul est une
+///    *demi-fermeture* : « je n'enverrai plus rien », mais on peut encore lire ce qui arrive.
+///    C'est ce que fait le client quand son entrée se termine, après avoir envoyé `/quitter`.
+///
+/// Enfin on **attend les threads** (`join`) pour qu'aucun ne survive à sa conversation. À
+/// l'inverse, fermer une socket qui contient encore des données non lues fait envoyer au noyau un
+/// RST : l'autre côté voit « connexion réinitialisée », une fin brutale.
+pub const FIN: &str = "/quitter";
+
+/// Comment on découpe le flux d'octets TCP en messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Cadrage {
+    /// Un message = une ligne UTF-8 terminée par `\n` (un `\r` final est retiré).
+    Ligne,
+    /// Un message = un en-tête de 64 octets (longueur en chiffres ASCII, complétée par des
+    /// espaces) suivi d'autant d'octets UTF-8. Le contenu peut contenir des `\n`.
+    Entete,
+}
+
+/// Ce qu'une lecture de message peut donner.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Message {
+    /// Un message complet.
+    Texte(String),
+    /// Un message de plus de [`LIMITE_MESSAGE`] octets : il a été lu et jeté.
+    TropLong,
+    /// Un message complet dont les octets ne sont pas de l'UTF-8 valide.
+    PasUtf8,
+    /// Un en-tête qui n'est pas un nombre : le flux est désynchronisé, il faut fermer.
+    EnteteInvalide,
+    /// Un en-tête qui annonce plus que la limite : refusé sans rien allouer, il faut fermer.
+    AnnonceTropLongue(u64),
+    /// La fin du flux ; un message incomplet juste avant est abandonné.
+    Fin,
+}
+
+/// Écrit `texte` dans `flux` selon le cadrage, en un seul `write_all`.
+pub fn ecrire_message(flux: &mut impl Write, cadrage: Cadrage, texte: &str) -> io::Result<()> {
+    let mut octets = Vec::with_capacity(TAILLE_ENTETE + texte.len() + 1);
+    match cadrage {
+        Cadrage::Ligne => {
+            octets.extend_from_slice(texte.as_bytes());
+            octets.push(b'\n');
+        }
+        Cadrage::Entete => {
+            // `{:<64}` aligne à gauche sur 64 caractères : la longueur puis des espaces.
+            octets.extend_from_slice(format!("{:<TAILLE_ENTETE$}", texte.len()).as_bytes());
+            octets.extend_from_slice(texte.as_bytes());
+        }
+    }
+    flux.write_all(&octets)?;
+    flux.flush()
+}
+
+/// Lit le prochain message de `lecteur` selon le cadrage, sans jamais garder plus de
+/// `limite + 1` octets en mémoire.
+///
+/// Avec l'en-tête, la longueur annoncée est **vérifiée avant toute allocation** : un en-tête qui
+/// annonce 10 Go ne réserve pas 10 Go, il donne [`Message::AnnonceTropLongue`] et la connexion
+/// doit être fermée (lire et jeter 10 Go occuperait le serveur pour rien).
+pub fn lire_message(
+    lecteur: &mut impl BufRead,
+    cadrage: Cadrage,
+    limite: usize,
+) -> io::Result<Message> {
+    match cadrage {
+        Cadrage::Ligne => lire_ligne(lecteur, limite),
+        Cadrage::Entete => lire_avec_entete(lecteur, limite),
+    }
+}
+
+/// Le cadrage par lignes (le même qu'aux étapes 2 et 3).
+fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Message> {
+    let mut octets = Vec::new();
+    let lus = lecteur
+        .by_ref()
+        .take(limite as u64 + 1)
+        .read_until(b'\n', &mut octets)?;
+    if lus == 0 {
+        return Ok(Message::Fin);
+    }
+    if octets.last() != Some(&b'\n') {
+        if octets.len() > limite {
+            lecteur.skip_until(b'\n')?;
+            return Ok(Message::TropLong);
+        }
+        return Ok(Message::Fin);
+    }
+    octets.pop();
+    if octets.last() == Some(&b'\r') {
+        octets.pop();
+    }
+    Ok(vers_texte(octets))
+}
+
+/// Le cadrage à en-tête de longueur.
+fn lire_avec_entete(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Message> {
+    // corrigé:début Indice : lisez exactement TAILLE_ENTETE octets (`read_exact` ; `UnexpectedEof` = fin du flux), convertissez-les en nombre après `trim`, comparez à `limite` AVANT d'allouer, puis lisez exactement ce nombre d'octets.
+    let mut entete = [0u8; TAILLE_ENTETE];
+    match lecteur.read_exact(&mut entete) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(Message::Fin),
+        Err(e) => return Err(e),
+    }
+    let longueur: u64 = match std::str::from_utf8(&entete)
+        .ok()
+        .and_then(|texte| texte.trim().parse().ok())
+    {
+        Some(longueur) => longueur,
+        None => return Ok(Message::EnteteInvalide),
+    };
+    if longueur > limite as u64 {
+        return Ok(Message::AnnonceTropLongue(longueur));
+    }
+    // La longueur est maintenant bornée par `limite` : l'allocation est sûre.
+    let mut contenu = vec![0u8; longueur as usize];
+    match lecteur.read_exact(&mut contenu) {
+        Ok(()) => Ok(vers_texte(contenu)),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(Message::Fin),
+        Err(e) => Err(e),
+    }
+    // corrigé:fin
+}
+
+fn vers_texte(octets: Vec<u8>) -> Message {
+    match String::from_utf8(octets) {
+        Ok(texte) => Message::Texte(texte),
+        Err(_) => Message::PasUtf8,
+    }
+}
+
+/// Rend visibles les caractères de contrôle, sauf la tabulation (et le saut de ligne, qu'un
+/// message à en-tête peut contenir) : pas de séquences ANSI ni de `\r` dans le journal.
+pub fn nettoyer(texte: &str) -> String {
+    let mut propre = String::with_capacity(texte.len());
+    for c in texte.chars() {
+        if c.is_control() && c != '\t' && c != '\n' {
+            propre.extend(c.escape_default());
+        } else {
+            propre.push(c);
+        }
+    }
+    propre
+}
+
+/// Ce que reçoit le thread principal du serveur, dans l'ordre d'arrivée.
+///
+/// # Question : comment rendre le système non bloquant ?
+///
+/// Les appels restent bloquants, mais **chacun dans son thread** : un thread attend le clavier,
+/// un autre attend la socket, et aucun n'empêche l'autre d'avancer. Ils déposent ce qu'ils lisent
+/// dans un canal ([`mpsc::channel`]) ; le thread principal traite ces événements un par un, et
+/// il est le seul à écrire sur la socket et dans le journal : pas de données partagées, donc pas
+/// de verrou. Le canal se charge de la synchronisation.
+///
+/// Autres voies : des sockets **non bloquantes** (`set_nonblocking(true)` : `read` rend
+/// `WouldBlock` au lieu d'attendre) surveillées ensemble par `poll`/`epoll` (la bibliothèque
+/// `mio`), ou un runtime asynchrone (`tokio`) qui le fait pour nous. Une boucle qui réessaie
+/// sans cesse une socket non bloquante, elle, brûlerait le processeur pour rien.
+#[derive(Debug)]
+pub enum Evenement {
+    /// Une ligne tapée sur la console du serveur.
+    Console(String),
+    /// Un message reçu du client.
+    Recu(Message),
+    /// Le thread de lecture du client a fini : la conversation est terminée (ou en erreur).
+    Parti(Option<String>),
+}
+
+/// Réserve l'adresse `adresse:port` et commence à écouter (voir l'étape 1 pour `bind`/`listen`).
+pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> {
+    TcpListener::bind((adresse, port)).map_err(|erreur| {
+        let cause = match erreur.kind() {
+            io::ErrorKind::AddrInUse => format!(
+                "le port {port} est déjà utilisé (un autre serveur tourne-t-il encore ?). \
+                 Choisissez-en un autre avec --port, par exemple --port 0 pour laisser le système choisir"
+            ),
+            io::ErrorKind::AddrNotAvailable => format!(
+                "l'adresse {adresse} n'appartient pas à cette machine ; essayez --adresse 127.0.0.1"
+            ),
+            io::ErrorKind::PermissionDenied => format!(
+                "permission refusée pour le port {port} (les ports sous 1024 sont réservés) ; \
+                 essayez --port 5050"
+            ),
+            _ => format!("erreur du système : {erreur}"),
+        };
+        anyhow!("impossible d'écouter sur {adresse}:{port} : {cause}.")
+    })
+}
+
+/// Se connecte au serveur `adresse:port` (voir l'étape 1 pour les erreurs possibles).
+pub fn connecter(adresse: IpAddr, port: u16) -> anyhow::Result<TcpStream> {
+    TcpStream::connect((adresse, port)).map_err(|erreur| {
+        let cause = match erreur.kind() {
+            io::ErrorKind::ConnectionRefused => "connexion refusée".to_string(),
+            io::ErrorKind::TimedOut => "pas de réponse dans le délai".to_string(),
+            _ => format!("erreur du système : {erreur}"),
+        };
+        anyhow!(
+            "impossible de joindre le serveur {adresse}:{port} : {cause}. \
+             Le serveur est-il lancé (cargo run -p etape4_communication) ?"
+        )
+    })
+}
+
+/// Lance le serveur complet : réserve le port, annonce l'adresse, lit le clavier dans un thread,
+/// sert les clients l'un après l'autre, sans fin.
+pub fn lancer_serveur(adresse: IpAddr, port: u16, cadrage: Cadrage) -> anyhow::Result<()> {
+    let ecoute = ouvrir_ecoute(adresse, port)?;
+    let locale = ecoute.local_addr().context("adresse locale introuvable")?;
+    println!("[ÉCOUTE] Serveur en écoute sur {locale} (cadrage {cadrage:?})");
+    let (emetteur, evenements) = mpsc::channel();
+    let clavier = emetteur.clone();
+    // Ce thread n'est jamais attendu : la bibliothèque standard ne sait pas interrompre une
+    // lecture bloquante du clavier. Il s'arrête à la fin de l'entrée (Ctrl-D) ou avec le processus.
+    thread::spawn(move || lire_clavier(io::stdin().lock(), clavier));
+    servir(
+        ecoute,
+        cadrage,
+        (emetteur, evenements),
+        &mut io::stdout(),
+        None,
+    )
+    .context("le serveur s'est arrêté sur une erreur")
+}
+
+/// Envoie chaque ligne de `clavier` comme [`Evenement::Console`], jusqu'à sa fin.
+pub fn lire_clavier(clavier: impl BufRead, evenements: Sender<Evenement>) {
+    for ligne in clavier.lines().map_while(Result::ok) {
+        if evenements.send(Evenement::Console(ligne)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Sert les clients l'un après l'autre (ou `limite` clients, pour la démo et les tests).
+///
+/// `canal` est le canal des événements : on y reçoit les lignes de la console (déposées par
+/// [`lire_clavier`] ou par la démo) et, via l'émetteur cloné, les messages du client.
+pub fn servir(
+    ecoute: TcpListener,
+    cadrage: Cadrage,
+    canal: (Sender<Evenement>, Receiver<Evenement>),
+    console: &mut impl Write,
+    limite: Option<usize>,
+) -> io::Result<()> {
+    let (emetteur, evenements) = canal;
+    for connexion in ecoute.incoming().take(limite.unwrap_or(usize::MAX)) {
+        let flux = match connexion {
+            Ok(flux) => flux,
+            Err(erreur) => {
+                writeln!(
+                    console,
+                    "[ERREUR] Connexion refusée par le système : {erreur}"
+                )?;
+                continue;
+            }
+        };
+        let Ok(pair) = flux.peer_addr() else {
+            continue;
+        };
+        writeln!(console, "[CONNEXION] Client connecté depuis {pair}")?;
+        // Ce qui a été tapé pendant qu'aucun client n'était là n'est destiné à personne.
+        for ancien in evenements.try_iter() {
+            if let Evenement::Console(ligne) = ancien {
+                writeln!(
+                    console,
+                    "[CONSOLE] Aucun client n'écoutait, ligne ignorée : {ligne}"
+                )?;
+            }
+        }
+        if let Err(erreur) = converser(flux, pair, cadrage, &emetteur, &evenements, console) {
+            writeln!(console, "[ERREUR] Conversation avec {pair} : {erreur}")?;
+        }
+        writeln!(console, "[DÉCONNEXION] Conversation avec {pair} terminée")?;
+    }
+    Ok(())
+}
+
+/// Une conversation : un thread lit la socket, le thread courant traite les événements.
+///
+/// # Question : y a-t-il conflit si le serveur attend pendant que le client envoie ?
+///
+/// Pas au niveau de TCP : chaque sens de la connexion a ses propres tampons dans le noyau. Ce
+/// que le client envoie pendant que le serveur fait autre chose attend dans le tampon de
+/// réception du serveur, sans rien perdre ; si ce tampon se remplit, TCP ralentit l'émetteur
+/// (contrôle de flux) : son `write` bloque jusqu'à ce qu'on lise.
+///
+/// Le conflit est dans le **programme** : avec un seul thread, un serveur bloqué dans `read` sur
+/// la socket ne peut pas en même temps lire le clavier, et inversement. Pire, si les deux côtés
+/// attendent chacun que l'autre parle, ils attendent pour toujours (interblocage). D'où les deux
+/// threads : celui-ci attend les événements, [`lire_client`] attend la socket.
+pub fn converser(
+    flux: TcpStream,
+    pair: SocketAddr,
+    cadrage: Cadrage,
+    emetteur: &Sender<Evenement>,
+    evenements: &Receiver<Evenement>,
+    console: &mut impl Write,
+) -> io::Result<()> {
+    // corrigé:début Indice : envoyez la bienvenue, lancez `lire_client` dans un thread (sur un clone du flux), puis traitez les événements du canal jusqu'à `Parti` ; `/quitter` d'un côté ou de l'autre ferme la socket avec `shutdown`. Attendez le thread avec `join` avant de rendre la main.
+    let mut ecrivain = &flux;
+    ecrire_message(&mut ecrivain, cadrage, MESSAGE_BIENVENUE)?;
+    flux.set_read_timeout(Some(DELAI_INACTIVITE))?;
+    let lecture = flux.try_clone()?;
+    let emetteur = emetteur.clone();
+    let lecteur = thread::spawn(move || lire_client(lecture, cadrage, emetteur));
+
+    for evenement in evenements {
+        match evenement {
+            Evenement::Console(ligne) => {
+                // Un client déjà parti fait échouer l'envoi : `Parti` arrivera juste après.
+                let envoi = ecrire_message(&mut ecrivain, cadrage, &ligne);
+                if ligne == FIN {
+                    writeln!(
+                        console,
+                        "[FIN] La console du serveur a envoyé {FIN} à {pair}"
+                    )?;
+                    let _ = flux.shutdown(Shutdown::Both);
+                } else if envoi.is_ok() {
+                    writeln!(console, "[ENVOI] à {pair} : {}", nettoyer(&ligne))?;
+                }
+            }
+            Evenement::Recu(Message::Texte(texte)) if texte == FIN => {
+                writeln!(console, "[FIN] {pair} a envoyé {FIN}")?;
+                let _ = flux.shutdown(Shutdown::Both);
+            }
+            Evenement::Recu(Message::Texte(texte)) => {
+                writeln!(console, "[MESSAGE] {pair} : {}", nettoyer(&texte))?;
+            }
+            Evenement::Recu(Message::TropLong) => {
+                writeln!(console, "[ERREUR] {pair} : message trop long, ignoré")?;
+                let reponse =
+                    format!("ERREUR : message trop long (plus de {LIMITE_MESSAGE} octets), ignoré");
+                let _ = ecrire_message(&mut ecrivain, cadrage, &reponse);
+            }
+            Evenement::Recu(Message::PasUtf8) => {
+                writeln!(
+                    console,
+                    "[ERREUR] {pair} : message qui n'est pas de l'UTF-8, ignoré"
+                )?;
+                let _ = ecrire_message(
+                    &mut ecrivain,
+                    cadrage,
+                    "ERREUR : message ignoré, ce n'est pas du texte UTF-8",
+                );
+            }
+            Evenement::Recu(Message::EnteteInvalide) => {
+                writeln!(
+                    console,
+                    "[ERREUR] {pair} : en-tête invalide, connexion fermée"
+                )?;
+                let _ = ecrire_message(
+                    &mut ecrivain,
+                    cadrage,
+                    "ERREUR : en-tête invalide (64 octets : la longueur en chiffres, puis des espaces)",
+                );
+                let _ = flux.shutdown(Shutdown::Both);
+            }
+            Evenement::Recu(Message::AnnonceTropLongue(longueur)) => {
+                writeln!(
+                    console,
+                    "[ERREUR] {pair} : en-tête annonçant {longueur} octets, connexion fermée"
+                )?;
+                let reponse = format!(
+                    "ERREUR : l'en-tête annonce {longueur} octets, plus que la limite de {LIMITE_MESSAGE} ; connexion fermée"
+                );
+                let _ = ecrire_message(&mut ecrivain, cadrage, &reponse);
+                let _ = flux.shutdown(Shutdown::Both);
+            }
+            Evenement::Recu(Message::Fin) => {}
+            Evenement::Parti(erreur) => {
+                if let Some(erreur) = erreur {
+                    writeln!(console, "[ERREUR] Connexion avec {pair} perdue : {erreur}")?;
+                }
+                break;
+            }
+        }
+    }
+    let _ = lecteur.join();
+    Ok(())
+    // corrigé:fin
+}
+
+/// Le thread de lecture du serveur : dépose chaque message reçu dans le canal, puis `Parti`.
+fn lire_client(flux: TcpStream, cadrage: Cadrage, evenements: Sender<Evenement>) {
+    let mut lecteur = BufReader::new(flux);
+    let erreur = loop {
+        match lire_message(&mut lecteur, cadrage, LIMITE_MESSAGE) {
+            Ok(Message::Fin) => break None,
+            Ok(message) => {
+                let fatal = matches!(
+                    message,
+                    Message::EnteteInvalide | Message::AnnonceTropLongue(_)
+                );
+                if evenements.send(Evenement::Recu(message)).is_err() || fatal {
+                    break None;
+                }
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                break Some("client inactif trop longtemps".to_string());
+            }
+            Err(e) => break Some(e.to_string()),
+        }
+    };
+    let _ = evenements.send(Evenement::Parti(erreur));
+}
+
+/// Le client : un thread envoie les lignes de `entree`, le thread courant affiche les messages
+/// du serveur. Quand `entree` se termine, le client envoie [`FIN`] et ferme son côté écriture ;
+/// il affiche encore ce qui arrive jusqu'à ce que le serveur ferme, puis rend la main.
+pub fn client(
+    adresse: IpAddr,
+    port: u16,
+    cadrage: Cadrage,
+    entree: impl BufRead + Send + 'static,
+    sortie: &mut impl Write,
+) -> anyhow::Result<()> {
+    // corrigé:début Indice : clonez le flux avec `try_clone` pour le donner à un thread qui envoie chaque ligne de `entree` puis FIN et `shutdown(Write)` ; dans le thread courant, affichez chaque message reçu jusqu'à la fin du flux.
+    let flux = connecter(adresse, port)?;
+    let mut ecrivain = flux
+        .try_clone()
+        .context("impossible de dupliquer la socket")?;
+    // Ce thread n'est pas attendu : il peut rester bloqué sur le clavier. Quand le serveur ferme,
+    // le programme se termine, et lui avec.
+    thread::spawn(move || {
+        for ligne in entree.lines().map_while(Result::ok) {
+            if ecrire_message(&mut ecrivain, cadrage, &ligne).is_err() || ligne == FIN {
+                return;
+            }
+        }
+        let _ = ecrire_message(&mut ecrivain, cadrage, FIN);
+        let _ = ecrivain.shutdown(Shutdown::Write);
+    });
+    let mut lecteur = BufReader::new(flux);
+    loop {
+        match lire_message(&mut lecteur, cadrage, LIMITE_MESSAGE) {
+            Ok(Message::Texte(texte)) => writeln!(sortie, "{}", nettoyer(&texte))?,
+            Ok(Message::Fin) => return Ok(()),
+            Ok(autre) => writeln!(sortie, "(message illisible reçu du serveur : {autre:?})")?,
+            // Le serveur a coupé brutalement : la conversation est finie de toute façon.
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok(()),
+            Err(e) => return Err(e).context("lecture impossible depuis le serveur"),
+        }
+    }
+    // corrigé:fin
+}
+
+/// Joue le scénario de l'étape dans un seul processus et écrit la transcription dans `sortie`.
+///
+/// La démo tient le rôle du clavier du serveur (elle dépose des [`Evenement::Console`] dans le
+/// canal) et de deux clients, A et B. Elle attend chaque réponse avant l'étape suivante, d'où une
+/// transcription toujours identique.
+pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
+    writeln!(
+        sortie,
+        "=== Démo de l'étape 4 : communication client-serveur ==="
+    )?;
+    let ecoute = ouvrir_ecoute(IpAddr::from([127, 0, 0, 1]), 0)?;
+    let adresse: SocketAddr = ecoute.local_addr()?;
+    writeln!(
+        sortie,
+        "[démo] Serveur en écoute sur {adresse} (port choisi par le système)."
+    )?;
+    let (emetteur, evenements) = mpsc::channel();
+    let clavier = emetteur.clone();
+    let serveur = thread::spawn(move || {
+        let mut journal = Vec::new();
+        servir(
+            ecoute,
+            Cadrage::Ligne,
+            (emetteur, evenements),
+            &mut journal,
+            Some(2),
+        )
+        .map(|()| journal)
+    });
+    let taper = |ligne: &str, sortie: &mut dyn Write| -> anyhow::Result<()> {
+        writeln!(
+            sortie,
+            "[démo] Sur la console du serveur, on tape : {ligne}"
+        )?;
+        clavier
+            .send(Evenement::Console(ligne.to_string()))
+            .map_err(|_| anyhow!("le serveur ne lit plus sa console"))
+    };
+
+    let a = TcpStream::connect(adresse)?;
+    let mut lecteur_a = BufReader::new(&a);
+    afficher_pour("A", &mut lecteur_a, sortie)?;
+    taper("Bonjour A, ici le serveur.", sortie)?;
+    afficher_pour("A", &mut lecteur_a, sortie)?;
+    writeln!(
+        sortie,
+        "[démo] A envoie « Bonjour serveur ! » puis « {FIN} »."
+    )?;
+    ecrire_message(&mut &a, Cadrage::Ligne, "Bonjour serveur !")?;
+    ecrire_message(&mut &a, Cadrage::Ligne, FIN)?;
+    while afficher_pour("A", &mut lecteur_a, sortie)? {}
+
+    let b = TcpStream::connect(adresse)?;
+    let mut lecteur_b = BufReader::new(&b);
+    afficher_pour("B", &mut lecteur_b, sortie)?;
+    taper(FIN, sortie)?;
+    while afficher_pour("B", &mut lecteur_b, sortie)? {}
+
+    let mut trame = Vec::new();
+    ecrire_message(&mut trame, Cadrage::Entete, "deux\nlignes")?;
+    writeln!(
+        sortie,
+        "[démo] En cadrage « entete », le message « deux\\nlignes » s'écrit ainsi ({} octets) :",
+        trame.len()
+    )?;
+    writeln!(sortie, "[démo] {:?}", String::from_utf8_lossy(&trame))?;
+
+    let journal = serveur
+        .join()
+        .map_err(|_| anyhow!("le thread du serveur a paniqué"))??;
+    writeln!(sortie, "[démo] Journal du serveur :")?;
+    sortie.write_all(&journal)?;
+    Ok(())
+}
+
+/// Pour la démo : lit un message et l'affiche précédé du nom du client ; `false` à la fin.
+fn afficher_pour(
+    nom: &str,
+    lecteur: &mut impl BufRead,
+    sortie: &mut impl Write,
+) -> anyhow::Result<bool> {
+    match lire_message(lecteur, Cadrage::Ligne, LIMITE_MESSAGE)? {
+        Message::Texte(texte) => writeln!(sortie, "[{nom}] {}", nettoyer(&texte))?,
+        Message::Fin => {
+            writeln!(sortie, "[{nom}] (le serveur a fermé la connexion)")?;
+            return Ok(false);
+        }
+        autre => writeln!(sortie, "[{nom}] {autre:?}")?,
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn lire_tout(octets: &[u8], cadrage: Cadrage, limite: usize) -> Vec<Message> {
+        let mut lecteur = Cursor::new(octets.to_vec());
+        let mut vus = Vec::new();
+        loop {
+            let message = lire_message(&mut lecteur, cadrage, limite).expect("lecture en mémoire");
+            let fin = matches!(
+                message,
+                Message::Fin | Message::EnteteInvalide | Message::AnnonceTropLongue(_)
+            );
+            vus.push(message);
+            if fin {
+                return vus;
+            }
+        }
+    }
+
+    fn texte(t: &str) -> Message {
+        Message::Texte(t.to_string())
+    }
+
+    #[test]
+    fn l_entete_fait_64_octets_et_annonce_la_longueur() -> io::Result<()> {
+        let mut trame = Vec::new();
+        ecrire_message(&mut trame, Cadrage::Entete, "héhé")?;
+        assert_eq!(trame.len(), 64 + 6);
+        assert!(trame.starts_with(b"6 "));
+        assert!(trame[..64].iter().skip(1).all(|&o| o == b' '));
+        Ok(())
+    }
+
+    #[test]
+    fn un_message_avec_saut_de_ligne_survit_a_l_entete() -> io::Result<()> {
+        let mut trame = Vec::new();
+        ecrire_message(&mut trame, Cadrage::Entete, "deux\nlignes")?;
+        ecrire_message(&mut trame, Cadrage::Entete, "")?;
+        assert_eq!(
+            lire_tout(&trame, Cadrage::Entete, 100),
+            [texte("deux\nlignes"), texte(""), Message::Fin]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn un_entete_qui_annonce_trop_est_refuse_sans_allouer() {
+        // 18 chiffres : allouer ce que l'en-tête annonce ferait échouer le programme.
+        let annonce = 999_999_999_999_999_999u64;
+        let mut trame = format!("{annonce:<64}").into_bytes();
+        trame.extend_from_slice(b"quelques octets seulement");
+        assert_eq!(
+            lire_tout(&trame, Cadrage::Entete, 100),
+            [Message::AnnonceTropLongue(annonce)]
+        );
+    }
+
+    #[test]
+    fn un_entete_qui_n_est_pas_un_nombre_est_invalide() {
+        let trame = format!("{:<64}", "douze");
+        assert_eq!(
+            lire_tout(trame.as_bytes(), Cadrage::Entete, 100),
+            [Message::EnteteInvalide]
+        );
+    }
+
+    #[test]
+    fn une_trame_coupee_avant_la_fin_n_est_pas_rendue() {
+        let mut trame = format!("{:<64}", 10).into_bytes();
+        trame.extend_from_slice(b"moitie");
+        assert_eq!(lire_tout(&trame, Cadrage::Entete, 100), [Message::Fin]);
+        assert_eq!(lire_tout(b"12345", Cadrage::Entete, 100), [Message::Fin]);
+    }
+
+    #[test]
+    fn le_cadrage_ligne_garde_les_regles_de_l_etape_2() {
+        let mut octets = b"a\r\nb\n".to_vec();
+        octets.extend_from_slice(&[b'x'; 200]);
+        octets.extend_from_slice(b"\n\xff\nfin sans saut");
+        assert_eq!(
+            lire_tout(&octets, Cadrage::Ligne, 100),
+            [
+                texte("a"),
+                texte("b"),
+                Message::TropLong,
+                Message::PasUtf8,
+                Message::Fin
+            ]
+        );
+    }
+}

@@ -1,0 +1,124 @@
+//! Notation de l'étape 2 : boucle de réception.
+
+use predicates::prelude::*;
+use tests::{Serveur, client_programme, verifier_demo};
+
+const ETAPE: &str = "etape2_boucle";
+
+#[test]
+fn chaque_ligne_recoit_un_accuse_qui_la_cite() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    client.envoyer("Bonjour");
+    assert_eq!(
+        client.ligne("l'accusé de réception"),
+        "Message reçu : Bonjour"
+    );
+    client.envoyer("Encore");
+    assert_eq!(client.ligne("le second accusé"), "Message reçu : Encore");
+}
+
+#[test]
+fn deux_lignes_dans_un_seul_envoi_donnent_deux_accuses() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    client.envoyer_octets(b"un\ndeux\n");
+    assert_eq!(client.ligne("le premier accusé"), "Message reçu : un");
+    assert_eq!(client.ligne("le second accusé"), "Message reçu : deux");
+}
+
+#[test]
+fn une_ligne_coupee_en_deux_envois_est_reassemblee() {
+    let mut serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    client.envoyer_octets(b"moi");
+    // On attend que le serveur ait accepté la connexion avant la seconde moitié : le découpage
+    // en deux envois est alors certain d'atteindre le serveur en deux morceaux ou plus.
+    serveur.attendre_console("[CONNEXION]");
+    client.envoyer_octets(b"tie\n");
+    assert_eq!(
+        client.ligne("l'accusé de la ligne réassemblée"),
+        "Message reçu : moitie"
+    );
+}
+
+#[test]
+fn une_ligne_de_200_ko_est_refusee_et_la_suivante_est_servie() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    let mut enorme = vec![b'x'; 200_000];
+    enorme.push(b'\n');
+    client.envoyer_octets(&enorme);
+    let reponse = client.ligne("une ligne d'erreur pour la ligne trop longue");
+    assert!(
+        reponse.starts_with("ERREUR"),
+        "Étape 2 : une ligne de 200 ko doit recevoir « ERREUR … » ; reçu « {reponse} »"
+    );
+    client.envoyer("après");
+    assert_eq!(
+        client.ligne("l'accusé de la ligne suivante"),
+        "Message reçu : après"
+    );
+}
+
+#[test]
+fn l_utf8_invalide_recoit_une_erreur_et_la_connexion_continue() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    client.envoyer_octets(b"\xff\xfe\xfd\n");
+    let reponse = client.ligne("une ligne d'erreur pour l'UTF-8 invalide");
+    assert!(
+        reponse.starts_with("ERREUR"),
+        "Étape 2 : de l'UTF-8 invalide doit recevoir « ERREUR … » ; reçu « {reponse} »"
+    );
+    client.envoyer("valide");
+    assert_eq!(client.ligne("l'accusé suivant"), "Message reçu : valide");
+}
+
+#[test]
+fn les_caracteres_de_controle_n_atteignent_pas_le_journal() {
+    let mut serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    client.envoyer("rouge\u{1b}[31m fin");
+    client.attendre("Message reçu");
+    let ligne = serveur.attendre_console("[MESSAGE]");
+    assert!(
+        !ligne.contains('\u{1b}'),
+        "Étape 2 : le caractère d'échappement ne doit pas atteindre le journal ; vu « {ligne:?} »"
+    );
+}
+
+#[test]
+fn le_serveur_s_arrete_quand_son_client_part() {
+    let mut serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    client.envoyer("au revoir");
+    client.attendre("Message reçu");
+    drop(client);
+    assert_eq!(
+        serveur.attendre_fin(),
+        Some(0),
+        "Étape 2 : le serveur doit s'arrêter (code 0) quand son client part"
+    );
+}
+
+#[test]
+fn une_session_scriptee_du_client_affiche_chaque_accuse() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    client_programme(ETAPE, &serveur, "a\nb\n")
+        .success()
+        .stdout(predicate::str::contains("Message reçu : a"))
+        .stdout(predicate::str::contains("Message reçu : b"));
+}
+
+#[test]
+fn la_demo_affiche_le_resultat_attendu_de_l_enonce() {
+    verifier_demo(ETAPE);
+}

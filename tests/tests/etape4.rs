@@ -1,0 +1,140 @@
+//! Notation de l'étape 4 : communication client-serveur (duplex, fin propre, cadrage).
+
+use std::io::{BufReader, Read, Write};
+use std::net::TcpStream;
+
+use predicates::prelude::*;
+use tests::{DELAI, Serveur, client_programme, verifier_demo};
+
+const ETAPE: &str = "etape4_communication";
+
+/// Écrit un message en cadrage « entete » : 64 octets de longueur, puis le contenu.
+fn trame(texte: &str) -> Vec<u8> {
+    let mut octets = format!("{:<64}", texte.len()).into_bytes();
+    octets.extend_from_slice(texte.as_bytes());
+    octets
+}
+
+/// Lit un message en cadrage « entete », avec un délai.
+fn lire_trame(flux: &mut impl Read) -> Option<String> {
+    let mut entete = [0u8; 64];
+    flux.read_exact(&mut entete).ok()?;
+    let longueur: usize = std::str::from_utf8(&entete).ok()?.trim().parse().ok()?;
+    let mut contenu = vec![0u8; longueur.min(1 << 20)];
+    flux.read_exact(&mut contenu).ok()?;
+    String::from_utf8(contenu).ok()
+}
+
+#[test]
+fn la_console_du_serveur_parle_au_client_et_le_client_au_serveur() {
+    let mut serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    serveur.taper("Bonjour depuis la console");
+    assert_eq!(
+        client.ligne("la ligne tapée sur la console du serveur"),
+        "Bonjour depuis la console"
+    );
+    client.envoyer("Bonjour depuis le client");
+    serveur.attendre_console("Bonjour depuis le client");
+}
+
+#[test]
+fn quitter_envoye_par_le_client_clot_et_le_serveur_attend_le_suivant() {
+    let mut serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    client.envoyer("/quitter");
+    client.attendre_fermeture("le client a envoyé /quitter");
+    serveur.attendre_console("[DÉCONNEXION]");
+    let mut suivant = serveur.connecter();
+    suivant.attendre("Bienvenue");
+}
+
+#[test]
+fn quitter_tape_sur_la_console_clot_la_conversation() {
+    let mut serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    serveur.taper("/quitter");
+    client.attendre_fermeture("la console du serveur a tapé /quitter");
+    let mut suivant = serveur.connecter();
+    suivant.attendre("Bienvenue");
+}
+
+#[test]
+fn le_client_envoie_et_recoit_en_meme_temps_puis_rend_zero() {
+    let mut serveur = Serveur::lancer(ETAPE, &[]);
+    client_programme(ETAPE, &serveur, "salut\nà bientôt\n")
+        .success()
+        .stdout(predicate::str::contains("Bienvenue"));
+    serveur.attendre_console("salut");
+    serveur.attendre_console("à bientôt");
+    serveur.attendre_console("/quitter");
+}
+
+#[test]
+fn le_cadrage_entete_transporte_un_message_avec_saut_de_ligne() {
+    let mut serveur = Serveur::lancer(ETAPE, &["--cadrage", "entete"]);
+    let mut flux = TcpStream::connect(serveur.adresse).expect("connexion");
+    flux.set_read_timeout(Some(DELAI)).expect("délai");
+    assert_eq!(
+        lire_trame(&mut flux).as_deref(),
+        Some("Bienvenue sur le serveur !"),
+        "Étape 4 : en cadrage entete, la bienvenue doit arriver avec un en-tête de 64 octets"
+    );
+    flux.write_all(&trame("première\nseconde")).expect("envoi");
+    serveur.attendre_console("première");
+    serveur.attendre_console("seconde");
+    serveur.taper("réponse");
+    assert_eq!(lire_trame(&mut flux).as_deref(), Some("réponse"));
+}
+
+#[test]
+fn un_entete_annoncant_une_taille_enorme_est_refuse_sans_faire_tomber_le_serveur() {
+    let serveur = Serveur::lancer(ETAPE, &["--cadrage", "entete"]);
+    {
+        let mut flux = TcpStream::connect(serveur.adresse).expect("connexion");
+        flux.set_read_timeout(Some(DELAI)).expect("délai");
+        lire_trame(&mut flux);
+        flux.write_all(format!("{:<64}", 999_999_999_999u64).as_bytes())
+            .expect("envoi");
+        let reponse = lire_trame(&mut flux).unwrap_or_default();
+        assert!(
+            reponse.starts_with("ERREUR"),
+            "Étape 4 : un en-tête qui annonce 1 To doit recevoir « ERREUR … » ; reçu « {reponse} »"
+        );
+        let mut reste = Vec::new();
+        let _ = BufReader::new(&flux).read_to_end(&mut reste);
+    }
+    let mut suivant = TcpStream::connect(serveur.adresse).expect("connexion");
+    suivant.set_read_timeout(Some(DELAI)).expect("délai");
+    assert_eq!(
+        lire_trame(&mut suivant).as_deref(),
+        Some("Bienvenue sur le serveur !"),
+        "Étape 4 : après un en-tête refusé, le serveur doit servir le client suivant"
+    );
+}
+
+#[test]
+fn une_coupure_brutale_n_arrete_pas_le_serveur() {
+    let mut serveur = Serveur::lancer(ETAPE, &[]);
+    {
+        let mut brutal = serveur.connecter();
+        brutal.attendre("Bienvenue");
+        serveur.taper("message jamais lu");
+        let mut octet = [0u8; 1];
+        let _ = brutal.flux().peek(&mut octet);
+        brutal.envoyer_octets(b"coup");
+    }
+    serveur.attendre_console("[DÉCONNEXION]");
+    let mut suivant = serveur.connecter();
+    suivant.attendre("Bienvenue");
+    suivant.envoyer("encore là");
+    serveur.attendre_console("encore là");
+}
+
+#[test]
+fn la_demo_affiche_le_resultat_attendu_de_l_enonce() {
+    verifier_demo(ETAPE);
+}
