@@ -227,7 +227,7 @@ pub fn servir(ecoute: TcpListener, console: &mut impl Write) -> io::Result<()> {
 }
 
 /// La conversation avec un client : bienvenue, puis une réponse par ligne reçue.
-fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
+pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
     // corrigé:début Indice : envoyez MESSAGE_BIENVENUE, puis `loop { match lire_ligne(...)? { ... } }` ; chaque réponse est une ligne terminée par '\n'.
     let mut ecrivain = flux;
     let mut lecteur = BufReader::new(flux);

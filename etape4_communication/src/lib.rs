@@ -485,7 +485,7 @@ pub fn converser(
 }
 
 /// Le thread de lecture du serveur : dépose chaque message reçu dans le canal, puis `Parti`.
-fn lire_client(flux: TcpStream, cadrage: Cadrage, evenements: Sender<Evenement>) {
+pub fn lire_client(flux: TcpStream, cadrage: Cadrage, evenements: Sender<Evenement>) {
     let mut lecteur = BufReader::new(flux);
     let erreur = loop {
         match lire_message(&mut lecteur, cadrage, LIMITE_MESSAGE) {
