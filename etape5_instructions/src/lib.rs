@@ -1,1 +1,528 @@
-//! En construction.
+//! # Étape 5 — Exécution d'instructions
+//!
+//! ## Objectifs
+//!
+//! - Chaque ligne du client est une **instruction** que le serveur évalue et à laquelle il répond
+//!   par `= …` (le résultat) ou `ERREUR : …` (la raison, en français).
+//! - Instructions : `calcul <expression>` (entiers, `+ - * / %`, parenthèses, moins unaire),
+//!   `majuscules <texte>`, `minuscules <texte>`, `inverse <texte>`, `longueur <texte>`, `heure`,
+//!   `aide`.
+//! - **Ne jamais exécuter le texte du client** : ni `eval`, ni shell. La calculatrice est un petit
+//!   analyseur écrit à la main ([`calcul`]) avec des limites de taille et de profondeur : aucune
+//!   entrée ne peut planter, bloquer ou gonfler le serveur.
+//!
+//! ## Ce qui change depuis l'étape 4
+//!
+//! - Le serveur revient à la forme de l'étape 3 (un client à la fois, un seul thread) : c'est
+//!   maintenant le **serveur qui répond**, la console ne parle plus au client, et le cadrage est
+//!   toujours la ligne. Le client garde ses deux threads de l'étape 4 et le message [`FIN`].
+//! - Nouveau : le module [`calcul`], [`executer`] et [`repondre`].
+//!
+//! ## Lancer l'étape
+//!
+//! ```text
+//! cargo run -p etape5_instructions                  # terminal 1 : le serveur
+//! cargo run -p etape5_instructions -- client        # terminal 2 : tapez « aide »
+//! printf 'calcul 6*7\nheure\n' | cargo run -q -p etape5_instructions -- client
+//! ```
+//!
+//! ## Résultat attendu
+//!
+//! ```text
+//! === Démo de l'étape 5 : exécution d'instructions ===
+//! [démo] Serveur en écoute sur 127.0.0.1:40125 (port choisi par le système).
+//! [client] Bienvenue sur le serveur ! Tapez « aide » pour la liste des instructions.
+//! [client] > calcul 2 + 3 * (4 - 1)
+//! [client] = 11
+//! [client] > calcul 7 / 0
+//! [client] ERREUR : division par zéro
+//! [client] > calcul 9223372036854775807 + 1
+//! [client] ERREUR : dépassement de capacité (le résultat sort de -9223372036854775808..=9223372036854775807)
+//! [client] > calcul __import__('os').system('ls')
+//! [client] ERREUR : caractère interdit '_' en position 0 (seuls les chiffres, + - * / % et les parenthèses sont permis)
+//! [client] > majuscules Bonjour à tous
+//! [client] = BONJOUR À TOUS
+//! [client] > inverse Rust
+//! [client] = tsuR
+//! [client] > longueur héhé
+//! [client] = 4 caractères (6 octets)
+//! [client] > danser
+//! [client] ERREUR : instruction inconnue « danser » ; tapez « aide »
+//! [client] > /quitter
+//! [démo] Journal du serveur :
+//! [CONNEXION] Client connecté depuis 127.0.0.1:52814
+//! [INSTRUCTION] 127.0.0.1:52814 : calcul 2 + 3 * (4 - 1) → = 11
+//! [INSTRUCTION] 127.0.0.1:52814 : calcul 7 / 0 → ERREUR : division par zéro
+//! [INSTRUCTION] 127.0.0.1:52814 : calcul 9223372036854775807 + 1 → ERREUR : dépassement de capacité (le résultat sort de -9223372036854775808..=9223372036854775807)
+//! [INSTRUCTION] 127.0.0.1:52814 : calcul __import__('os').system('ls') → ERREUR : caractère interdit '_' en position 0 (seuls les chiffres, + - * / % et les parenthèses sont permis)
+//! [INSTRUCTION] 127.0.0.1:52814 : majuscules Bonjour à tous → = BONJOUR À TOUS
+//! [INSTRUCTION] 127.0.0.1:52814 : inverse Rust → = tsuR
+//! [INSTRUCTION] 127.0.0.1:52814 : longueur héhé → = 4 caractères (6 octets)
+//! [INSTRUCTION] 127.0.0.1:52814 : danser → ERREUR : instruction inconnue « danser » ; tapez « aide »
+//! [FIN] 127.0.0.1:52814 a envoyé /quitter
+//! [DÉCONNEXION] 127.0.0.1:52814 a fermé la connexion
+//! ```
+//!
+//! ## Questions du TP
+//!
+//! 1. *Pourquoi `eval()` est-il dangereux ?* → [`executer`].
+//! 2. *Comment éviter que le serveur plante sur une instruction invalide ?* → [`repondre`].
+//!
+//! ## Pour aller plus loin
+//!
+//! 1. Ajoutez la puissance `^` à la calculatrice (associative à droite : `2^3^2` = 512). Quelle
+//!    vérification faut-il pour `2^100` ?
+//! 2. Ajoutez l'instruction `compter <mot> <texte>`.
+//! 3. Essayez `calcul ` suivi de 100 000 parenthèses ouvrantes avec `nc` : que répond le serveur ?
+//!    Retirez la limite de profondeur et recommencez (en mode `--release`) : que se passe-t-il ?
+
+pub mod calcul;
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::thread;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, anyhow};
+
+/// Le message que le serveur envoie à chaque client.
+pub const MESSAGE_BIENVENUE: &str =
+    "Bienvenue sur le serveur ! Tapez « aide » pour la liste des instructions.";
+
+/// Longueur maximale d'une ligne, en octets, saut de ligne non compris.
+pub const LIMITE_LIGNE: usize = 4096;
+
+/// Durée au-delà de laquelle un client qui n'envoie plus rien est congédié (voir l'étape 3).
+pub const DELAI_INACTIVITE: Duration = Duration::from_secs(300);
+
+/// Le message de fin de conversation (voir l'étape 4).
+pub const FIN: &str = "/quitter";
+
+/// Le texte de l'instruction `aide`, sur une seule ligne : une instruction, une réponse.
+pub const AIDE: &str = "instructions : calcul <expression>, majuscules <texte>, \
+    minuscules <texte>, inverse <texte>, longueur <texte>, heure, aide ; /quitter pour partir";
+
+/// Répond à une ligne du client : `= résultat` ou `ERREUR : raison`. Ne panique jamais.
+///
+/// # Question : comment éviter que le serveur plante sur une instruction invalide ?
+///
+/// En Python, on entoure `eval` d'un `try/except` et l'on espère avoir tout rattrapé. En Rust, il
+/// n'y a pas d'exceptions : une erreur prévisible est une **valeur**, un [`Result`], que le type
+/// oblige à traiter. [`executer`] rend `Err(raison)` pour toute instruction invalide, et cette
+/// fonction la transforme en ligne `ERREUR : …` ; la conversation continue.
+///
+/// Les *paniques*, elles, sont réservées aux bogues, et le code les évite là où l'entrée vient du
+/// réseau : arithmétique vérifiée (un dépassement panique en débogage), récursion bornée (un
+/// débordement de pile tue le processus, aucun `catch_unwind` ne le rattrape), découpage de
+/// chaînes par caractères et non par octets (couper au milieu d'un caractère UTF-8 panique),
+/// aucun `unwrap()` sur ce qui vient du client. Enfin, les limites de taille ([`LIMITE_LIGNE`],
+/// [`calcul::LONGUEUR_MAX`]) empêchent qu'une instruction ne gonfle la mémoire ou ne dure.
+pub fn repondre(ligne: &str) -> String {
+    match executer(ligne) {
+        Ok(resultat) => format!("= {resultat}"),
+        Err(raison) => format!("ERREUR : {raison}"),
+    }
+}
+
+/// Exécute une instruction : son nom, un espace, son argument.
+///
+/// # Question : pourquoi `eval()` est-il dangereux ?
+///
+/// `eval(texte)` exécute `texte` comme du code Python, avec tous les droits du serveur. Un client
+/// qui envoie `__import__('os').system('rm -rf ~')` efface les fichiers du compte ; il peut aussi
+/// lire des fichiers, ouvrir un shell vers l'extérieur, ou simplement bloquer le serveur
+/// (`9**9**9**9` calcule pendant des heures et remplit la mémoire). Ce n'est pas un bogue qu'on
+/// corrige : c'est ce qu'`eval` est fait pour faire.
+///
+/// Rust n'a pas d'`eval`, mais on peut recréer la même faille : passer le texte du client à un
+/// shell, `Command::new("sh").arg("-c").arg(format!("echo $(({texte}))"))`, ou à `bc`. Alors
+/// `1; rm -rf ~`, `$(reboot)` ou `` `cat /etc/passwd` `` sont exécutés : c'est l'**injection de
+/// commande**. La règle : le texte d'un client est une *donnée*, jamais du *code*.
+///
+/// Ici, chaque instruction est un cas d'un `match` sur une liste fermée de noms, et la calculatrice
+/// ([`calcul::calculer`]) ne connaît que des chiffres, cinq opérateurs et des parenthèses : tout
+/// autre caractère est refusé avant même d'être analysé. Rien n'est jamais exécuté.
+pub fn executer(ligne: &str) -> Result<String, String> {
+    // corrigé:début Indice : séparez le nom de l'argument au premier espace, puis faites un `match` sur le nom ; chaque instruction rend `Ok(résultat)` ou `Err(raison)`, et un nom inconnu est une erreur qui cite « aide ».
+    let ligne = ligne.trim();
+    let (nom, argument) = ligne.split_once(' ').unwrap_or((ligne, ""));
+    match nom {
+        "calcul" => calcul::calculer(argument)
+            .map(|valeur| valeur.to_string())
+            .map_err(|erreur| erreur.to_string()),
+        "majuscules" => Ok(argument.to_uppercase()),
+        "minuscules" => Ok(argument.to_lowercase()),
+        // Inverse les caractères Unicode (et non les octets, ce qui casserait l'UTF-8).
+        "inverse" => Ok(argument.chars().rev().collect()),
+        "longueur" => Ok(format!(
+            "{} caractères ({} octets)",
+            argument.chars().count(),
+            argument.len()
+        )),
+        "heure" => Ok(heure_utc(SystemTime::now())),
+        "aide" => Ok(AIDE.to_string()),
+        "" => Err("instruction vide ; tapez « aide »".to_string()),
+        inconnu => Err(format!(
+            "instruction inconnue « {} » ; tapez « aide »",
+            nettoyer(inconnu)
+        )),
+    }
+    // corrigé:fin
+}
+
+/// L'heure `HH:MM:SS` en temps universel (UTC).
+///
+/// La bibliothèque standard ne connaît pas les fuseaux horaires : on calcule l'heure UTC à partir
+/// du nombre de secondes depuis le 1er janvier 1970 (l'« époque Unix »). Une horloge réglée avant
+/// 1970 n'est pas une raison de paniquer : on affiche alors 00:00:00.
+pub fn heure_utc(instant: SystemTime) -> String {
+    let secondes = instant
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+        % 86_400;
+    format!(
+        "{:02}:{:02}:{:02} (UTC)",
+        secondes / 3600,
+        secondes / 60 % 60,
+        secondes % 60
+    )
+}
+
+/// Ce qu'une lecture de ligne peut donner.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ligne {
+    /// Une ligne complète, sans son `\n` ni un éventuel `\r` final.
+    Texte(String),
+    /// Une ligne de plus de [`LIMITE_LIGNE`] octets : elle a été lue et jetée.
+    TropLongue,
+    /// Une ligne complète dont les octets ne sont pas de l'UTF-8 valide.
+    PasUtf8,
+    /// La fin du flux : l'autre côté a fermé. Une ligne incomplète (sans `\n`) juste avant la
+    /// fermeture est abandonnée : on n'exécute jamais une demi-ligne.
+    Fin,
+}
+
+/// Lit la prochaine ligne de `lecteur`, sans jamais garder plus de `limite + 1` octets (voir
+/// l'étape 2 : TCP est un flux d'octets, c'est nous qui le découpons en lignes).
+pub fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Ligne> {
+    let mut octets = Vec::new();
+    let lus = lecteur
+        .by_ref()
+        .take(limite as u64 + 1)
+        .read_until(b'\n', &mut octets)?;
+    if lus == 0 {
+        return Ok(Ligne::Fin);
+    }
+    if octets.last() != Some(&b'\n') {
+        if octets.len() > limite {
+            // Trop long : on jette le reste de la ligne sans le garder.
+            lecteur.skip_until(b'\n')?;
+            return Ok(Ligne::TropLongue);
+        }
+        // Moins que la limite et pas de '\n' : le flux s'est terminé au milieu d'une ligne.
+        return Ok(Ligne::Fin);
+    }
+    octets.pop();
+    if octets.last() == Some(&b'\r') {
+        octets.pop();
+    }
+    Ok(match String::from_utf8(octets) {
+        Ok(texte) => Ligne::Texte(texte),
+        Err(_) => Ligne::PasUtf8,
+    })
+}
+
+/// Rend visibles les caractères de contrôle (sauf la tabulation) : `\u{1b}` au lieu d'un vrai
+/// caractère d'échappement.
+///
+/// Sans cela, un client pourrait envoyer des séquences ANSI qui effacent ou recolorent le
+/// terminal du serveur, ou un `\r` qui écrase une ligne du journal pour en forger une fausse.
+pub fn nettoyer(texte: &str) -> String {
+    let mut propre = String::with_capacity(texte.len());
+    for c in texte.chars() {
+        if c.is_control() && c != '\t' {
+            propre.extend(c.escape_default());
+        } else {
+            propre.push(c);
+        }
+    }
+    propre
+}
+
+/// Réserve l'adresse `adresse:port` et commence à écouter (voir l'étape 1 pour `bind`/`listen`).
+pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> {
+    TcpListener::bind((adresse, port)).map_err(|erreur| {
+        let cause = match erreur.kind() {
+            io::ErrorKind::AddrInUse => format!(
+                "le port {port} est déjà utilisé (un autre serveur tourne-t-il encore ?). \
+                 Choisissez-en un autre avec --port, par exemple --port 0 pour laisser le système choisir"
+            ),
+            io::ErrorKind::AddrNotAvailable => format!(
+                "l'adresse {adresse} n'appartient pas à cette machine ; essayez --adresse 127.0.0.1"
+            ),
+            io::ErrorKind::PermissionDenied => format!(
+                "permission refusée pour le port {port} (les ports sous 1024 sont réservés) ; \
+                 essayez --port 5050"
+            ),
+            _ => format!("erreur du système : {erreur}"),
+        };
+        anyhow!("impossible d'écouter sur {adresse}:{port} : {cause}.")
+    })
+}
+
+/// Se connecte au serveur `adresse:port` (voir l'étape 1 pour les erreurs possibles).
+pub fn connecter(adresse: IpAddr, port: u16) -> anyhow::Result<TcpStream> {
+    TcpStream::connect((adresse, port)).map_err(|erreur| {
+        let cause = match erreur.kind() {
+            io::ErrorKind::ConnectionRefused => "connexion refusée".to_string(),
+            io::ErrorKind::TimedOut => "pas de réponse dans le délai".to_string(),
+            _ => format!("erreur du système : {erreur}"),
+        };
+        anyhow!(
+            "impossible de joindre le serveur {adresse}:{port} : {cause}. \
+             Le serveur est-il lancé (cargo run -p etape5_instructions) ?"
+        )
+    })
+}
+
+/// Lance le serveur complet : réserve le port, annonce l'adresse, sert les clients sans fin.
+pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
+    let ecoute = ouvrir_ecoute(adresse, port)?;
+    let locale = ecoute.local_addr().context("adresse locale introuvable")?;
+    println!("[ÉCOUTE] Serveur en écoute sur {locale}");
+    servir(ecoute, &mut io::stdout(), None).context("le serveur s'est arrêté sur une erreur")
+}
+
+/// Sert les clients l'un après l'autre, sans fin (ou `limite` clients, pour la démo et les
+/// tests) ; une erreur sur une connexion ne termine que cette connexion (voir l'étape 3).
+pub fn servir(
+    ecoute: TcpListener,
+    console: &mut impl Write,
+    limite: Option<usize>,
+) -> io::Result<()> {
+    for connexion in ecoute.incoming().take(limite.unwrap_or(usize::MAX)) {
+        let flux = match connexion {
+            Ok(flux) => flux,
+            Err(erreur) => {
+                writeln!(
+                    console,
+                    "[ERREUR] Connexion refusée par le système : {erreur}"
+                )?;
+                continue;
+            }
+        };
+        let Ok(pair) = flux.peer_addr() else {
+            continue;
+        };
+        writeln!(console, "[CONNEXION] Client connecté depuis {pair}")?;
+        let resultat = flux
+            .set_read_timeout(Some(DELAI_INACTIVITE))
+            .and_then(|()| converser(&flux, console, pair));
+        match resultat {
+            Ok(()) => writeln!(console, "[DÉCONNEXION] {pair} a fermé la connexion")?,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                writeln!(
+                    console,
+                    "[DÉCONNEXION] {pair} inactif trop longtemps, connexion fermée"
+                )?
+            }
+            Err(erreur) => writeln!(
+                console,
+                "[DÉCONNEXION] Connexion avec {pair} perdue : {erreur}"
+            )?,
+        }
+    }
+    Ok(())
+}
+
+/// La conversation avec un client : bienvenue, puis une réponse par instruction, jusqu'à
+/// [`FIN`] ou la fin du flux.
+pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
+    let mut ecrivain = flux;
+    let mut lecteur = BufReader::new(flux);
+    writeln!(ecrivain, "{MESSAGE_BIENVENUE}")?;
+    loop {
+        let reponse = match lire_ligne(&mut lecteur, LIMITE_LIGNE)? {
+            Ligne::Texte(texte) if texte == FIN => {
+                writeln!(console, "[FIN] {pair} a envoyé {FIN}")?;
+                return flux.shutdown(Shutdown::Both);
+            }
+            Ligne::Texte(texte) => {
+                let reponse = repondre(&texte);
+                writeln!(
+                    console,
+                    "[INSTRUCTION] {pair} : {} → {reponse}",
+                    nettoyer(&texte)
+                )?;
+                reponse
+            }
+            Ligne::TropLongue => {
+                writeln!(console, "[ERREUR] {pair} : ligne trop longue, ignorée")?;
+                format!("ERREUR : ligne trop longue (plus de {LIMITE_LIGNE} octets), ignorée")
+            }
+            Ligne::PasUtf8 => {
+                writeln!(
+                    console,
+                    "[ERREUR] {pair} : ligne qui n'est pas de l'UTF-8, ignorée"
+                )?;
+                "ERREUR : ligne ignorée, ce n'est pas du texte UTF-8".to_string()
+            }
+            Ligne::Fin => return Ok(()),
+        };
+        writeln!(ecrivain, "{reponse}")?;
+    }
+}
+
+/// Le client de l'étape 4 : un thread envoie les lignes de `entree` (puis [`FIN`]), le thread
+/// courant affiche les réponses jusqu'à ce que le serveur ferme.
+pub fn client(
+    adresse: IpAddr,
+    port: u16,
+    entree: impl BufRead + Send + 'static,
+    sortie: &mut impl Write,
+) -> anyhow::Result<()> {
+    let flux = connecter(adresse, port)?;
+    let mut ecrivain = flux
+        .try_clone()
+        .context("impossible de dupliquer la socket")?;
+    // Ce thread n'est pas attendu : il peut rester bloqué sur le clavier. Quand le serveur ferme,
+    // le programme se termine, et lui avec.
+    thread::spawn(move || {
+        for ligne in entree.lines().map_while(Result::ok) {
+            if writeln!(ecrivain, "{ligne}").is_err() || ligne == FIN {
+                return;
+            }
+        }
+        let _ = writeln!(ecrivain, "{FIN}");
+        let _ = ecrivain.shutdown(Shutdown::Write);
+    });
+    let mut lecteur = BufReader::new(flux);
+    loop {
+        match lire_ligne(&mut lecteur, LIMITE_LIGNE) {
+            Ok(Ligne::Texte(texte)) => writeln!(sortie, "{}", nettoyer(&texte))?,
+            Ok(Ligne::Fin) => return Ok(()),
+            Ok(autre) => writeln!(sortie, "(ligne illisible reçue du serveur : {autre:?})")?,
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok(()),
+            Err(e) => return Err(e).context("lecture impossible depuis le serveur"),
+        }
+    }
+}
+
+/// Les instructions jouées par la démo (sans `heure`, dont la réponse change à chaque seconde).
+const SCENARIO: [&str; 9] = [
+    "calcul 2 + 3 * (4 - 1)",
+    "calcul 7 / 0",
+    "calcul 9223372036854775807 + 1",
+    "calcul __import__('os').system('ls')",
+    "majuscules Bonjour à tous",
+    "inverse Rust",
+    "longueur héhé",
+    "danser",
+    FIN,
+];
+
+/// Joue le scénario de l'étape dans un seul processus et écrit la transcription dans `sortie`.
+pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
+    writeln!(
+        sortie,
+        "=== Démo de l'étape 5 : exécution d'instructions ==="
+    )?;
+    let ecoute = ouvrir_ecoute(IpAddr::from([127, 0, 0, 1]), 0)?;
+    let adresse: SocketAddr = ecoute.local_addr()?;
+    writeln!(
+        sortie,
+        "[démo] Serveur en écoute sur {adresse} (port choisi par le système)."
+    )?;
+    let serveur = thread::spawn(move || {
+        let mut journal = Vec::new();
+        servir(ecoute, &mut journal, Some(1)).map(|()| journal)
+    });
+
+    let flux = TcpStream::connect(adresse)?;
+    let mut lecteur = BufReader::new(&flux);
+    afficher(&mut lecteur, sortie)?;
+    for instruction in SCENARIO {
+        writeln!(sortie, "[client] > {instruction}")?;
+        writeln!(&flux, "{instruction}")?;
+        if instruction != FIN {
+            afficher(&mut lecteur, sortie)?;
+        }
+    }
+    while afficher(&mut lecteur, sortie)? {}
+
+    let journal = serveur
+        .join()
+        .map_err(|_| anyhow!("le thread du serveur a paniqué"))??;
+    writeln!(sortie, "[démo] Journal du serveur :")?;
+    sortie.write_all(&journal)?;
+    Ok(())
+}
+
+/// Pour la démo : lit une ligne du serveur et l'affiche ; `false` quand il a fermé.
+fn afficher(lecteur: &mut impl BufRead, sortie: &mut impl Write) -> anyhow::Result<bool> {
+    match lire_ligne(lecteur, LIMITE_LIGNE)? {
+        Ligne::Texte(texte) => writeln!(sortie, "[client] {}", nettoyer(&texte))?,
+        Ligne::Fin => return Ok(false),
+        autre => writeln!(sortie, "[client] {autre:?}")?,
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(instruction: &str, attendu: &str) {
+        assert_eq!(
+            repondre(instruction),
+            attendu,
+            "instruction {instruction:?}"
+        );
+    }
+
+    #[test]
+    fn les_instructions_de_texte() {
+        check("majuscules élève", "= ÉLÈVE");
+        check("minuscules ÉCOLE", "= école");
+        check("inverse été", "= été");
+        check("inverse abc", "= cba");
+        check("longueur", "= 0 caractères (0 octets)");
+        check("longueur ça", "= 2 caractères (3 octets)");
+    }
+
+    #[test]
+    fn le_calcul_et_ses_erreurs() {
+        check("calcul 6*7", "= 42");
+        check(
+            "calcul",
+            "ERREUR : expression vide (exemple : calcul 2 + 3 * 4)",
+        );
+        check("calcul 1/0", "ERREUR : division par zéro");
+    }
+
+    #[test]
+    fn une_instruction_inconnue_ou_vide_cite_aide() {
+        assert!(repondre("rm -rf /").contains("« aide »"));
+        assert!(repondre("").contains("« aide »"));
+        assert!(repondre("\u{1b}[2J").starts_with("ERREUR"));
+        assert!(!repondre("\u{1b}[2J").contains('\u{1b}'));
+    }
+
+    #[test]
+    fn l_heure_est_calculee_depuis_l_epoque() {
+        let instant = UNIX_EPOCH + Duration::from_secs(86_400 * 365 + 3 * 3600 + 25 * 60 + 7);
+        assert_eq!(heure_utc(instant), "03:25:07 (UTC)");
+        assert!(repondre("heure").starts_with("= "));
+    }
+
+    #[test]
+    fn aide_tient_sur_une_ligne() {
+        assert!(!repondre("aide").contains('\n'));
+    }
+}

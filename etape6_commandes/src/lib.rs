@@ -1,1 +1,693 @@
-//! En construction.
+//! # Étape 6 — Commandes personnalisées
+//!
+//! ## Objectifs
+//!
+//! - Distinguer deux sortes de lignes : celles qui commencent par `/` sont des **commandes**
+//!   (`/aide`, `/calcul 6*7`, `/majuscules …`, `/pseudo alice`, `/quitter` …), les autres sont de
+//!   simples **messages**, dont le serveur accuse réception.
+//! - Analyser une commande **une seule fois**, à l'entrée, en une valeur d'un type `enum`
+//!   ([`Commande`]) ; le reste du programme ne manipule plus de texte brut.
+//! - Séparer la commande de son argument avec [`str::split_once`].
+//!
+//! ## Ce qui change depuis l'étape 5
+//!
+//! - Les instructions deviennent des commandes préfixées par `/` ; une ligne sans `/` est un
+//!   message, plus une instruction : `calcul 2+2` tapé sans `/` est un message comme un autre.
+//! - Nouveau : [`Commande`], [`Entree`], [`analyser`], [`executer`] sur une [`Session`] qui retient
+//!   le pseudo choisi avec `/pseudo` ; [`valider_pseudo`].
+//! - Le serveur, le client et la calculatrice ([`calcul`]) sont ceux de l'étape 5.
+//!
+//! ## Lancer l'étape
+//!
+//! ```text
+//! cargo run -p etape6_commandes                  # terminal 1 : le serveur
+//! cargo run -p etape6_commandes -- client        # terminal 2 : tapez « /aide »
+//! printf '/pseudo alice\nbonjour\n/calcul 6*7\n' | cargo run -q -p etape6_commandes -- client
+//! ```
+//!
+//! ## Résultat attendu
+//!
+//! ```text
+//! === Démo de l'étape 6 : commandes personnalisées ===
+//! [démo] Serveur en écoute sur 127.0.0.1:40125 (port choisi par le système).
+//! [client] Bienvenue sur le serveur ! Tapez /aide pour la liste des commandes.
+//! [client] > bonjour
+//! [client] Message reçu de anonyme : bonjour
+//! [client] > /pseudo alice
+//! [client] = vous êtes maintenant « alice »
+//! [client] > calcul 2+2
+//! [client] Message reçu de alice : calcul 2+2
+//! [client] > /calcul 2+2
+//! [client] = 4
+//! [client] > /majuscules une commande, un argument
+//! [client] = UNE COMMANDE, UN ARGUMENT
+//! [client] > /pseudo
+//! [client] ERREUR : /pseudo attend un argument (exemple : /pseudo alice)
+//! [client] > /pseudo a b
+//! [client] ERREUR : pseudo refusé : lettres, chiffres, « - » et « _ » seulement
+//! [client] > /danser
+//! [client] ERREUR : commande inconnue « /danser » ; tapez /aide
+//! [client] > /quitter
+//! [démo] Journal du serveur :
+//! [CONNEXION] Client connecté depuis 127.0.0.1:52814
+//! [MESSAGE] 127.0.0.1:52814 anonyme : bonjour
+//! [COMMANDE] 127.0.0.1:52814 : /pseudo alice → = vous êtes maintenant « alice »
+//! [MESSAGE] 127.0.0.1:52814 alice : calcul 2+2
+//! [COMMANDE] 127.0.0.1:52814 : /calcul 2+2 → = 4
+//! [COMMANDE] 127.0.0.1:52814 : /majuscules une commande, un argument → = UNE COMMANDE, UN ARGUMENT
+//! [COMMANDE] 127.0.0.1:52814 : /pseudo → ERREUR : /pseudo attend un argument (exemple : /pseudo alice)
+//! [COMMANDE] 127.0.0.1:52814 : /pseudo a b → ERREUR : pseudo refusé : lettres, chiffres, « - » et « _ » seulement
+//! [COMMANDE] 127.0.0.1:52814 : /danser → ERREUR : commande inconnue « /danser » ; tapez /aide
+//! [FIN] 127.0.0.1:52814 a envoyé /quitter
+//! [DÉCONNEXION] 127.0.0.1:52814 a fermé la connexion
+//! ```
+//!
+//! ## Questions du TP
+//!
+//! 1. *Quel intérêt à identifier des commandes ?* → [`Commande`].
+//! 2. *Comment séparer la commande de son argument ?* → [`analyser`].
+//!
+//! ## Pour aller plus loin
+//!
+//! 1. Ajoutez `/compter <mot> <texte>` : une variante de plus dans [`Commande`]. Combien
+//!    d'endroits le compilateur vous oblige-t-il à modifier ?
+//! 2. Acceptez les commandes en majuscules (`/AIDE`) : où le faire, une seule fois ?
+//! 3. Ajoutez `/historique`, qui renvoie les trois derniers messages de la session.
+
+pub mod calcul;
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::thread;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, anyhow};
+
+/// Le message que le serveur envoie à chaque client.
+pub const MESSAGE_BIENVENUE: &str =
+    "Bienvenue sur le serveur ! Tapez /aide pour la liste des commandes.";
+
+/// Longueur maximale d'une ligne, en octets, saut de ligne non compris.
+pub const LIMITE_LIGNE: usize = 4096;
+
+/// Durée au-delà de laquelle un client qui n'envoie plus rien est congédié (voir l'étape 3).
+pub const DELAI_INACTIVITE: Duration = Duration::from_secs(300);
+
+/// Le message de fin de conversation (voir l'étape 4).
+pub const FIN: &str = "/quitter";
+
+/// Le texte de `/aide`, sur une seule ligne : une commande, une réponse.
+pub const AIDE: &str = "commandes : /calcul <expression>, /majuscules <texte>, \
+    /minuscules <texte>, /inverse <texte>, /longueur <texte>, /heure, /pseudo <nom>, /aide, \
+    /quitter ; une ligne sans / est un message";
+
+/// Longueur maximale d'un pseudo, en caractères.
+pub const LONGUEUR_PSEUDO_MAX: usize = 20;
+
+/// Une commande reconnue, avec son argument déjà extrait.
+///
+/// # Question : quel intérêt à identifier des commandes ?
+///
+/// - **Séparer le contrôle des données.** Un message de discussion peut contenir n'importe quoi,
+///   y compris `calcul 2+2` ; le préfixe `/` dit sans ambiguïté « ceci s'adresse au serveur ». À
+///   l'étape 5, toute ligne était une instruction : impossible de simplement *parler*.
+/// - **Analyser une fois, à la frontière.** [`analyser`] transforme le texte en une valeur de ce
+///   type ; ensuite, le code manipule `Commande::Calcul(expression)` et non des chaînes comparées
+///   à divers endroits, où une faute de frappe passerait inaperçue.
+/// - **Le compilateur vérifie.** Le `match` de [`executer`] est *exhaustif* : ajouter une variante
+///   ici sans la traiter là-bas ne compile pas. Une commande inconnue, elle, est refusée une fois
+///   pour toutes dans [`analyser`], avec un message qui renvoie à `/aide`.
+/// - Le serveur peut réagir différemment selon la commande (répondre, changer l'état de la
+///   session, fermer), et la liste des commandes devient facile à documenter et à étendre.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Commande {
+    Aide,
+    Calcul(String),
+    Majuscules(String),
+    Minuscules(String),
+    Inverse(String),
+    Longueur(String),
+    Heure,
+    Pseudo(String),
+    Quitter,
+}
+
+/// Ce qu'est une ligne reçue : une commande ou un message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entree {
+    Commande(Commande),
+    Message(String),
+}
+
+/// Analyse une ligne : `/nom argument` devient une [`Commande`], le reste un message.
+///
+/// # Question : comment séparer la commande de son argument ?
+///
+/// Avec [`str::split_once`] : `"/majuscules bonjour à tous".split_once(' ')` rend
+/// `Some(("/majuscules", "bonjour à tous"))`. Il coupe au **premier** espace seulement, si bien
+/// que l'argument garde les siens ; c'est l'équivalent du `message.split(" ", 1)` de Python. Quand
+/// la ligne n'a pas d'espace (`/heure`), il rend `None` : toute la ligne est alors le nom, et
+/// l'argument est vide. Les deux morceaux sont des `&str` qui *empruntent* la ligne : rien n'est
+/// copié avant qu'on sache quelle commande c'est.
+///
+/// ```
+/// use etape6_commandes::{analyser, Commande, Entree};
+///
+/// assert_eq!(
+///     analyser("/majuscules bonjour à tous"),
+///     Ok(Entree::Commande(Commande::Majuscules("bonjour à tous".to_string())))
+/// );
+/// assert_eq!(analyser("bonjour"), Ok(Entree::Message("bonjour".to_string())));
+/// ```
+pub fn analyser(ligne: &str) -> Result<Entree, String> {
+    // corrigé:début Indice : sans '/' au début, c'est un message ; sinon `split_once(' ')` sépare le nom de l'argument (pas d'espace : argument vide), puis un `match` sur le nom construit la `Commande`. Nom inconnu ou argument manquant : `Err` qui cite /aide.
+    let Some(sans_barre) = ligne.strip_prefix('/') else {
+        return Ok(Entree::Message(ligne.to_string()));
+    };
+    let (nom, argument) = sans_barre.split_once(' ').unwrap_or((sans_barre, ""));
+    let argument = argument.trim().to_string();
+    let exige = |construire: fn(String) -> Commande| {
+        if argument.is_empty() {
+            Err(format!(
+                "/{nom} attend un argument (exemple : /{nom} {})",
+                exemple(nom)
+            ))
+        } else {
+            Ok(construire(argument.clone()))
+        }
+    };
+    let commande = match nom {
+        "aide" => Commande::Aide,
+        "heure" => Commande::Heure,
+        "quitter" => Commande::Quitter,
+        "calcul" => exige(Commande::Calcul)?,
+        "majuscules" => Commande::Majuscules(argument),
+        "minuscules" => Commande::Minuscules(argument),
+        "inverse" => Commande::Inverse(argument),
+        "longueur" => Commande::Longueur(argument),
+        "pseudo" => exige(Commande::Pseudo)?,
+        inconnu => {
+            return Err(format!(
+                "commande inconnue « /{} » ; tapez /aide",
+                nettoyer(inconnu)
+            ));
+        }
+    };
+    Ok(Entree::Commande(commande))
+    // corrigé:fin
+}
+
+/// Un exemple d'argument, pour les messages d'erreur.
+fn exemple(nom: &str) -> &'static str {
+    match nom {
+        "calcul" => "2 + 3 * 4",
+        "pseudo" => "alice",
+        _ => "texte",
+    }
+}
+
+/// Ce que le serveur retient d'un client pendant sa conversation.
+#[derive(Debug)]
+pub struct Session {
+    /// Le pseudo choisi avec `/pseudo`, ou « anonyme ».
+    pub pseudo: String,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session {
+            pseudo: "anonyme".to_string(),
+        }
+    }
+}
+
+/// Vérifie un pseudo : 1 à [`LONGUEUR_PSEUDO_MAX`] caractères, lettres, chiffres, `-` ou `_`.
+///
+/// Une liste de caractères **permis** plutôt qu'une liste d'interdits : on ne risque pas d'oublier
+/// un caractère de contrôle, un espace insécable ou une séquence d'échappement.
+pub fn valider_pseudo(pseudo: &str) -> Result<(), String> {
+    if pseudo.chars().count() > LONGUEUR_PSEUDO_MAX {
+        return Err(format!(
+            "pseudo refusé : {LONGUEUR_PSEUDO_MAX} caractères au plus"
+        ));
+    }
+    if pseudo.is_empty()
+        || !pseudo
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err("pseudo refusé : lettres, chiffres, « - » et « _ » seulement".to_string());
+    }
+    Ok(())
+}
+
+/// Exécute une commande pour `session` : `Ok(résultat)` ou `Err(raison)`. Ne panique jamais.
+///
+/// [`Commande::Quitter`] est traitée par la conversation elle-même, qui ferme la connexion.
+pub fn executer(commande: Commande, session: &mut Session) -> Result<String, String> {
+    // corrigé:début Indice : un `match` exhaustif sur la commande ; /calcul utilise `calcul::calculer`, /pseudo vérifie avec `valider_pseudo` avant de changer `session.pseudo`.
+    match commande {
+        Commande::Aide => Ok(AIDE.to_string()),
+        Commande::Calcul(expression) => calcul::calculer(&expression)
+            .map(|valeur| valeur.to_string())
+            .map_err(|erreur| erreur.to_string()),
+        Commande::Majuscules(texte) => Ok(texte.to_uppercase()),
+        Commande::Minuscules(texte) => Ok(texte.to_lowercase()),
+        Commande::Inverse(texte) => Ok(texte.chars().rev().collect()),
+        Commande::Longueur(texte) => Ok(format!(
+            "{} caractères ({} octets)",
+            texte.chars().count(),
+            texte.len()
+        )),
+        Commande::Heure => Ok(heure_utc(SystemTime::now())),
+        Commande::Pseudo(pseudo) => {
+            valider_pseudo(&pseudo)?;
+            session.pseudo = pseudo;
+            Ok(format!("vous êtes maintenant « {} »", session.pseudo))
+        }
+        Commande::Quitter => Ok("au revoir".to_string()),
+    }
+    // corrigé:fin
+}
+
+/// L'heure `HH:MM:SS` en temps universel (UTC).
+///
+/// La bibliothèque standard ne connaît pas les fuseaux horaires : on calcule l'heure UTC à partir
+/// du nombre de secondes depuis le 1er janvier 1970 (l'« époque Unix »). Une horloge réglée avant
+/// 1970 n'est pas une raison de paniquer : on affiche alors 00:00:00.
+pub fn heure_utc(instant: SystemTime) -> String {
+    let secondes = instant
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+        % 86_400;
+    format!(
+        "{:02}:{:02}:{:02} (UTC)",
+        secondes / 3600,
+        secondes / 60 % 60,
+        secondes % 60
+    )
+}
+
+/// Ce qu'une lecture de ligne peut donner.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ligne {
+    /// Une ligne complète, sans son `\n` ni un éventuel `\r` final.
+    Texte(String),
+    /// Une ligne de plus de [`LIMITE_LIGNE`] octets : elle a été lue et jetée.
+    TropLongue,
+    /// Une ligne complète dont les octets ne sont pas de l'UTF-8 valide.
+    PasUtf8,
+    /// La fin du flux : l'autre côté a fermé. Une ligne incomplète (sans `\n`) juste avant la
+    /// fermeture est abandonnée : on n'exécute jamais une demi-ligne.
+    Fin,
+}
+
+/// Lit la prochaine ligne de `lecteur`, sans jamais garder plus de `limite + 1` octets (voir
+/// l'étape 2 : TCP est un flux d'octets, c'est nous qui le découpons en lignes).
+pub fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Ligne> {
+    let mut octets = Vec::new();
+    let lus = lecteur
+        .by_ref()
+        .take(limite as u64 + 1)
+        .read_until(b'\n', &mut octets)?;
+    if lus == 0 {
+        return Ok(Ligne::Fin);
+    }
+    if octets.last() != Some(&b'\n') {
+        if octets.len() > limite {
+            // Trop long : on jette le reste de la ligne sans le garder.
+            lecteur.skip_until(b'\n')?;
+            return Ok(Ligne::TropLongue);
+        }
+        // Moins que la limite et pas de '\n' : le flux s'est terminé au milieu d'une ligne.
+        return Ok(Ligne::Fin);
+    }
+    octets.pop();
+    if octets.last() == Some(&b'\r') {
+        octets.pop();
+    }
+    Ok(match String::from_utf8(octets) {
+        Ok(texte) => Ligne::Texte(texte),
+        Err(_) => Ligne::PasUtf8,
+    })
+}
+
+/// Rend visibles les caractères de contrôle (sauf la tabulation) : `\u{1b}` au lieu d'un vrai
+/// caractère d'échappement.
+///
+/// Sans cela, un client pourrait envoyer des séquences ANSI qui effacent ou recolorent le
+/// terminal du serveur, ou un `\r` qui écrase une ligne du journal pour en forger une fausse.
+pub fn nettoyer(texte: &str) -> String {
+    let mut propre = String::with_capacity(texte.len());
+    for c in texte.chars() {
+        if c.is_control() && c != '\t' {
+            propre.extend(c.escape_default());
+        } else {
+            propre.push(c);
+        }
+    }
+    propre
+}
+
+/// Réserve l'adresse `adresse:port` et commence à écouter (voir l'étape 1 pour `bind`/`listen`).
+pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> {
+    TcpListener::bind((adresse, port)).map_err(|erreur| {
+        let cause = match erreur.kind() {
+            io::ErrorKind::AddrInUse => format!(
+                "le port {port} est déjà utilisé (un autre serveur tourne-t-il encore ?). \
+                 Choisissez-en un autre avec --port, par exemple --port 0 pour laisser le système choisir"
+            ),
+            io::ErrorKind::AddrNotAvailable => format!(
+                "l'adresse {adresse} n'appartient pas à cette machine ; essayez --adresse 127.0.0.1"
+            ),
+            io::ErrorKind::PermissionDenied => format!(
+                "permission refusée pour le port {port} (les ports sous 1024 sont réservés) ; \
+                 essayez --port 5050"
+            ),
+            _ => format!("erreur du système : {erreur}"),
+        };
+        anyhow!("impossible d'écouter sur {adresse}:{port} : {cause}.")
+    })
+}
+
+/// Se connecte au serveur `adresse:port` (voir l'étape 1 pour les erreurs possibles).
+pub fn connecter(adresse: IpAddr, port: u16) -> anyhow::Result<TcpStream> {
+    TcpStream::connect((adresse, port)).map_err(|erreur| {
+        let cause = match erreur.kind() {
+            io::ErrorKind::ConnectionRefused => "connexion refusée".to_string(),
+            io::ErrorKind::TimedOut => "pas de réponse dans le délai".to_string(),
+            _ => format!("erreur du système : {erreur}"),
+        };
+        anyhow!(
+            "impossible de joindre le serveur {adresse}:{port} : {cause}. \
+             Le serveur est-il lancé (cargo run -p etape6_commandes) ?"
+        )
+    })
+}
+
+/// Lance le serveur complet : réserve le port, annonce l'adresse, sert les clients sans fin.
+pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
+    let ecoute = ouvrir_ecoute(adresse, port)?;
+    let locale = ecoute.local_addr().context("adresse locale introuvable")?;
+    println!("[ÉCOUTE] Serveur en écoute sur {locale}");
+    servir(ecoute, &mut io::stdout(), None).context("le serveur s'est arrêté sur une erreur")
+}
+
+/// Sert les clients l'un après l'autre, sans fin (ou `limite` clients, pour la démo et les
+/// tests) ; une erreur sur une connexion ne termine que cette connexion (voir l'étape 3).
+pub fn servir(
+    ecoute: TcpListener,
+    console: &mut impl Write,
+    limite: Option<usize>,
+) -> io::Result<()> {
+    for connexion in ecoute.incoming().take(limite.unwrap_or(usize::MAX)) {
+        let flux = match connexion {
+            Ok(flux) => flux,
+            Err(erreur) => {
+                writeln!(
+                    console,
+                    "[ERREUR] Connexion refusée par le système : {erreur}"
+                )?;
+                continue;
+            }
+        };
+        let Ok(pair) = flux.peer_addr() else {
+            continue;
+        };
+        writeln!(console, "[CONNEXION] Client connecté depuis {pair}")?;
+        let resultat = flux
+            .set_read_timeout(Some(DELAI_INACTIVITE))
+            .and_then(|()| converser(&flux, console, pair));
+        match resultat {
+            Ok(()) => writeln!(console, "[DÉCONNEXION] {pair} a fermé la connexion")?,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                writeln!(
+                    console,
+                    "[DÉCONNEXION] {pair} inactif trop longtemps, connexion fermée"
+                )?
+            }
+            Err(erreur) => writeln!(
+                console,
+                "[DÉCONNEXION] Connexion avec {pair} perdue : {erreur}"
+            )?,
+        }
+    }
+    Ok(())
+}
+
+/// La conversation avec un client : bienvenue, puis une réponse par ligne, jusqu'à `/quitter`
+/// ou la fin du flux.
+pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
+    let mut ecrivain = flux;
+    let mut lecteur = BufReader::new(flux);
+    let mut session = Session::default();
+    writeln!(ecrivain, "{MESSAGE_BIENVENUE}")?;
+    loop {
+        let reponse = match lire_ligne(&mut lecteur, LIMITE_LIGNE)? {
+            Ligne::Texte(texte) => match analyser(&texte) {
+                Ok(Entree::Commande(Commande::Quitter)) => {
+                    writeln!(console, "[FIN] {pair} a envoyé {FIN}")?;
+                    return flux.shutdown(Shutdown::Both);
+                }
+                Ok(Entree::Message(message)) => {
+                    let message = nettoyer(&message);
+                    writeln!(console, "[MESSAGE] {pair} {} : {message}", session.pseudo)?;
+                    format!("Message reçu de {} : {message}", session.pseudo)
+                }
+                Ok(Entree::Commande(commande)) => {
+                    let reponse = match executer(commande, &mut session) {
+                        Ok(resultat) => format!("= {resultat}"),
+                        Err(raison) => format!("ERREUR : {raison}"),
+                    };
+                    writeln!(
+                        console,
+                        "[COMMANDE] {pair} : {} → {reponse}",
+                        nettoyer(&texte)
+                    )?;
+                    reponse
+                }
+                Err(raison) => {
+                    let reponse = format!("ERREUR : {raison}");
+                    writeln!(
+                        console,
+                        "[COMMANDE] {pair} : {} → {reponse}",
+                        nettoyer(&texte)
+                    )?;
+                    reponse
+                }
+            },
+            Ligne::TropLongue => {
+                writeln!(console, "[ERREUR] {pair} : ligne trop longue, ignorée")?;
+                format!("ERREUR : ligne trop longue (plus de {LIMITE_LIGNE} octets), ignorée")
+            }
+            Ligne::PasUtf8 => {
+                writeln!(
+                    console,
+                    "[ERREUR] {pair} : ligne qui n'est pas de l'UTF-8, ignorée"
+                )?;
+                "ERREUR : ligne ignorée, ce n'est pas du texte UTF-8".to_string()
+            }
+            Ligne::Fin => return Ok(()),
+        };
+        writeln!(ecrivain, "{reponse}")?;
+    }
+}
+
+/// Le client de l'étape 4 : un thread envoie les lignes de `entree` (puis [`FIN`]), le thread
+/// courant affiche les réponses jusqu'à ce que le serveur ferme.
+pub fn client(
+    adresse: IpAddr,
+    port: u16,
+    entree: impl BufRead + Send + 'static,
+    sortie: &mut impl Write,
+) -> anyhow::Result<()> {
+    let flux = connecter(adresse, port)?;
+    let mut ecrivain = flux
+        .try_clone()
+        .context("impossible de dupliquer la socket")?;
+    // Ce thread n'est pas attendu : il peut rester bloqué sur le clavier. Quand le serveur ferme,
+    // le programme se termine, et lui avec.
+    thread::spawn(move || {
+        for ligne in entree.lines().map_while(Result::ok) {
+            if writeln!(ecrivain, "{ligne}").is_err() || ligne == FIN {
+                return;
+            }
+        }
+        let _ = writeln!(ecrivain, "{FIN}");
+        let _ = ecrivain.shutdown(Shutdown::Write);
+    });
+    let mut lecteur = BufReader::new(flux);
+    loop {
+        match lire_ligne(&mut lecteur, LIMITE_LIGNE) {
+            Ok(Ligne::Texte(texte)) => writeln!(sortie, "{}", nettoyer(&texte))?,
+            Ok(Ligne::Fin) => return Ok(()),
+            Ok(autre) => writeln!(sortie, "(ligne illisible reçue du serveur : {autre:?})")?,
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok(()),
+            Err(e) => return Err(e).context("lecture impossible depuis le serveur"),
+        }
+    }
+}
+
+/// Les lignes jouées par la démo (sans `/heure`, dont la réponse change à chaque seconde).
+const SCENARIO: [&str; 10] = [
+    "bonjour",
+    "/pseudo alice",
+    "calcul 2+2",
+    "/calcul 2+2",
+    "/majuscules une commande, un argument",
+    "/pseudo",
+    "/pseudo a b",
+    "/danser",
+    FIN,
+    "",
+];
+
+/// Joue le scénario de l'étape dans un seul processus et écrit la transcription dans `sortie`.
+pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
+    writeln!(
+        sortie,
+        "=== Démo de l'étape 6 : commandes personnalisées ==="
+    )?;
+    let ecoute = ouvrir_ecoute(IpAddr::from([127, 0, 0, 1]), 0)?;
+    let adresse: SocketAddr = ecoute.local_addr()?;
+    writeln!(
+        sortie,
+        "[démo] Serveur en écoute sur {adresse} (port choisi par le système)."
+    )?;
+    let serveur = thread::spawn(move || {
+        let mut journal = Vec::new();
+        servir(ecoute, &mut journal, Some(1)).map(|()| journal)
+    });
+
+    let flux = TcpStream::connect(adresse)?;
+    let mut lecteur = BufReader::new(&flux);
+    afficher(&mut lecteur, sortie)?;
+    for ligne in SCENARIO.iter().take_while(|ligne| !ligne.is_empty()) {
+        writeln!(sortie, "[client] > {ligne}")?;
+        writeln!(&flux, "{ligne}")?;
+        if *ligne != FIN {
+            afficher(&mut lecteur, sortie)?;
+        }
+    }
+    while afficher(&mut lecteur, sortie)? {}
+
+    let journal = serveur
+        .join()
+        .map_err(|_| anyhow!("le thread du serveur a paniqué"))??;
+    writeln!(sortie, "[démo] Journal du serveur :")?;
+    sortie.write_all(&journal)?;
+    Ok(())
+}
+
+/// Pour la démo : lit une ligne du serveur et l'affiche ; `false` quand il a fermé.
+fn afficher(lecteur: &mut impl BufRead, sortie: &mut impl Write) -> anyhow::Result<bool> {
+    match lire_ligne(lecteur, LIMITE_LIGNE)? {
+        Ligne::Texte(texte) => writeln!(sortie, "[client] {}", nettoyer(&texte))?,
+        Ligne::Fin => return Ok(false),
+        autre => writeln!(sortie, "[client] {autre:?}")?,
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Une ligne du tableau : ce que tape le client, ce que rend l'analyse.
+    fn check(ligne: &str, attendu: Result<Entree, &str>) {
+        assert_eq!(
+            analyser(ligne),
+            attendu.map_err(str::to_string),
+            "analyse de {ligne:?}"
+        );
+    }
+
+    fn commande(c: Commande) -> Result<Entree, &'static str> {
+        Ok(Entree::Commande(c))
+    }
+
+    #[test]
+    fn l_analyse_des_commandes() {
+        check("/aide", commande(Commande::Aide));
+        check("/heure", commande(Commande::Heure));
+        check("/quitter", commande(Commande::Quitter));
+        check("/calcul 1 + 2", commande(Commande::Calcul("1 + 2".into())));
+        check("/calcul    7", commande(Commande::Calcul("7".into())));
+        check(
+            "/inverse a b c",
+            commande(Commande::Inverse("a b c".into())),
+        );
+        check("/longueur", commande(Commande::Longueur(String::new())));
+        check("/pseudo bob", commande(Commande::Pseudo("bob".into())));
+    }
+
+    #[test]
+    fn les_messages_ne_sont_pas_des_commandes() {
+        check("bonjour", Ok(Entree::Message("bonjour".into())));
+        check("calcul 2+2", Ok(Entree::Message("calcul 2+2".into())));
+        check(" /aide", Ok(Entree::Message(" /aide".into())));
+        check("", Ok(Entree::Message(String::new())));
+    }
+
+    #[test]
+    fn les_erreurs_citent_aide_ou_un_exemple() {
+        check("/", Err("commande inconnue « / » ; tapez /aide"));
+        check("/rm -rf /", Err("commande inconnue « /rm » ; tapez /aide"));
+        check(
+            "/calcul",
+            Err("/calcul attend un argument (exemple : /calcul 2 + 3 * 4)"),
+        );
+        check(
+            "/pseudo  ",
+            Err("/pseudo attend un argument (exemple : /pseudo alice)"),
+        );
+        let inconnue = analyser("/\u{1b}[2J").expect_err("commande inconnue");
+        assert!(!inconnue.contains('\u{1b}'), "{inconnue:?}");
+    }
+
+    #[test]
+    fn pseudo_change_la_session_seulement_s_il_est_valide() {
+        let mut session = Session::default();
+        assert!(executer(Commande::Pseudo("élève_2".into()), &mut session).is_ok());
+        assert_eq!(session.pseudo, "élève_2");
+        for refuse in ["a b", "x\u{1b}", "trop_long_pour_un_pseudo", "é/è"] {
+            assert!(
+                executer(Commande::Pseudo(refuse.into()), &mut session).is_err(),
+                "{refuse:?}"
+            );
+        }
+        assert_eq!(session.pseudo, "élève_2");
+    }
+
+    #[test]
+    fn les_commandes_de_l_etape_5_repondent() {
+        let mut session = Session::default();
+        let mut check = |c: Commande, attendu: Result<&str, &str>| {
+            assert_eq!(
+                executer(c.clone(), &mut session),
+                attendu.map(str::to_string).map_err(str::to_string),
+                "{c:?}"
+            );
+        };
+        check(Commande::Calcul("6*7".into()), Ok("42"));
+        check(Commande::Calcul("1/0".into()), Err("division par zéro"));
+        check(Commande::Majuscules("été".into()), Ok("ÉTÉ"));
+        check(Commande::Inverse("abc".into()), Ok("cba"));
+        check(
+            Commande::Longueur("ça".into()),
+            Ok("2 caractères (3 octets)"),
+        );
+    }
+
+    #[test]
+    fn l_heure_est_calculee_depuis_l_epoque() {
+        let instant = UNIX_EPOCH + Duration::from_secs(86_400 * 365 + 3 * 3600 + 25 * 60 + 7);
+        assert_eq!(heure_utc(instant), "03:25:07 (UTC)");
+    }
+}

@@ -524,6 +524,33 @@ pub fn verifier_demo(nom: &str) {
     );
 }
 
+/// Un générateur pseudo-aléatoire minuscule et reproductible (xorshift), pour les tests de bruit :
+/// la même graine donne toujours les mêmes octets, donc un échec se rejoue à l'identique.
+pub struct Hasard(u64);
+
+impl Hasard {
+    pub fn new(graine: u64) -> Hasard {
+        Hasard(graine.max(1))
+    }
+
+    pub fn suivant(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// Un octet au hasard.
+    pub fn octet(&mut self) -> u8 {
+        (self.suivant() >> 32) as u8
+    }
+
+    /// Un entier au hasard dans `0..n`.
+    pub fn jusqu_a(&mut self, n: usize) -> usize {
+        (self.suivant() % n.max(1) as u64) as usize
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 use std::net::Shutdown;
 
 use predicates::prelude::*;
-use tests::{Serveur, client_programme, verifier_demo};
+use tests::{Hasard, Serveur, client_programme, verifier_demo};
 
 const ETAPE: &str = "etape3_deconnexion";
 
@@ -78,14 +78,8 @@ fn le_serveur_survit_a_des_octets_au_hasard() {
     {
         let mut bruit = serveur.connecter();
         bruit.attendre("Bienvenue");
-        // Un générateur pseudo-aléatoire simple et reproductible (congruence linéaire).
-        let mut graine: u32 = 0x1234_5678;
-        let octets: Vec<u8> = (0..20_000)
-            .map(|_| {
-                graine = graine.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-                (graine >> 16) as u8
-            })
-            .collect();
+        let mut hasard = Hasard::new(0x1234_5678);
+        let octets: Vec<u8> = (0..20_000).map(|_| hasard.octet()).collect();
         bruit.envoyer_octets(&octets);
         bruit.envoyer_octets(b"\nfin\n");
         bruit.attendre("Message reçu : fin");

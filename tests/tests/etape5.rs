@@ -1,0 +1,177 @@
+//! Notation de l'étape 5 : exécution d'instructions, sans jamais exécuter de code.
+
+use predicates::prelude::*;
+use tests::{Client, Hasard, Serveur, client_programme, verifier_demo};
+
+const ETAPE: &str = "etape5_instructions";
+
+fn connecte(serveur: &Serveur) -> Client {
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    client
+}
+
+/// Envoie une instruction et rend la réponse.
+fn demander(client: &mut Client, instruction: &str) -> String {
+    client.envoyer(instruction);
+    client.ligne(&format!("la réponse à « {instruction} »"))
+}
+
+fn verifier(client: &mut Client, instruction: &str, attendu: &str) {
+    let reponse = demander(client, instruction);
+    assert_eq!(
+        reponse, attendu,
+        "Étape 5 : « {instruction} » doit donner « {attendu} »"
+    );
+}
+
+fn verifier_erreur(client: &mut Client, instruction: &str) {
+    let reponse = demander(client, instruction);
+    assert!(
+        reponse.starts_with("ERREUR : "),
+        "Étape 5 : « {instruction} » doit donner une ligne « ERREUR : … » ; reçu « {reponse} »"
+    );
+}
+
+#[test]
+fn le_calcul_respecte_les_priorites_et_les_parentheses() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = connecte(&serveur);
+    verifier(&mut client, "calcul 6*7", "= 42");
+    verifier(&mut client, "calcul 2 + 3 * 4", "= 14");
+    verifier(&mut client, "calcul (2 + 3) * 4", "= 20");
+    verifier(&mut client, "calcul -(3 - 10) % 4", "= 3");
+    verifier(&mut client, "calcul 20 / 3", "= 6");
+}
+
+#[test]
+fn les_instructions_de_texte_repondent() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = connecte(&serveur);
+    verifier(&mut client, "majuscules été", "= ÉTÉ");
+    verifier(&mut client, "minuscules ÉTÉ", "= été");
+    verifier(&mut client, "inverse abc", "= cba");
+    verifier(&mut client, "longueur héhé", "= 4 caractères (6 octets)");
+    assert!(
+        demander(&mut client, "heure").starts_with("= "),
+        "Étape 5 : « heure » doit répondre « = HH:MM:SS … »"
+    );
+    assert!(
+        demander(&mut client, "aide").contains("calcul"),
+        "Étape 5 : « aide » doit lister les instructions"
+    );
+}
+
+#[test]
+fn division_par_zero_et_depassements_donnent_une_erreur() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = connecte(&serveur);
+    for instruction in [
+        "calcul 1 / 0",
+        "calcul 5 % 0",
+        "calcul 9223372036854775807 + 1",
+        "calcul -9223372036854775807 - 2",
+        "calcul 3037000500 * 3037000500",
+        "calcul (-9223372036854775807 - 1) / -1",
+        "calcul 99999999999999999999",
+    ] {
+        verifier_erreur(&mut client, instruction);
+    }
+    verifier(&mut client, "calcul 6*7", "= 42");
+}
+
+#[test]
+fn les_erreurs_de_syntaxe_et_l_entree_vide_donnent_une_erreur() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = connecte(&serveur);
+    for instruction in [
+        "",
+        "calcul",
+        "calcul 1 +",
+        "calcul (1",
+        "calcul 1 2",
+        "calcul )",
+        "inconnue",
+    ] {
+        verifier_erreur(&mut client, instruction);
+    }
+}
+
+#[test]
+fn les_parentheses_imbriquees_sans_fin_ne_font_pas_tomber_le_serveur() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = connecte(&serveur);
+    verifier_erreur(
+        &mut client,
+        &format!("calcul {}1{}", "(".repeat(100_000), ")".repeat(100_000)),
+    );
+    verifier_erreur(&mut client, &format!("calcul {}1", "(".repeat(500)));
+    verifier_erreur(&mut client, &format!("calcul {}1", "-".repeat(900)));
+    verifier(&mut client, "calcul 6*7", "= 42");
+}
+
+#[test]
+fn les_tentatives_d_injection_sont_refusees() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = connecte(&serveur);
+    for instruction in [
+        "calcul __import__('os').system('ls')",
+        "calcul $(rm -rf ~)",
+        "calcul `reboot`",
+        "calcul 1; rm -rf /",
+        "calcul 1 && cat /etc/passwd",
+        "eval 1+1",
+        "$(whoami)",
+    ] {
+        verifier_erreur(&mut client, instruction);
+    }
+}
+
+#[test]
+fn apres_des_milliers_de_lignes_au_hasard_le_serveur_calcule_toujours() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = connecte(&serveur);
+    let mut hasard = Hasard::new(42);
+    let prefixes = ["calcul ", "majuscules ", "inverse ", "longueur ", ""];
+    let alphabet = b"0123456789+-*/%() ()()--**//%%xyz\xc3\xa9\xff\x1b\t";
+    let lignes = 3000;
+    let mut envoi = Vec::new();
+    for _ in 0..lignes {
+        envoi.extend_from_slice(prefixes[hasard.jusqu_a(prefixes.len())].as_bytes());
+        for _ in 0..hasard.jusqu_a(60) {
+            envoi.push(alphabet[hasard.jusqu_a(alphabet.len())]);
+        }
+        envoi.push(b'\n');
+    }
+    // Un seul envoi de toutes les lignes : le serveur doit les découper et répondre à chacune.
+    let lecteur = std::thread::scope(|portee| {
+        let ecriture = client.flux().try_clone().expect("clonage");
+        portee.spawn(move || {
+            use std::io::Write;
+            let mut ecriture = ecriture;
+            ecriture
+                .write_all(&envoi)
+                .expect("envoi des lignes au hasard");
+        });
+        for numero in 0..lignes {
+            client.ligne(&format!("la réponse à la ligne au hasard n°{numero}"));
+        }
+        client
+    });
+    let mut client = lecteur;
+    verifier(&mut client, "calcul 6*7", "= 42");
+}
+
+#[test]
+fn une_session_scriptee_du_client_affiche_les_reponses() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    client_programme(ETAPE, &serveur, "calcul 6*7\ninverse abc\n")
+        .success()
+        .stdout(predicate::str::contains("= 42"))
+        .stdout(predicate::str::contains("= cba"));
+}
+
+#[test]
+fn la_demo_affiche_le_resultat_attendu_de_l_enonce() {
+    verifier_demo(ETAPE);
+}

@@ -1,0 +1,125 @@
+//! Notation de l'étape 6 : commandes personnalisées.
+
+use predicates::prelude::*;
+use tests::{Client, Serveur, client_programme, verifier_demo};
+
+const ETAPE: &str = "etape6_commandes";
+
+fn connecte(serveur: &Serveur) -> Client {
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    client
+}
+
+fn demander(client: &mut Client, ligne: &str) -> String {
+    client.envoyer(ligne);
+    client.ligne(&format!("la réponse à « {ligne} »"))
+}
+
+#[test]
+fn les_commandes_a_barre_sont_executees() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = connecte(&serveur);
+    assert_eq!(
+        demander(&mut client, "/calcul 6*7"),
+        "= 42",
+        "Étape 6 : /calcul 6*7 doit donner « = 42 »"
+    );
+    assert_eq!(demander(&mut client, "/majuscules été"), "= ÉTÉ");
+    assert!(
+        demander(&mut client, "/heure").starts_with("= "),
+        "Étape 6 : /heure doit répondre « = … »"
+    );
+    assert!(
+        demander(&mut client, "/aide").contains("/pseudo"),
+        "Étape 6 : /aide doit lister les commandes"
+    );
+}
+
+#[test]
+fn une_ligne_sans_barre_est_un_message_et_non_une_commande() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = connecte(&serveur);
+    let reponse = demander(&mut client, "calcul 2+2");
+    assert!(
+        reponse.contains("calcul 2+2") && !reponse.starts_with('='),
+        "Étape 6 : « calcul 2+2 » sans / est un message à accuser, pas un calcul ; reçu « {reponse} »"
+    );
+}
+
+#[test]
+fn une_commande_inconnue_renvoie_a_aide() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = connecte(&serveur);
+    for ligne in ["/danser", "/", "/CALCUL2"] {
+        let reponse = demander(&mut client, ligne);
+        assert!(
+            reponse.starts_with("ERREUR") && reponse.contains("/aide"),
+            "Étape 6 : « {ligne} » doit donner une erreur qui cite /aide ; reçu « {reponse} »"
+        );
+    }
+}
+
+#[test]
+fn pseudo_change_le_nom_dans_les_accuses() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = connecte(&serveur);
+    assert!(demander(&mut client, "/pseudo alice").starts_with("= "));
+    let accuse = demander(&mut client, "coucou");
+    assert!(
+        accuse.contains("alice"),
+        "Étape 6 : après /pseudo alice, l'accusé doit citer alice ; reçu « {accuse} »"
+    );
+    let refus = demander(&mut client, "/pseudo a\u{1b}b");
+    assert!(
+        refus.starts_with("ERREUR"),
+        "Étape 6 : un pseudo avec un caractère de contrôle doit être refusé ; reçu « {refus} »"
+    );
+    assert!(!refus.contains('\u{1b}'));
+}
+
+#[test]
+fn quitter_ferme_la_conversation_et_le_serveur_continue() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = connecte(&serveur);
+    client.envoyer("/quitter");
+    client.attendre_fermeture("le client a envoyé /quitter");
+    let mut suivant = connecte(&serveur);
+    assert_eq!(demander(&mut suivant, "/calcul 1+1"), "= 2");
+}
+
+#[test]
+fn l_utf8_invalide_et_une_ligne_de_200_ko_donnent_une_erreur() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = connecte(&serveur);
+    client.envoyer_octets(b"/calcul \xff\n");
+    assert!(
+        client
+            .ligne("une erreur pour l'UTF-8 invalide")
+            .starts_with("ERREUR")
+    );
+    let mut enorme = b"/majuscules ".to_vec();
+    enorme.extend(std::iter::repeat_n(b'a', 200_000));
+    enorme.push(b'\n');
+    client.envoyer_octets(&enorme);
+    assert!(
+        client
+            .ligne("une erreur pour la ligne trop longue")
+            .starts_with("ERREUR")
+    );
+    assert_eq!(demander(&mut client, "/calcul 6*7"), "= 42");
+}
+
+#[test]
+fn une_session_scriptee_du_client_affiche_les_reponses() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    client_programme(ETAPE, &serveur, "/pseudo bob\nsalut\n/calcul 6*7\n")
+        .success()
+        .stdout(predicate::str::contains("bob"))
+        .stdout(predicate::str::contains("= 42"));
+}
+
+#[test]
+fn la_demo_affiche_le_resultat_attendu_de_l_enonce() {
+    verifier_demo(ETAPE);
+}
