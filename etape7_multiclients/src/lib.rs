@@ -1,1 +1,717 @@
-//! En construction.
+//! # Étape 7 — Plusieurs clients à la fois
+//!
+//! ## Objectifs
+//!
+//! - **Un thread par client** : tous les clients sont servis en même temps.
+//! - Un **salon** de discussion : à l'arrivée, le serveur demande un pseudo (unique, sans
+//!   distinction de casse) ; chaque ligne d'un client est diffusée aux autres sous la forme
+//!   `alice : texte` ; les arrivées et les départs sont annoncés (`*** alice a rejoint le salon`,
+//!   `*** alice a quitté le salon`), quelle que soit la façon de partir.
+//! - Les commandes de l'étape 6, plus `/liste` (qui est là) et `/mp <pseudo> <texte>` (message
+//!   privé).
+//! - Un **état partagé** entre threads, [`Salon`], derrière un `Arc<Mutex<…>>` : comprendre
+//!   pourquoi Rust refuse de compiler la version sans verrou.
+//!
+//! ## Ce qui change depuis l'étape 6
+//!
+//! - [`servir`] lance un thread par connexion ([`servir_client`]) au lieu de servir les clients
+//!   l'un après l'autre.
+//! - Nouveau : [`Salon`], [`SalonPartage`], [`diffuser`], la poignée de main du pseudo
+//!   ([`choisir_pseudo`]), les commandes `/liste` et `/mp` ([`commandes`]).
+//! - Le client est celui de l'étape 6 ; sa première ligne est son pseudo.
+//!
+//! ## Limite connue, assumée
+//!
+//! [`diffuser`] écrit dans les sockets **en tenant le verrou** du salon. Un seul client qui
+//! cesse de lire (programme suspendu, réseau saturé) finit par remplir ses tampons TCP ; l'écriture
+//! vers lui bloque alors, verrou tenu, et **tout le salon se fige**. C'est fait exprès ici, pour
+//! être vu : le banc d'essai (`cargo run -p corrige --release -- charge … --muets 1`) le mesure,
+//! et l'étape 8 le corrige.
+//!
+//! ## Lancer l'étape
+//!
+//! ```text
+//! cargo run -p etape7_multiclients                  # terminal 1 : le serveur
+//! cargo run -p etape7_multiclients -- client        # terminaux 2, 3, 4… : un pseudo, puis parlez
+//! nc 127.0.0.1 5050                                 # marche aussi
+//! ```
+//!
+//! ## Résultat attendu
+//!
+//! ```text
+//! === Démo de l'étape 7 : plusieurs clients à la fois ===
+//! [démo] Serveur en écoute sur 127.0.0.1:40125 (port choisi par le système).
+//! [alice] Bienvenue sur le salon ! Choisissez un pseudo :
+//! [alice] > alice
+//! [alice] = bienvenue alice ; /aide pour les commandes
+//! [bob] Bienvenue sur le salon ! Choisissez un pseudo :
+//! [bob] > Alice
+//! [bob] ERREUR : le pseudo « Alice » est déjà pris
+//! [bob] Choisissez un pseudo :
+//! [bob] > bob
+//! [bob] = bienvenue bob ; /aide pour les commandes
+//! [alice] *** bob a rejoint le salon
+//! [alice] > Bonjour bob !
+//! [bob] alice : Bonjour bob !
+//! [bob] > /liste
+//! [bob] = connectés (2) : alice, bob
+//! [bob] > /mp alice psst
+//! [alice] [mp] bob : psst
+//! [bob] = message privé envoyé à alice
+//! [bob] > /quitter
+//! [alice] *** bob a quitté le salon
+//! ```
+//!
+//! ## Questions du TP
+//!
+//! 1. *Que se passe-t-il si plusieurs threads modifient les mêmes données sans verrou ?* →
+//!    [`Salon`].
+//! 2. *Comment gérer un état partagé ?* → [`SalonPartage`].
+//! 3. *Comment diffuser à tous ?* → [`diffuser`].
+//!
+//! ## Pour aller plus loin
+//!
+//! 1. Lancez trois clients, puis suspendez-en un (Ctrl-Z) et collez beaucoup de texte dans un
+//!    autre : que devient le troisième ? Expliquez avec la limite ci-dessus.
+//! 2. Ajoutez `/moi <action>` qui diffuse `* alice <action>`.
+//! 3. Regardez [`inscrire`] : la vérification du pseudo et l'inscription sont deux sections
+//!    critiques distinctes. Imaginez deux clients qui choisissent « bob » au même instant.
+//!    (L'étape 8 y répond.)
+
+pub mod calcul;
+pub mod commandes;
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, JoinHandle};
+
+use anyhow::{Context, anyhow};
+
+use commandes::{Commande, Entree, analyser, nettoyer, repondre, valider_pseudo};
+
+/// La première ligne envoyée à un nouveau venu.
+pub const MESSAGE_BIENVENUE: &str = "Bienvenue sur le salon !";
+
+/// La demande de pseudo, renvoyée après chaque refus.
+pub const INVITE_PSEUDO: &str = "Choisissez un pseudo :";
+
+/// Longueur maximale d'une ligne, en octets, saut de ligne non compris.
+pub const LIMITE_LIGNE: usize = 4096;
+
+/// Le message de fin de conversation (voir l'étape 4).
+pub const FIN: &str = "/quitter";
+
+/// Ce qu'une lecture de ligne peut donner (voir l'étape 2).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ligne {
+    Texte(String),
+    TropLongue,
+    PasUtf8,
+    Fin,
+}
+
+/// Lit la prochaine ligne de `lecteur`, sans jamais garder plus de `limite + 1` octets (voir
+/// l'étape 2 : TCP est un flux d'octets, c'est nous qui le découpons en lignes).
+pub fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Ligne> {
+    let mut octets = Vec::new();
+    let lus = lecteur
+        .by_ref()
+        .take(limite as u64 + 1)
+        .read_until(b'\n', &mut octets)?;
+    if lus == 0 {
+        return Ok(Ligne::Fin);
+    }
+    if octets.last() != Some(&b'\n') {
+        if octets.len() > limite {
+            lecteur.skip_until(b'\n')?;
+            return Ok(Ligne::TropLongue);
+        }
+        return Ok(Ligne::Fin);
+    }
+    octets.pop();
+    if octets.last() == Some(&b'\r') {
+        octets.pop();
+    }
+    Ok(match String::from_utf8(octets) {
+        Ok(texte) => Ligne::Texte(texte),
+        Err(_) => Ligne::PasUtf8,
+    })
+}
+
+/// Un client inscrit dans le salon.
+#[derive(Debug)]
+pub struct Membre {
+    pub pseudo: String,
+    /// Une copie de la socket du client, pour lui écrire depuis n'importe quel thread.
+    pub flux: TcpStream,
+}
+
+/// L'état partagé du salon : qui est là, et comment lui écrire.
+///
+/// # Question : que se passe-t-il si plusieurs threads modifient les mêmes données sans verrou ?
+///
+/// Dans la plupart des langages, on obtient une **course aux données** (*data race*) : deux
+/// threads écrivent la même mémoire en même temps, ou l'un lit pendant que l'autre écrit. Une
+/// mise à jour se perd (`n += 1` fait par deux threads n'ajoute parfois qu'un), une table de
+/// hachage est lue pendant qu'elle se réorganise et le programme plante ou renvoie n'importe quoi.
+/// En C ou C++, c'est un comportement indéfini ; en Python, le GIL protège chaque instruction
+/// élémentaire mais pas une suite d'instructions : dans le serveur d'origine, `clients` et
+/// `nicknames` sont deux listes modifiées séparément par plusieurs threads, et un départ au mauvais
+/// moment décale les pseudos par rapport aux sockets.
+///
+/// **En Rust, ce programme ne compile pas.** `thread::spawn` exige que ce qu'on donne au thread
+/// soit [`Send`] (transférable à un autre thread) et `'static` (qu'il ne puisse pas survivre aux
+/// données empruntées) ; partager une valeur entre threads exige qu'elle soit [`Sync`]
+/// (utilisable par plusieurs threads à travers `&`). Or les types qui permettent de modifier à
+/// travers une référence partagée sans synchronisation ne le sont pas :
+///
+/// ```compile_fail,E0277
+/// use std::rc::Rc;
+/// use std::cell::RefCell;
+///
+/// let membres = Rc::new(RefCell::new(Vec::<String>::new()));
+/// let copie = Rc::clone(&membres);
+/// // erreur : `Rc<RefCell<Vec<String>>>` cannot be sent between threads safely
+/// std::thread::spawn(move || copie.borrow_mut().push("alice".to_string()));
+/// ```
+///
+/// ```compile_fail,E0277
+/// use std::sync::Arc;
+/// use std::cell::RefCell;
+///
+/// let membres = Arc::new(RefCell::new(Vec::<String>::new()));
+/// let copie = Arc::clone(&membres);
+/// // erreur : `RefCell<Vec<String>>` cannot be shared between threads safely (il n'est pas `Sync`)
+/// std::thread::spawn(move || copie.borrow_mut().push("alice".to_string()));
+/// ```
+///
+/// Le compilateur ne laisse passer que les versions synchronisées : `Arc<Mutex<…>>` (voir
+/// [`SalonPartage`]), des atomiques, ou des canaux. Les courses *aux données* sont donc exclues ;
+/// les courses *logiques* (vérifier puis agir en deux fois) ne le sont pas : voir [`inscrire`].
+#[derive(Debug, Default)]
+pub struct Salon {
+    membres: HashMap<u64, Membre>,
+    prochain: u64,
+}
+
+/// Le salon tel que les threads le partagent.
+///
+/// # Question : comment gérer un état partagé ?
+///
+/// En le mettant dans **une** valeur, possédée à plusieurs et protégée par un verrou :
+///
+/// - [`Arc`] (*atomically reference counted*) donne à chaque thread sa propre poignée vers le même
+///   salon ; le salon est libéré quand la dernière poignée disparaît. Le compteur est atomique,
+///   donc `Arc` peut changer de thread (contrairement à `Rc`).
+/// - [`Mutex`] garantit qu'un seul thread à la fois touche au contenu. On n'accède aux données
+///   **que** par `lock()`, qui rend une garde ; le verrou est relâché quand la garde est abandonnée
+///   (à la fin du bloc). Impossible d'oublier de verrouiller, ou de déverrouiller.
+///
+/// Règles d'usage : tenir le verrou le moins longtemps possible, et ne jamais attendre quoi que ce
+/// soit en le tenant. [`diffuser`] enfreint la seconde règle : c'est la limite de cette étape.
+///
+/// L'autre grande voie est l'**envoi de messages** : un seul thread possède l'état, les autres lui
+/// écrivent par un canal (`std::sync::mpsc`), comme à l'étape 4.
+pub type SalonPartage = Arc<Mutex<Salon>>;
+
+/// Prend le verrou du salon.
+///
+/// Si un thread a paniqué en tenant le verrou, le `Mutex` est « empoisonné » : `lock()` rend une
+/// erreur pour prévenir que les données sont peut-être à moitié modifiées. Nos sections critiques
+/// ne laissent jamais le salon incohérent (chaque modification tient en une opération), alors on
+/// reprend les données plutôt que de faire tomber tous les autres threads.
+fn verrouiller(salon: &SalonPartage) -> MutexGuard<'_, Salon> {
+    salon.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Vrai si aucun membre n'a déjà ce pseudo, sans distinguer majuscules et minuscules.
+pub fn pseudo_disponible(salon: &SalonPartage, pseudo: &str) -> bool {
+    let pseudo = pseudo.to_lowercase();
+    verrouiller(salon)
+        .membres
+        .values()
+        .all(|membre| membre.pseudo.to_lowercase() != pseudo)
+}
+
+/// Inscrit un nouveau membre et rend son numéro.
+///
+/// ⚠ Appelée après [`pseudo_disponible`], elle forme une séquence « vérifier, puis agir » en
+/// **deux sections critiques** : entre les deux, le verrou est libre, et un autre thread peut
+/// inscrire le même pseudo. Rust n'y voit rien à redire (chaque accès est bien synchronisé) :
+/// c'est une course *logique*. L'étape 8 la corrige en faisant les deux dans une seule section.
+pub fn inscrire(salon: &SalonPartage, pseudo: &str, flux: TcpStream) -> u64 {
+    let mut salon = verrouiller(salon);
+    salon.prochain += 1;
+    let id = salon.prochain;
+    salon.membres.insert(
+        id,
+        Membre {
+            pseudo: pseudo.to_string(),
+            flux,
+        },
+    );
+    id
+}
+
+/// Retire un membre et rend son pseudo.
+pub fn retirer(salon: &SalonPartage, id: u64) -> Option<String> {
+    verrouiller(salon)
+        .membres
+        .remove(&id)
+        .map(|membre| membre.pseudo)
+}
+
+/// Envoie `ligne` à tous les membres sauf `auteur`.
+///
+/// # Question : comment diffuser à tous ?
+///
+/// En parcourant les membres **sous le verrou** et en écrivant la ligne dans la socket de chacun.
+/// Le verrou garantit que la liste ne change pas pendant le parcours, et que deux diffusions ne
+/// mélangent pas leurs octets dans une même socket. Une écriture qui échoue (client parti) est
+/// ignorée : le thread de ce client verra la déconnexion et le retirera.
+///
+/// ⚠ **Limite assumée** : `write_all` peut *bloquer*. Quand un client ne lit plus, ses tampons
+/// TCP se remplissent et l'écriture vers lui attend… verrou tenu. Tous les autres threads
+/// attendent alors le verrou : plus personne ne reçoit rien, ni ne peut partir proprement. L'étape 8
+/// sort les écritures du verrou : une file et un thread d'écriture par client.
+pub fn diffuser(salon: &SalonPartage, auteur: Option<u64>, ligne: &str) {
+    // corrigé:début Indice : verrouillez le salon, parcourez `membres`, sautez l'auteur, et écrivez la ligne suivie de '\n' dans la socket de chacun ; ignorez les erreurs d'écriture.
+    let message = format!("{ligne}\n");
+    let salon = verrouiller(salon);
+    for (id, membre) in &salon.membres {
+        if Some(*id) != auteur {
+            let _ = (&membre.flux).write_all(message.as_bytes());
+        }
+    }
+    // corrigé:fin
+}
+
+/// Envoie `ligne` au seul membre `id` (sous le verrou, pour ne pas se mélanger aux diffusions).
+pub fn envoyer_a(salon: &SalonPartage, id: u64, ligne: &str) {
+    let salon = verrouiller(salon);
+    if let Some(membre) = salon.membres.get(&id) {
+        let _ = (&membre.flux).write_all(format!("{ligne}\n").as_bytes());
+    }
+}
+
+/// Réserve l'adresse `adresse:port` et commence à écouter (voir l'étape 1 pour `bind`/`listen`).
+pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> {
+    TcpListener::bind((adresse, port)).map_err(|erreur| {
+        let cause = match erreur.kind() {
+            io::ErrorKind::AddrInUse => format!(
+                "le port {port} est déjà utilisé (un autre serveur tourne-t-il encore ?). \
+                 Choisissez-en un autre avec --port, par exemple --port 0 pour laisser le système choisir"
+            ),
+            io::ErrorKind::AddrNotAvailable => format!(
+                "l'adresse {adresse} n'appartient pas à cette machine ; essayez --adresse 127.0.0.1"
+            ),
+            io::ErrorKind::PermissionDenied => format!(
+                "permission refusée pour le port {port} (les ports sous 1024 sont réservés) ; \
+                 essayez --port 5050"
+            ),
+            _ => format!("erreur du système : {erreur}"),
+        };
+        anyhow!("impossible d'écouter sur {adresse}:{port} : {cause}.")
+    })
+}
+
+/// Se connecte au serveur `adresse:port` (voir l'étape 1 pour les erreurs possibles).
+pub fn connecter(adresse: IpAddr, port: u16) -> anyhow::Result<TcpStream> {
+    TcpStream::connect((adresse, port)).map_err(|erreur| {
+        let cause = match erreur.kind() {
+            io::ErrorKind::ConnectionRefused => "connexion refusée".to_string(),
+            io::ErrorKind::TimedOut => "pas de réponse dans le délai".to_string(),
+            _ => format!("erreur du système : {erreur}"),
+        };
+        anyhow!(
+            "impossible de joindre le serveur {adresse}:{port} : {cause}. \
+             Le serveur est-il lancé (cargo run -p etape7_multiclients) ?"
+        )
+    })
+}
+
+/// Lance le serveur complet : réserve le port, annonce l'adresse, sert tout le monde, sans fin.
+pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
+    let ecoute = ouvrir_ecoute(adresse, port)?;
+    let locale = ecoute.local_addr().context("adresse locale introuvable")?;
+    println!("[ÉCOUTE] Serveur en écoute sur {locale}");
+    servir(ecoute, SalonPartage::default(), true);
+    Ok(())
+}
+
+/// Accepte les connexions et lance un thread par client. `bavard` : écrire le journal sur la
+/// sortie standard (la démo s'en passe).
+///
+/// Les poignées des threads sont gardées : on ne perd la trace d'aucun. Celles des threads
+/// terminés sont retirées à chaque nouvelle connexion. Ce serveur tourne jusqu'à ce qu'on
+/// l'interrompe (Ctrl-C) ; l'étape 8 ajoute un arrêt propre qui les attend tous.
+pub fn servir(ecoute: TcpListener, salon: SalonPartage, bavard: bool) {
+    // corrigé:début Indice : pour chaque connexion de `ecoute.incoming()`, clonez l'`Arc` du salon et lancez `servir_client` dans un nouveau thread (`thread::spawn(move || …)`) ; gardez les `JoinHandle`.
+    let mut threads: Vec<JoinHandle<()>> = Vec::new();
+    for connexion in ecoute.incoming() {
+        let flux = match connexion {
+            Ok(flux) => flux,
+            Err(erreur) => {
+                if bavard {
+                    println!("[ERREUR] Connexion refusée par le système : {erreur}");
+                }
+                continue;
+            }
+        };
+        threads.retain(|thread| !thread.is_finished());
+        let salon = Arc::clone(&salon);
+        threads.push(thread::spawn(move || servir_client(flux, salon, bavard)));
+    }
+    // corrigé:fin
+}
+
+/// Le thread d'un client : pseudo, puis ses lignes jusqu'au départ, puis l'annonce du départ.
+pub fn servir_client(flux: TcpStream, salon: SalonPartage, bavard: bool) {
+    let Ok(pair) = flux.peer_addr() else {
+        return;
+    };
+    if bavard {
+        println!("[CONNEXION] {pair}");
+    }
+    let Ok(lecture) = flux.try_clone() else {
+        return;
+    };
+    let mut lecteur = BufReader::new(lecture);
+    let Some(pseudo) = choisir_pseudo(&flux, &mut lecteur, &salon) else {
+        if bavard {
+            println!("[DÉCONNEXION] {pair} parti avant de choisir un pseudo");
+        }
+        return;
+    };
+    // ⚠ Deux sections critiques : voir `inscrire`.
+    let Ok(copie) = flux.try_clone() else {
+        return;
+    };
+    let id = inscrire(&salon, &pseudo, copie);
+    envoyer_a(
+        &salon,
+        id,
+        &format!("= bienvenue {pseudo} ; /aide pour les commandes"),
+    );
+    if bavard {
+        println!("[ARRIVÉE] {pair} est {pseudo}");
+    }
+    diffuser(
+        &salon,
+        Some(id),
+        &format!("*** {pseudo} a rejoint le salon"),
+    );
+
+    let depart = converser(&mut lecteur, &salon, id, bavard);
+    let pseudo = retirer(&salon, id).unwrap_or(pseudo);
+    let _ = flux.shutdown(Shutdown::Both);
+    if bavard {
+        println!("[DÉCONNEXION] {pair} ({pseudo}) : {depart}");
+    }
+    diffuser(&salon, None, &format!("*** {pseudo} a quitté le salon"));
+}
+
+/// La poignée de main : demande un pseudo jusqu'à en obtenir un valide et libre. `None` si le
+/// client part avant.
+pub fn choisir_pseudo(
+    flux: &TcpStream,
+    lecteur: &mut impl BufRead,
+    salon: &SalonPartage,
+) -> Option<String> {
+    let mut ecrivain = flux;
+    writeln!(ecrivain, "{MESSAGE_BIENVENUE} {INVITE_PSEUDO}").ok()?;
+    loop {
+        let refus = match lire_ligne(lecteur, LIMITE_LIGNE).ok()? {
+            Ligne::Texte(pseudo) => {
+                let pseudo = pseudo.trim().to_string();
+                match valider_pseudo(&pseudo) {
+                    Err(raison) => raison,
+                    Ok(()) if pseudo_disponible(salon, &pseudo) => return Some(pseudo),
+                    Ok(()) => format!("le pseudo « {pseudo} » est déjà pris"),
+                }
+            }
+            Ligne::TropLongue => "pseudo refusé : ligne trop longue".to_string(),
+            Ligne::PasUtf8 => "pseudo refusé : ce n'est pas du texte UTF-8".to_string(),
+            Ligne::Fin => return None,
+        };
+        writeln!(ecrivain, "ERREUR : {refus}\n{INVITE_PSEUDO}").ok()?;
+    }
+}
+
+/// Traite les lignes d'un membre inscrit jusqu'à son départ ; rend la façon dont il est parti.
+fn converser(lecteur: &mut impl BufRead, salon: &SalonPartage, id: u64, bavard: bool) -> String {
+    loop {
+        let ligne = match lire_ligne(lecteur, LIMITE_LIGNE) {
+            Ok(Ligne::Texte(ligne)) => ligne,
+            Ok(Ligne::TropLongue) => {
+                let message =
+                    format!("ERREUR : ligne trop longue (plus de {LIMITE_LIGNE} octets), ignorée");
+                envoyer_a(salon, id, &message);
+                continue;
+            }
+            Ok(Ligne::PasUtf8) => {
+                envoyer_a(
+                    salon,
+                    id,
+                    "ERREUR : ligne ignorée, ce n'est pas du texte UTF-8",
+                );
+                continue;
+            }
+            Ok(Ligne::Fin) => return "fin de la connexion".to_string(),
+            Err(erreur) => return format!("connexion perdue ({erreur})"),
+        };
+        let pseudo = pseudo_de(salon, id);
+        match analyser(&ligne) {
+            Ok(Entree::Message(texte)) => {
+                let ligne = format!("{pseudo} : {}", nettoyer(&texte));
+                if bavard {
+                    println!("[MESSAGE] {ligne}");
+                }
+                diffuser(salon, Some(id), &ligne);
+            }
+            Ok(Entree::Commande(Commande::Quitter)) => return FIN.to_string(),
+            Ok(Entree::Commande(commande)) => {
+                let reponse = executer(commande, salon, id, &pseudo);
+                envoyer_a(salon, id, &reponse);
+            }
+            Err(raison) => envoyer_a(salon, id, &format!("ERREUR : {raison}")),
+        }
+    }
+}
+
+/// Le pseudo actuel du membre `id`.
+fn pseudo_de(salon: &SalonPartage, id: u64) -> String {
+    verrouiller(salon)
+        .membres
+        .get(&id)
+        .map(|membre| membre.pseudo.clone())
+        .unwrap_or_default()
+}
+
+/// Exécute une commande d'un membre et rend la réponse à lui envoyer.
+fn executer(commande: Commande, salon: &SalonPartage, id: u64, pseudo: &str) -> String {
+    if let Some(reponse) = repondre(&commande) {
+        return match reponse {
+            Ok(resultat) => format!("= {resultat}"),
+            Err(raison) => format!("ERREUR : {raison}"),
+        };
+    }
+    match commande {
+        Commande::Liste => {
+            let salon = verrouiller(salon);
+            let mut pseudos: Vec<&str> =
+                salon.membres.values().map(|m| m.pseudo.as_str()).collect();
+            pseudos.sort_unstable();
+            format!("= connectés ({}) : {}", pseudos.len(), pseudos.join(", "))
+        }
+        Commande::Mp {
+            destinataire,
+            texte,
+        } => {
+            let cible = destinataire.to_lowercase();
+            let trouve = verrouiller(salon)
+                .membres
+                .iter()
+                .find(|(_, membre)| membre.pseudo.to_lowercase() == cible)
+                .map(|(id, membre)| (*id, membre.pseudo.clone()));
+            match trouve {
+                Some((autre, nom)) => {
+                    envoyer_a(
+                        salon,
+                        autre,
+                        &format!("[mp] {pseudo} : {}", nettoyer(&texte)),
+                    );
+                    format!("= message privé envoyé à {nom}")
+                }
+                None => format!(
+                    "ERREUR : personne ne s'appelle « {} » ici ; voyez /liste",
+                    nettoyer(&destinataire)
+                ),
+            }
+        }
+        Commande::Pseudo(nouveau) => {
+            if let Err(raison) = valider_pseudo(&nouveau) {
+                return format!("ERREUR : {raison}");
+            }
+            if !pseudo_disponible(salon, &nouveau) {
+                return format!("ERREUR : le pseudo « {nouveau} » est déjà pris");
+            }
+            if let Some(membre) = verrouiller(salon).membres.get_mut(&id) {
+                membre.pseudo = nouveau.clone();
+            }
+            diffuser(
+                salon,
+                Some(id),
+                &format!("*** {pseudo} s'appelle maintenant {nouveau}"),
+            );
+            format!("= vous êtes maintenant « {nouveau} »")
+        }
+        // Déjà traitées : par `repondre`, ou par `converser` pour `/quitter`.
+        Commande::Quitter
+        | Commande::Aide
+        | Commande::Calcul(_)
+        | Commande::Majuscules(_)
+        | Commande::Minuscules(_)
+        | Commande::Inverse(_)
+        | Commande::Longueur(_)
+        | Commande::Heure => String::new(),
+    }
+}
+
+/// Le client de l'étape 6 : un thread envoie les lignes de `entree` (la première est le pseudo),
+/// puis [`FIN`] ; le thread courant affiche ce qui arrive jusqu'à ce que le serveur ferme.
+pub fn client(
+    adresse: IpAddr,
+    port: u16,
+    entree: impl BufRead + Send + 'static,
+    sortie: &mut impl Write,
+) -> anyhow::Result<()> {
+    let flux = connecter(adresse, port)?;
+    let mut ecrivain = flux
+        .try_clone()
+        .context("impossible de dupliquer la socket")?;
+    // Ce thread n'est pas attendu : il peut rester bloqué sur le clavier. Quand le serveur ferme,
+    // le programme se termine, et lui avec.
+    thread::spawn(move || {
+        for ligne in entree.lines().map_while(Result::ok) {
+            if writeln!(ecrivain, "{ligne}").is_err() || ligne == FIN {
+                return;
+            }
+        }
+        let _ = writeln!(ecrivain, "{FIN}");
+        let _ = ecrivain.shutdown(Shutdown::Write);
+    });
+    let mut lecteur = BufReader::new(flux);
+    loop {
+        match lire_ligne(&mut lecteur, LIMITE_LIGNE) {
+            Ok(Ligne::Texte(texte)) => writeln!(sortie, "{}", nettoyer(&texte))?,
+            Ok(Ligne::Fin) => return Ok(()),
+            Ok(autre) => writeln!(sortie, "(ligne illisible reçue du serveur : {autre:?})")?,
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok(()),
+            Err(e) => return Err(e).context("lecture impossible depuis le serveur"),
+        }
+    }
+}
+
+/// Un client de la démo : un nom, une socket, un lecteur.
+struct Personnage {
+    nom: &'static str,
+    flux: TcpStream,
+    lecteur: BufReader<TcpStream>,
+}
+
+impl Personnage {
+    fn arriver(nom: &'static str, adresse: SocketAddr) -> anyhow::Result<Personnage> {
+        let flux = TcpStream::connect(adresse)?;
+        let lecteur = BufReader::new(flux.try_clone()?);
+        Ok(Personnage { nom, flux, lecteur })
+    }
+
+    fn dire(&mut self, ligne: &str, sortie: &mut impl Write) -> anyhow::Result<()> {
+        writeln!(sortie, "[{}] > {ligne}", self.nom)?;
+        writeln!(self.flux, "{ligne}")?;
+        Ok(())
+    }
+
+    fn entendre(&mut self, sortie: &mut impl Write) -> anyhow::Result<()> {
+        match lire_ligne(&mut self.lecteur, LIMITE_LIGNE)? {
+            Ligne::Texte(texte) => writeln!(sortie, "[{}] {}", self.nom, nettoyer(&texte))?,
+            autre => writeln!(sortie, "[{}] {autre:?}", self.nom)?,
+        }
+        Ok(())
+    }
+}
+
+/// Joue le scénario de l'étape dans un seul processus et écrit la transcription dans `sortie`.
+///
+/// Le serveur tourne dans un thread, sans journal ; la démo attend chaque ligne avant de passer à
+/// la suivante, d'où une transcription toujours identique. Le thread du serveur n'est pas
+/// attendu : il s'arrête avec le programme.
+pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
+    writeln!(
+        sortie,
+        "=== Démo de l'étape 7 : plusieurs clients à la fois ==="
+    )?;
+    let ecoute = ouvrir_ecoute(IpAddr::from([127, 0, 0, 1]), 0)?;
+    let adresse: SocketAddr = ecoute.local_addr()?;
+    writeln!(
+        sortie,
+        "[démo] Serveur en écoute sur {adresse} (port choisi par le système)."
+    )?;
+    thread::spawn(move || servir(ecoute, SalonPartage::default(), false));
+
+    let mut alice = Personnage::arriver("alice", adresse)?;
+    alice.entendre(sortie)?;
+    alice.dire("alice", sortie)?;
+    alice.entendre(sortie)?;
+    let mut bob = Personnage::arriver("bob", adresse)?;
+    bob.entendre(sortie)?;
+    bob.dire("Alice", sortie)?;
+    bob.entendre(sortie)?;
+    bob.entendre(sortie)?;
+    bob.dire("bob", sortie)?;
+    bob.entendre(sortie)?;
+    alice.entendre(sortie)?;
+    alice.dire("Bonjour bob !", sortie)?;
+    bob.entendre(sortie)?;
+    bob.dire("/liste", sortie)?;
+    bob.entendre(sortie)?;
+    bob.dire("/mp alice psst", sortie)?;
+    alice.entendre(sortie)?;
+    bob.entendre(sortie)?;
+    bob.dire(FIN, sortie)?;
+    alice.entendre(sortie)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paire() -> (TcpStream, TcpStream) {
+        let ecoute = TcpListener::bind("127.0.0.1:0").expect("port libre");
+        let client = TcpStream::connect(ecoute.local_addr().expect("adresse")).expect("connexion");
+        let (serveur, _) = ecoute.accept().expect("acceptation");
+        (serveur, client)
+    }
+
+    #[test]
+    fn la_diffusion_atteint_tout_le_monde_sauf_l_auteur() {
+        let salon = SalonPartage::default();
+        let (s1, c1) = paire();
+        let (s2, c2) = paire();
+        let alice = inscrire(&salon, "alice", s1);
+        inscrire(&salon, "bob", s2);
+        diffuser(&salon, Some(alice), "alice : salut");
+        let mut ligne = String::new();
+        BufReader::new(c2).read_line(&mut ligne).expect("lecture");
+        assert_eq!(ligne, "alice : salut\n");
+        c1.set_nonblocking(true).expect("non bloquant");
+        let mut rien = [0u8; 1];
+        assert!(
+            (&c1).read(&mut rien).is_err(),
+            "l'auteur ne reçoit pas son propre message"
+        );
+    }
+
+    #[test]
+    fn un_pseudo_pris_l_est_sans_distinction_de_casse() {
+        let salon = SalonPartage::default();
+        let (s1, _c1) = paire();
+        inscrire(&salon, "Alice", s1);
+        assert!(!pseudo_disponible(&salon, "alice"));
+        assert!(!pseudo_disponible(&salon, "ALICE"));
+        assert!(pseudo_disponible(&salon, "bob"));
+    }
+
+    #[test]
+    fn retirer_libere_le_pseudo() {
+        let salon = SalonPartage::default();
+        let (s1, _c1) = paire();
+        let id = inscrire(&salon, "alice", s1);
+        assert_eq!(retirer(&salon, id).as_deref(), Some("alice"));
+        assert!(pseudo_disponible(&salon, "alice"));
+    }
+}

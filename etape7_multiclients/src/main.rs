@@ -1,1 +1,91 @@
-fn main() {}
+//! Programme de l'étape 7 : lit la ligne de commande, appelle la bibliothèque, transforme une
+//! erreur en phrase française et en code de retour.
+
+use std::io;
+use std::net::IpAddr;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Modèle de l'aide, pour que les titres soient en français comme le reste.
+const MODELE_AIDE: &str = "{about}\n\nUtilisation : {usage}\n\n{all-args}";
+
+/// Étape 7 du TP Client / Serveur : un salon de discussion, un thread par client.
+#[derive(Parser)]
+#[command(
+    version,
+    args_conflicts_with_subcommands = true,
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    subcommand_help_heading = "Commandes",
+    next_help_heading = "Options",
+    subcommand_value_name = "COMMANDE",
+    help_template = MODELE_AIDE
+)]
+struct Cli {
+    #[command(subcommand)]
+    commande: Option<Commande>,
+    /// Options du serveur quand aucune commande n'est donnée.
+    #[command(flatten)]
+    reseau: Reseau,
+    /// Affiche cette aide.
+    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help, global = true)]
+    aide: Option<bool>,
+}
+
+#[derive(Subcommand)]
+enum Commande {
+    /// Lance le serveur (commande par défaut).
+    #[command(help_template = MODELE_AIDE)]
+    Serveur(Reseau),
+    /// Lance le client.
+    #[command(help_template = MODELE_AIDE)]
+    Client(Reseau),
+    /// Joue le scénario de l'étape dans un seul processus et affiche la transcription.
+    #[command(help_template = MODELE_AIDE)]
+    Demo,
+}
+
+#[derive(Args)]
+#[command(next_help_heading = "Options")]
+struct Reseau {
+    /// Adresse IP d'écoute (serveur) ou du serveur à joindre (client) ; défaut : 127.0.0.1.
+    #[arg(
+        long,
+        default_value = "127.0.0.1",
+        value_name = "IP",
+        hide_default_value = true
+    )]
+    adresse: IpAddr,
+    /// Port TCP ; défaut : 5050 ; 0 laisse le système choisir un port libre.
+    #[arg(
+        long,
+        default_value_t = 5050,
+        value_name = "N",
+        hide_default_value = true
+    )]
+    port: u16,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let resultat = match cli.commande {
+        None => etape7_multiclients::lancer_serveur(cli.reseau.adresse, cli.reseau.port),
+        Some(Commande::Serveur(r)) => etape7_multiclients::lancer_serveur(r.adresse, r.port),
+        Some(Commande::Client(r)) => etape7_multiclients::client(
+            r.adresse,
+            r.port,
+            io::BufReader::new(io::stdin()),
+            &mut io::stdout(),
+        ),
+        Some(Commande::Demo) => etape7_multiclients::demo(&mut io::stdout()),
+    };
+    match resultat {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(erreur) => {
+            eprintln!("Erreur : {erreur:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
