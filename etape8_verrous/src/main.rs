@@ -1,1 +1,144 @@
-fn main() {}
+//! Programme de l'étape 8 : lit la ligne de commande, appelle la bibliothèque, transforme une
+//! erreur en phrase française et en code de retour.
+
+use std::io;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use etape8_verrous::Config;
+
+/// Modèle de l'aide, pour que les titres soient en français comme le reste.
+const MODELE_AIDE: &str = "{about}\n\nUtilisation : {usage}\n\n{all-args}";
+
+/// Étape 8 du TP Client / Serveur : le salon final (files, liste noire, journal, historique, arrêt).
+#[derive(Parser)]
+#[command(
+    version,
+    args_conflicts_with_subcommands = true,
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    subcommand_help_heading = "Commandes",
+    next_help_heading = "Options",
+    subcommand_value_name = "COMMANDE",
+    help_template = MODELE_AIDE
+)]
+struct Cli {
+    #[command(subcommand)]
+    commande: Option<Commande>,
+    /// Options du serveur quand aucune commande n'est donnée.
+    #[command(flatten)]
+    serveur: OptionsServeur,
+    /// Affiche cette aide.
+    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help, global = true)]
+    aide: Option<bool>,
+}
+
+#[derive(Subcommand)]
+enum Commande {
+    /// Lance le serveur (commande par défaut).
+    #[command(help_template = MODELE_AIDE)]
+    Serveur(OptionsServeur),
+    /// Lance le client.
+    #[command(help_template = MODELE_AIDE)]
+    Client(Reseau),
+    /// Joue le scénario de l'étape dans un seul processus et affiche la transcription.
+    #[command(help_template = MODELE_AIDE)]
+    Demo,
+}
+
+#[derive(Args)]
+#[command(next_help_heading = "Options")]
+struct Reseau {
+    /// Adresse IP d'écoute (serveur) ou du serveur à joindre (client) ; défaut : 127.0.0.1.
+    #[arg(
+        long,
+        default_value = "127.0.0.1",
+        value_name = "IP",
+        hide_default_value = true
+    )]
+    adresse: IpAddr,
+    /// Port TCP ; défaut : 5050 ; 0 laisse le système choisir un port libre.
+    #[arg(
+        long,
+        default_value_t = 5050,
+        value_name = "N",
+        hide_default_value = true
+    )]
+    port: u16,
+}
+
+#[derive(Args)]
+#[command(next_help_heading = "Options")]
+struct OptionsServeur {
+    #[command(flatten)]
+    reseau: Reseau,
+    /// Fichier journal de la discussion ; défaut : chat_log.txt.
+    #[arg(
+        long,
+        default_value = "chat_log.txt",
+        value_name = "FICHIER",
+        hide_default_value = true
+    )]
+    journal: PathBuf,
+    /// Nombre de lignes d'historique envoyées à un nouveau venu ; défaut : 20.
+    #[arg(
+        long,
+        default_value_t = 20,
+        value_name = "N",
+        hide_default_value = true
+    )]
+    historique: usize,
+    /// Fichier des adresses IP refusées (une par ligne, # pour commenter), relu à chaque connexion.
+    #[arg(long, value_name = "FICHIER")]
+    liste_noire: Option<PathBuf>,
+    /// Jeton qui permet à un client d'arrêter le serveur avec « stop <jeton> ».
+    #[arg(long, value_name = "JETON")]
+    jeton_admin: Option<String>,
+    /// Nombre maximal de connexions simultanées ; défaut : 2000.
+    #[arg(
+        long,
+        default_value_t = 2000,
+        value_name = "N",
+        hide_default_value = true
+    )]
+    max_clients: usize,
+}
+
+impl OptionsServeur {
+    fn lancer(self) -> anyhow::Result<()> {
+        let config = Config {
+            journal: self.journal,
+            historique: self.historique,
+            liste_noire: self.liste_noire,
+            jeton_admin: self.jeton_admin,
+            max_clients: self.max_clients,
+            bavard: true,
+        };
+        etape8_verrous::lancer_serveur(self.reseau.adresse, self.reseau.port, config)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let resultat = match cli.commande {
+        None => cli.serveur.lancer(),
+        Some(Commande::Serveur(options)) => options.lancer(),
+        Some(Commande::Client(r)) => etape8_verrous::client(
+            r.adresse,
+            r.port,
+            io::BufReader::new(io::stdin()),
+            &mut io::stdout(),
+        ),
+        Some(Commande::Demo) => etape8_verrous::demo(&mut io::stdout()),
+    };
+    match resultat {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(erreur) => {
+            eprintln!("Erreur : {erreur:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

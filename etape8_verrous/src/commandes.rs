@@ -1,0 +1,252 @@
+//! Les commandes du salon : celles de l'étape 7, plus `bye` (comme `/quitter`) et
+//! `stop <jeton>` (arrêt du serveur, réservé à l'administrateur).
+//!
+//! L'analyse est la même qu'à l'étape 6 (`split_once(' ')`, une `enum`, un `match` exhaustif) ;
+//! les commandes qui ne touchent qu'au texte sont exécutées ici ([`repondre`]), celles qui
+//! touchent au salon ou au serveur par le serveur.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::calcul;
+
+/// Longueur maximale d'un pseudo, en caractères.
+pub const LONGUEUR_PSEUDO_MAX: usize = 20;
+
+/// Le texte de `/aide`, sur une seule ligne.
+pub const AIDE: &str = "commandes : /liste, /mp <pseudo> <texte>, /pseudo <nom>, \
+    /calcul <expression>, /majuscules <texte>, /minuscules <texte>, /inverse <texte>, \
+    /longueur <texte>, /heure, /aide, /quitter (ou bye) ; une ligne sans / est envoyée à tout le \
+    salon";
+
+/// Une commande reconnue, avec ses arguments déjà extraits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Commande {
+    Aide,
+    Calcul(String),
+    Majuscules(String),
+    Minuscules(String),
+    Inverse(String),
+    Longueur(String),
+    Heure,
+    Pseudo(String),
+    Liste,
+    Mp {
+        destinataire: String,
+        texte: String,
+    },
+    Quitter,
+    /// `stop <jeton>` : arrêter le serveur, si le jeton est celui de l'administrateur.
+    Stop(String),
+}
+
+/// Ce qu'est une ligne reçue : une commande ou un message pour le salon.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entree {
+    Commande(Commande),
+    Message(String),
+}
+
+/// Analyse une ligne : `/nom argument` devient une [`Commande`], le reste un message.
+///
+/// Deux mots sans `/` sont aussi des commandes, hérités du serveur d'origine : `bye` (partir) et
+/// `stop` (arrêter le serveur). Une ligne qui *commence* par `stop` n'est donc jamais diffusée :
+/// le jeton d'un administrateur maladroit ne s'affiche pas chez tout le monde.
+pub fn analyser(ligne: &str) -> Result<Entree, String> {
+    if ligne == "bye" {
+        return Ok(Entree::Commande(Commande::Quitter));
+    }
+    if let Some(jeton) = ligne.strip_prefix("stop") {
+        if jeton.is_empty() || jeton.starts_with(' ') {
+            return Ok(Entree::Commande(Commande::Stop(jeton.trim().to_string())));
+        }
+    }
+    let Some(sans_barre) = ligne.strip_prefix('/') else {
+        return Ok(Entree::Message(ligne.to_string()));
+    };
+    let (nom, argument) = sans_barre.split_once(' ').unwrap_or((sans_barre, ""));
+    let argument = argument.trim().to_string();
+    let manquant =
+        |exemple: &str| format!("/{nom} attend un argument (exemple : /{nom} {exemple})");
+    let commande = match nom {
+        "aide" => Commande::Aide,
+        "heure" => Commande::Heure,
+        "liste" => Commande::Liste,
+        "quitter" => Commande::Quitter,
+        "calcul" if argument.is_empty() => return Err(manquant("2 + 3 * 4")),
+        "calcul" => Commande::Calcul(argument),
+        "majuscules" => Commande::Majuscules(argument),
+        "minuscules" => Commande::Minuscules(argument),
+        "inverse" => Commande::Inverse(argument),
+        "longueur" => Commande::Longueur(argument),
+        "pseudo" if argument.is_empty() => return Err(manquant("alice")),
+        "pseudo" => Commande::Pseudo(argument),
+        // `/mp bob salut à toi` : un second `split_once` sépare le destinataire du texte.
+        "mp" => match argument.split_once(' ') {
+            Some((destinataire, texte)) if !texte.trim().is_empty() => Commande::Mp {
+                destinataire: destinataire.to_string(),
+                texte: texte.trim().to_string(),
+            },
+            _ => return Err(manquant("bob salut !")),
+        },
+        inconnu => {
+            return Err(format!(
+                "commande inconnue « /{} » ; tapez /aide",
+                nettoyer(inconnu)
+            ));
+        }
+    };
+    Ok(Entree::Commande(commande))
+}
+
+/// Exécute une commande qui ne touche qu'au texte ; `None` pour celles du salon.
+pub fn repondre(commande: &Commande) -> Option<Result<String, String>> {
+    let reponse = match commande {
+        Commande::Aide => Ok(AIDE.to_string()),
+        Commande::Calcul(expression) => calcul::calculer(expression)
+            .map(|valeur| valeur.to_string())
+            .map_err(|erreur| erreur.to_string()),
+        Commande::Majuscules(texte) => Ok(texte.to_uppercase()),
+        Commande::Minuscules(texte) => Ok(texte.to_lowercase()),
+        Commande::Inverse(texte) => Ok(texte.chars().rev().collect()),
+        Commande::Longueur(texte) => Ok(format!(
+            "{} caractères ({} octets)",
+            texte.chars().count(),
+            texte.len()
+        )),
+        Commande::Heure => Ok(heure_utc(SystemTime::now())),
+        Commande::Pseudo(_)
+        | Commande::Liste
+        | Commande::Mp { .. }
+        | Commande::Quitter
+        | Commande::Stop(_) => {
+            return None;
+        }
+    };
+    Some(reponse)
+}
+
+/// Vérifie un pseudo : 1 à [`LONGUEUR_PSEUDO_MAX`] caractères, lettres, chiffres, `-` ou `_`.
+///
+/// Une liste de caractères **permis** plutôt qu'une liste d'interdits : ni espace, ni caractère de
+/// contrôle, ni séquence d'échappement ne peuvent passer.
+pub fn valider_pseudo(pseudo: &str) -> Result<(), String> {
+    if pseudo.chars().count() > LONGUEUR_PSEUDO_MAX {
+        return Err(format!(
+            "pseudo refusé : {LONGUEUR_PSEUDO_MAX} caractères au plus"
+        ));
+    }
+    if pseudo.is_empty()
+        || !pseudo
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err("pseudo refusé : lettres, chiffres, « - » et « _ » seulement".to_string());
+    }
+    Ok(())
+}
+
+/// Rend visibles les caractères de contrôle (sauf la tabulation) : ni séquence ANSI ni `\r`
+/// ne doivent atteindre le terminal d'un autre client ou le journal.
+pub fn nettoyer(texte: &str) -> String {
+    let mut propre = String::with_capacity(texte.len());
+    for c in texte.chars() {
+        if c.is_control() && c != '\t' {
+            propre.extend(c.escape_default());
+        } else {
+            propre.push(c);
+        }
+    }
+    propre
+}
+
+/// L'heure `HH:MM:SS` en temps universel (UTC), calculée depuis l'époque Unix.
+pub fn heure_utc(instant: SystemTime) -> String {
+    let secondes = instant
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+        % 86_400;
+    format!(
+        "{:02}:{:02}:{:02} (UTC)",
+        secondes / 3600,
+        secondes / 60 % 60,
+        secondes % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(ligne: &str, attendu: Result<Entree, &str>) {
+        assert_eq!(
+            analyser(ligne),
+            attendu.map_err(str::to_string),
+            "analyse de {ligne:?}"
+        );
+    }
+
+    #[test]
+    fn l_analyse_des_commandes_du_salon() {
+        check("/liste", Ok(Entree::Commande(Commande::Liste)));
+        check(
+            "/mp bob salut à toi",
+            Ok(Entree::Commande(Commande::Mp {
+                destinataire: "bob".into(),
+                texte: "salut à toi".into(),
+            })),
+        );
+        check(
+            "/mp bob",
+            Err("/mp attend un argument (exemple : /mp bob salut !)"),
+        );
+        check(
+            "/mp",
+            Err("/mp attend un argument (exemple : /mp bob salut !)"),
+        );
+        check(
+            "/calcul 1+1",
+            Ok(Entree::Commande(Commande::Calcul("1+1".into()))),
+        );
+        check("/xyz", Err("commande inconnue « /xyz » ; tapez /aide"));
+        check("salut", Ok(Entree::Message("salut".into())));
+        check("bye", Ok(Entree::Commande(Commande::Quitter)));
+        check("bye bye", Ok(Entree::Message("bye bye".into())));
+        check("stop", Ok(Entree::Commande(Commande::Stop(String::new()))));
+        check(
+            "stop  s3cret ",
+            Ok(Entree::Commande(Commande::Stop("s3cret".into()))),
+        );
+        check("stopper", Ok(Entree::Message("stopper".into())));
+    }
+
+    #[test]
+    fn les_commandes_de_texte_repondent_ici() {
+        assert_eq!(
+            repondre(&Commande::Calcul("6*7".into())),
+            Some(Ok("42".into()))
+        );
+        assert_eq!(repondre(&Commande::Liste), None);
+    }
+
+    #[test]
+    fn les_pseudos() {
+        assert!(valider_pseudo("alice").is_ok());
+        assert!(valider_pseudo("Élève-2_b").is_ok());
+        for refuse in [
+            "",
+            "a b",
+            "a\u{1b}[31m",
+            "x".repeat(21).as_str(),
+            "a:b",
+            "*",
+        ] {
+            assert!(valider_pseudo(refuse).is_err(), "{refuse:?}");
+        }
+    }
+
+    #[test]
+    fn nettoyer_neutralise_les_echappements() {
+        assert_eq!(nettoyer("\u{1b}[2Jfaux\r\n"), "\\u{1b}[2Jfaux\\r\\n");
+    }
+}

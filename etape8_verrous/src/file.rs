@@ -1,0 +1,234 @@
+//! La file d'envoi d'un client : bornée, avec une attente bornée, vidée par lots.
+//!
+//! Chaque client a **sa** file et **son** thread d'écriture. Diffuser un message, c'est le
+//! déposer dans des files : une opération en mémoire, qui ne touche à aucune socket. Seul le
+//! thread d'écriture du client parle à sa socket ; s'il est bloqué parce que le client ne lit
+//! plus, personne d'autre ne l'est.
+//!
+//! Pourquoi pas `std::sync::mpsc::sync_channel` ? Il est borné, mais on ne peut y attendre une
+//! place qu'indéfiniment (`send`) ou pas du tout (`try_send`) : il nous faut « au plus
+//! [`crate::DELAI_GRACE`] ». Et le thread d'écriture veut prendre **tout** ce qui attend d'un
+//! coup, pour l'écrire en un seul envoi. Une `VecDeque` sous un `Mutex`, plus deux `Condvar`,
+//! fait les deux en quelques lignes.
+//!
+//! Le verrou de la file n'est tenu que le temps de manipuler la `VecDeque` : jamais pendant une
+//! écriture réseau.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+/// Un message prêt à partir : le texte est partagé entre toutes les files (`Arc<str>`), pas
+/// copié pour chaque destinataire.
+pub type Envoi = Arc<str>;
+
+/// Pourquoi une file a été fermée.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fermeture {
+    /// Le client est parti : on écrit ce qui reste, puis on ferme.
+    Depart,
+    /// Le serveur s'arrête : on écrit ce qui reste (dont l'annonce), puis on ferme.
+    Arret,
+    /// La file est restée pleine plus que le délai de grâce : le client ne lit plus. Ce qui
+    /// restait est jeté.
+    Pleine,
+    /// L'écriture dans la socket a échoué (client parti, ou bloqué plus que le délai).
+    Ecriture,
+}
+
+/// Ce que [`FileEnvoi::deposer`] peut refuser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refus {
+    /// La file vient d'être fermée parce qu'elle est restée pleine : à signaler.
+    Pleine,
+    /// La file était déjà fermée : le message n'a plus de destinataire.
+    Fermee,
+}
+
+#[derive(Debug)]
+struct Etat {
+    messages: VecDeque<Envoi>,
+    fermeture: Option<Fermeture>,
+}
+
+/// Une file bornée entre les threads qui diffusent et le thread d'écriture d'un client.
+#[derive(Debug)]
+pub struct FileEnvoi {
+    etat: Mutex<Etat>,
+    capacite: usize,
+    /// Signalée quand des messages arrivent ou que la file ferme (réveille l'écrivain).
+    du_nouveau: Condvar,
+    /// Signalée quand de la place se libère ou que la file ferme (réveille les déposants).
+    de_la_place: Condvar,
+}
+
+impl FileEnvoi {
+    /// Une file vide qui garde au plus `capacite` messages.
+    pub fn new(capacite: usize) -> FileEnvoi {
+        FileEnvoi {
+            etat: Mutex::new(Etat {
+                messages: VecDeque::new(),
+                fermeture: None,
+            }),
+            capacite: capacite.max(1),
+            du_nouveau: Condvar::new(),
+            de_la_place: Condvar::new(),
+        }
+    }
+
+    fn etat(&self) -> MutexGuard<'_, Etat> {
+        self.etat.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Dépose un message, en attendant une place au plus jusqu'à `echeance`.
+    ///
+    /// Attendre un peu quand la file est pleine **ralentit celui qui inonde** au rythme du
+    /// destinataire le plus lent qui lit encore : c'est la contre-pression de TCP prolongée
+    /// jusqu'à l'émetteur (son thread de lecture attend ici, cesse de lire sa socket, et TCP finit
+    /// par bloquer son `write`). Au-delà de l'échéance, le destinataire ne lit plus : sa file est
+    /// fermée ([`Fermeture::Pleine`]) et tous les dépôts suivants échouent aussitôt, sans attendre.
+    pub fn deposer(&self, message: Envoi, echeance: Instant) -> Result<(), Refus> {
+        // corrigé:début Indice : verrouillez l'état ; tant que la file est pleine et ouverte, attendez sur `de_la_place` avec `wait_timeout` jusqu'à l'échéance ; encore pleine à l'échéance : fermez-la (Pleine), videz-la et prévenez les deux `Condvar`. Sinon poussez le message et réveillez l'écrivain.
+        let mut etat = self.etat();
+        loop {
+            if etat.fermeture.is_some() {
+                return Err(Refus::Fermee);
+            }
+            if etat.messages.len() < self.capacite {
+                etat.messages.push_back(message);
+                self.du_nouveau.notify_one();
+                return Ok(());
+            }
+            let maintenant = Instant::now();
+            if maintenant >= echeance {
+                etat.fermeture = Some(Fermeture::Pleine);
+                etat.messages.clear();
+                self.du_nouveau.notify_all();
+                self.de_la_place.notify_all();
+                return Err(Refus::Pleine);
+            }
+            etat = self
+                .de_la_place
+                .wait_timeout(etat, echeance - maintenant)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        // corrigé:fin
+    }
+
+    /// Attend qu'il y ait des messages et les déplace **tous** dans `lot` (la file se vide d'un
+    /// coup : le thread d'écriture les enverra ensemble). Rend `false` quand la file est fermée
+    /// et qu'il ne reste rien à écrire.
+    pub fn prendre_tout(&self, lot: &mut Vec<Envoi>) -> bool {
+        // corrigé:début Indice : attendez sur `du_nouveau` tant que la file est vide et ouverte ; puis déplacez tous les messages dans `lot` avec `drain(..)`, prévenez `de_la_place`, et rendez `true` s'il y avait quelque chose.
+        let mut etat = self.etat();
+        while etat.messages.is_empty() && etat.fermeture.is_none() {
+            etat = self
+                .du_nouveau
+                .wait(etat)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        lot.extend(etat.messages.drain(..));
+        self.de_la_place.notify_all();
+        !lot.is_empty()
+        // corrigé:fin
+    }
+
+    /// Ferme la file (la première raison compte). Avec [`Fermeture::Pleine`] ou
+    /// [`Fermeture::Ecriture`], ce qui restait est jeté.
+    pub fn fermer(&self, raison: Fermeture) {
+        let mut etat = self.etat();
+        if etat.fermeture.is_none() {
+            etat.fermeture = Some(raison);
+        }
+        if matches!(raison, Fermeture::Pleine | Fermeture::Ecriture) {
+            etat.messages.clear();
+        }
+        self.du_nouveau.notify_all();
+        self.de_la_place.notify_all();
+    }
+
+    /// La raison de la fermeture, si la file est fermée.
+    pub fn fermeture(&self) -> Option<Fermeture> {
+        self.etat().fermeture
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::thread;
+    use std::time::Duration;
+
+    fn envoi(texte: &str) -> Envoi {
+        Arc::from(texte)
+    }
+
+    #[test]
+    fn les_messages_sortent_dans_l_ordre_et_par_lots() {
+        let file = FileEnvoi::new(10);
+        let bientot = Instant::now() + Duration::from_secs(1);
+        for texte in ["a", "b", "c"] {
+            assert_eq!(file.deposer(envoi(texte), bientot), Ok(()));
+        }
+        let mut lot = Vec::new();
+        assert!(file.prendre_tout(&mut lot));
+        assert_eq!(lot, [envoi("a"), envoi("b"), envoi("c")]);
+    }
+
+    #[test]
+    fn une_file_pleine_au_dela_de_l_echeance_se_ferme_et_refuse_ensuite_sans_attendre() {
+        let file = FileEnvoi::new(2);
+        let deja = Instant::now();
+        assert_eq!(file.deposer(envoi("1"), deja), Ok(()));
+        assert_eq!(file.deposer(envoi("2"), deja), Ok(()));
+        assert_eq!(file.deposer(envoi("3"), deja), Err(Refus::Pleine));
+        assert_eq!(file.fermeture(), Some(Fermeture::Pleine));
+        assert_eq!(
+            file.deposer(envoi("4"), deja + Duration::from_secs(60)),
+            Err(Refus::Fermee)
+        );
+        let mut lot = Vec::new();
+        assert!(
+            !file.prendre_tout(&mut lot),
+            "une file fermée pour débordement est vidée"
+        );
+    }
+
+    #[test]
+    fn un_deposant_attend_que_l_ecrivain_libere_de_la_place() {
+        let file = Arc::new(FileEnvoi::new(1));
+        let loin = Instant::now() + Duration::from_secs(30);
+        assert_eq!(file.deposer(envoi("1"), loin), Ok(()));
+        let ecrivain = {
+            let file = Arc::clone(&file);
+            thread::spawn(move || {
+                let mut recus = Vec::new();
+                let mut lot = Vec::new();
+                while recus.len() < 3 && file.prendre_tout(&mut lot) {
+                    recus.append(&mut lot);
+                }
+                recus
+            })
+        };
+        // Ces deux dépôts trouvent la file pleine et attendent que l'écrivain la vide.
+        assert_eq!(file.deposer(envoi("2"), loin), Ok(()));
+        assert_eq!(file.deposer(envoi("3"), loin), Ok(()));
+        let recus = ecrivain.join().expect("écrivain");
+        assert_eq!(recus, [envoi("1"), envoi("2"), envoi("3")]);
+    }
+
+    #[test]
+    fn a_l_arret_l_ecrivain_recoit_ce_qui_reste_puis_la_fin() {
+        let file = FileEnvoi::new(4);
+        let bientot = Instant::now() + Duration::from_secs(1);
+        assert_eq!(file.deposer(envoi("dernier"), bientot), Ok(()));
+        file.fermer(Fermeture::Arret);
+        let mut lot = Vec::new();
+        assert!(file.prendre_tout(&mut lot));
+        assert_eq!(lot, [envoi("dernier")]);
+        lot.clear();
+        assert!(!file.prendre_tout(&mut lot));
+        assert_eq!(file.fermeture(), Some(Fermeture::Arret));
+    }
+}

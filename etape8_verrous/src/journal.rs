@@ -1,0 +1,179 @@
+//! Le journal de discussion : un fichier, une ligne horodatée par événement, écrit par **un seul**
+//! thread.
+//!
+//! Les threads des clients ne touchent jamais au fichier : ils envoient leurs lignes par un canal
+//! borné ([`mpsc::sync_channel`]) au thread du journal, qui les écrit dans l'ordre d'arrivée.
+//! Deux lignes ne peuvent donc pas s'entremêler, et aucun verrou n'est tenu pendant l'écriture.
+//! Chaque lot de lignes est écrit dès qu'il arrive (`write_all` sur le fichier, sans tampon) :
+//! si le serveur est tué, ce qui était déjà journalisé est sur le disque.
+
+use std::collections::VecDeque;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc::{self, SyncSender};
+use std::thread::{self, JoinHandle};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::commandes::nettoyer;
+
+/// Nombre de lignes qui peuvent attendre le thread du journal ; au-delà, celui qui journalise
+/// attend (le disque ralentit alors le salon au lieu de remplir la mémoire).
+pub const ATTENTE_JOURNAL: usize = 8192;
+
+/// Une poignée pour écrire dans le journal ; se clone à volonté.
+#[derive(Clone, Debug)]
+pub struct Journal {
+    envoi: SyncSender<Arc<str>>,
+}
+
+impl Journal {
+    /// Ouvre (ou crée) le fichier en ajout et lance le thread d'écriture.
+    ///
+    /// L'ouverture a lieu tout de suite : un chemin où l'on ne peut pas écrire est une erreur
+    /// **au démarrage**, pas au premier message. Le thread s'arrête quand la dernière poignée
+    /// [`Journal`] est abandonnée ; l'attendre (`join`) garantit que tout est écrit.
+    pub fn ouvrir(chemin: &Path) -> io::Result<(Journal, JoinHandle<()>)> {
+        let fichier = OpenOptions::new().create(true).append(true).open(chemin)?;
+        let (envoi, reception) = mpsc::sync_channel::<Arc<str>>(ATTENTE_JOURNAL);
+        let ecrivain = thread::Builder::new()
+            .name("journal".to_string())
+            .spawn(move || ecrire_lignes(fichier, reception))?;
+        Ok((Journal { envoi }, ecrivain))
+    }
+
+    /// Ajoute une ligne (déjà horodatée) ; n'échoue pas si le thread du journal s'est arrêté.
+    pub fn ecrire(&self, ligne: Arc<str>) {
+        let _ = self.envoi.send(ligne);
+    }
+}
+
+/// Le thread du journal : écrit chaque lot de lignes en un seul `write_all`.
+fn ecrire_lignes(mut fichier: File, reception: mpsc::Receiver<Arc<str>>) {
+    let mut lot = String::new();
+    while let Ok(premiere) = reception.recv() {
+        lot.clear();
+        for ligne in std::iter::once(premiere).chain(reception.try_iter()) {
+            lot.push_str(&ligne);
+            lot.push('\n');
+        }
+        if let Err(erreur) = fichier.write_all(lot.as_bytes()) {
+            eprintln!("[ERREUR] Écriture du journal impossible : {erreur}");
+        }
+    }
+}
+
+/// Les `n` dernières lignes du journal, lues au démarrage (elles viennent des lancements
+/// précédents). Un fichier absent donne un historique vide ; des octets invalides sont remplacés
+/// et les caractères de contrôle neutralisés, car le fichier a pu être modifié à la main.
+pub fn charger_historique(chemin: &Path, n: usize) -> io::Result<VecDeque<Arc<str>>> {
+    let fichier = match File::open(chemin) {
+        Ok(fichier) => fichier,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(VecDeque::new()),
+        Err(e) => return Err(e),
+    };
+    let mut dernieres = VecDeque::with_capacity(n);
+    if n == 0 {
+        return Ok(dernieres);
+    }
+    let mut lecteur = BufReader::new(fichier);
+    let mut octets = Vec::new();
+    loop {
+        octets.clear();
+        if lecteur.read_until(b'\n', &mut octets)? == 0 {
+            break;
+        }
+        let ligne = String::from_utf8_lossy(&octets);
+        let ligne = ligne.trim_end_matches(['\r', '\n']);
+        if ligne.is_empty() {
+            continue;
+        }
+        if dernieres.len() == n {
+            dernieres.pop_front();
+        }
+        dernieres.push_back(Arc::from(nettoyer(ligne)));
+    }
+    Ok(dernieres)
+}
+
+/// `AAAA-MM-JJ hh:mm:ss`, en temps universel (UTC).
+///
+/// La bibliothèque standard donne les secondes depuis le 1er janvier 1970 ; la conversion en
+/// date du calendrier est l'algorithme `civil_from_days` de Howard Hinnant (domaine public).
+pub fn horodatage(instant: SystemTime) -> String {
+    let secondes = instant
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (jours, reste) = (secondes / 86_400, secondes % 86_400);
+    let z = jours as i64 + 719_468;
+    let ere = z.div_euclid(146_097);
+    let jour_de_l_ere = z.rem_euclid(146_097);
+    let annee_de_l_ere = (jour_de_l_ere - jour_de_l_ere / 1460 + jour_de_l_ere / 36_524
+        - jour_de_l_ere / 146_096)
+        / 365;
+    let jour_de_l_annee =
+        jour_de_l_ere - (365 * annee_de_l_ere + annee_de_l_ere / 4 - annee_de_l_ere / 100);
+    let mp = (5 * jour_de_l_annee + 2) / 153;
+    let jour = jour_de_l_annee - (153 * mp + 2) / 5 + 1;
+    let mois = if mp < 10 { mp + 3 } else { mp - 9 };
+    let annee = annee_de_l_ere + ere * 400 + i64::from(mois <= 2);
+    format!(
+        "{annee:04}-{mois:02}-{jour:02} {:02}:{:02}:{:02}",
+        reste / 3600,
+        reste / 60 % 60,
+        reste % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn a(secondes: u64) -> String {
+        horodatage(UNIX_EPOCH + Duration::from_secs(secondes))
+    }
+
+    #[test]
+    fn horodatage_de_dates_connues() {
+        assert_eq!(a(0), "1970-01-01 00:00:00");
+        assert_eq!(a(951_782_400), "2000-02-29 00:00:00");
+        assert_eq!(a(1_700_000_000), "2023-11-14 22:13:20");
+        assert_eq!(a(4_107_542_399), "2100-02-28 23:59:59");
+    }
+
+    #[test]
+    fn le_journal_ecrit_chaque_ligne_et_l_historique_relit_les_dernieres() -> io::Result<()> {
+        let chemin = std::env::temp_dir().join(format!(
+            "etape8-journal-test-{}-{:?}.txt",
+            std::process::id(),
+            thread::current().id()
+        ));
+        let _ = std::fs::remove_file(&chemin);
+        let (journal, ecrivain) = Journal::ouvrir(&chemin)?;
+        for i in 0..30 {
+            journal.ecrire(Arc::from(format!("ligne {i}")));
+        }
+        drop(journal);
+        ecrivain.join().expect("thread du journal");
+        let historique = charger_historique(&chemin, 3)?;
+        assert_eq!(
+            historique.iter().map(|l| l.as_ref()).collect::<Vec<_>>(),
+            ["ligne 27", "ligne 28", "ligne 29"]
+        );
+        std::fs::write(&chemin, b"ok\n\xff\x1b[2J\n")?;
+        let historique = charger_historique(&chemin, 5)?;
+        assert_eq!(historique[1].as_ref(), "\u{fffd}\\u{1b}[2J");
+        std::fs::remove_file(&chemin)?;
+        Ok(())
+    }
+
+    #[test]
+    fn un_journal_absent_donne_un_historique_vide() -> io::Result<()> {
+        let absent = std::env::temp_dir().join("etape8-ce-fichier-n-existe-pas.txt");
+        assert!(charger_historique(&absent, 20)?.is_empty());
+        Ok(())
+    }
+}

@@ -1,0 +1,364 @@
+//! L'état partagé du salon, et **rien d'autre** : chaque méthode est une section critique courte,
+//! faite en mémoire, sans entrée-sortie.
+//!
+//! Le serveur garde un `Mutex<Salon>` partagé par `Arc` entre tous les threads (voir
+//! [`crate::Partage`]). Il appelle ces méthodes verrou tenu, puis fait les envois **après** avoir
+//! relâché le verrou : les méthodes rendent ce qu'il faut pour cela (les files des destinataires,
+//! la ligne à journaliser).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use crate::file::{Envoi, FileEnvoi};
+use crate::journal::horodatage;
+
+/// Un destinataire d'une diffusion : son numéro et sa file.
+pub type Destinataire = (u64, Arc<FileEnvoi>);
+
+/// Ce que le salon sait d'une connexion.
+#[derive(Debug)]
+struct Fiche {
+    /// `None` tant que le pseudo n'est pas choisi.
+    pseudo: Option<String>,
+    file: Arc<FileEnvoi>,
+}
+
+/// Qui est connecté, sous quel pseudo, et les dernières lignes du journal.
+#[derive(Debug)]
+pub struct Salon {
+    connexions: HashMap<u64, Fiche>,
+    /// Pseudo en minuscules → numéro : l'unicité sans distinction de casse, en un accès.
+    pseudos: HashMap<String, u64>,
+    /// Les membres inscrits, tels qu'une diffusion les voit. Reconstruit à chaque arrivée ou
+    /// départ ; une diffusion n'a qu'à cloner cet `Arc` sous le verrou (un compteur à
+    /// incrémenter), au lieu de copier la liste.
+    destinataires: Arc<[Destinataire]>,
+    historique: VecDeque<Envoi>,
+    taille_historique: usize,
+    prochain: u64,
+}
+
+/// Une ligne publiée : ce qu'il faut envoyer, à qui, et quoi journaliser.
+#[derive(Debug)]
+pub struct Publication {
+    /// Le texte pour les clients connectés.
+    pub message: Envoi,
+    /// La ligne horodatée pour le fichier journal.
+    pub ligne_journal: Envoi,
+    /// Les membres inscrits au moment de la publication.
+    pub destinataires: Arc<[Destinataire]>,
+}
+
+impl Salon {
+    /// Un salon vide, qui se souvient des `taille_historique` dernières lignes ; `historique`
+    /// contient celles des lancements précédents.
+    pub fn new(historique: VecDeque<Envoi>, taille_historique: usize) -> Salon {
+        let mut salon = Salon {
+            connexions: HashMap::new(),
+            pseudos: HashMap::new(),
+            destinataires: Arc::from(Vec::new()),
+            historique,
+            taille_historique,
+            prochain: 0,
+        };
+        salon.raccourcir_historique();
+        salon
+    }
+
+    fn raccourcir_historique(&mut self) {
+        while self.historique.len() > self.taille_historique {
+            self.historique.pop_front();
+        }
+    }
+
+    /// Enregistre une nouvelle connexion (pas encore de pseudo) et rend son numéro.
+    pub fn ouvrir(&mut self, file: Arc<FileEnvoi>) -> u64 {
+        self.prochain += 1;
+        self.connexions
+            .insert(self.prochain, Fiche { pseudo: None, file });
+        self.prochain
+    }
+
+    /// Nombre de connexions ouvertes (inscrites ou non).
+    pub fn nombre_de_connexions(&self) -> usize {
+        self.connexions.len()
+    }
+
+    /// Donne le pseudo `pseudo` à la connexion `id` **si personne ne l'a**, et dépose
+    /// l'historique dans sa file : tout cela dans **une seule** section critique.
+    ///
+    /// # Vérifier puis agir : la course que Rust n'empêche pas
+    ///
+    /// À l'étape 7, on vérifiait d'abord (`pseudo_disponible`, un verrou) puis on inscrivait
+    /// (`inscrire`, un autre verrou). Chaque accès était synchronisé, Rust était satisfait… et
+    /// pourtant deux clients qui choisissent « bob » au même instant peuvent **tous deux** passer
+    /// la vérification avant que l'un ou l'autre ne soit inscrit. Le test
+    /// `verifier_puis_inscrire_en_deux_sections_laisse_passer_deux_bob` de ce module force cet
+    /// entrelacement avec une barrière et montre les deux « bob ».
+    ///
+    /// Le remède : la vérification et l'action forment **une seule** section critique, comme
+    /// ici ; le test `un_seul_bob_gagne_la_course` lance huit threads sur le même pseudo et
+    /// vérifie qu'un seul l'obtient. Le système de types garantit l'absence de courses *aux
+    /// données* ; l'absence de courses *logiques* reste le travail du programmeur, qui choisit ce
+    /// que couvre chaque verrou.
+    ///
+    /// L'historique est déposé dans la même section : toute diffusion publiée avant est dans
+    /// l'historique, toute diffusion publiée après compte déjà ce membre. Le nouveau venu reçoit
+    /// donc chaque ligne **exactement une fois**, l'historique d'abord. La file est neuve et vide :
+    /// ces dépôts n'attendent pas.
+    pub fn inscrire(&mut self, id: u64, pseudo: &str) -> Result<(), String> {
+        // corrigé:début Indice : dans cette seule méthode (donc sous un seul verrou) : refusez si `self.pseudos` contient déjà le pseudo en minuscules ; sinon remplissez la fiche et l'index, reconstruisez `destinataires`, et déposez l'historique dans la file du nouveau venu.
+        let cle = pseudo.to_lowercase();
+        if self.pseudos.contains_key(&cle) {
+            return Err(format!("le pseudo « {pseudo} » est déjà pris"));
+        }
+        let Some(fiche) = self.connexions.get_mut(&id) else {
+            return Err("connexion inconnue".to_string());
+        };
+        fiche.pseudo = Some(pseudo.to_string());
+        let file = Arc::clone(&fiche.file);
+        self.pseudos.insert(cle, id);
+        self.reconstruire_destinataires();
+        let maintenant = Instant::now();
+        for ligne in &self.historique {
+            let _ = file.deposer(Arc::from(format!("[historique] {ligne}")), maintenant);
+        }
+        Ok(())
+        // corrigé:fin
+    }
+
+    /// Change le pseudo d'un membre inscrit (même règle : vérifier et agir d'un seul tenant) ;
+    /// rend l'ancien.
+    pub fn renommer(&mut self, id: u64, nouveau: &str) -> Result<String, String> {
+        let cle = nouveau.to_lowercase();
+        let ancien = self
+            .connexions
+            .get(&id)
+            .and_then(|fiche| fiche.pseudo.clone())
+            .ok_or_else(|| "vous n'avez pas encore de pseudo".to_string())?;
+        if self.pseudos.get(&cle).is_some_and(|&autre| autre != id) {
+            return Err(format!("le pseudo « {nouveau} » est déjà pris"));
+        }
+        self.pseudos.remove(&ancien.to_lowercase());
+        self.pseudos.insert(cle, id);
+        if let Some(fiche) = self.connexions.get_mut(&id) {
+            fiche.pseudo = Some(nouveau.to_string());
+        }
+        Ok(ancien)
+    }
+
+    /// Retire une connexion ; rend son pseudo si elle était inscrite.
+    pub fn fermer(&mut self, id: u64) -> Option<String> {
+        let fiche = self.connexions.remove(&id)?;
+        let pseudo = fiche.pseudo?;
+        self.pseudos.remove(&pseudo.to_lowercase());
+        self.reconstruire_destinataires();
+        Some(pseudo)
+    }
+
+    fn reconstruire_destinataires(&mut self) {
+        self.destinataires = self
+            .connexions
+            .iter()
+            .filter(|(_, fiche)| fiche.pseudo.is_some())
+            .map(|(id, fiche)| (*id, Arc::clone(&fiche.file)))
+            .collect();
+    }
+
+    /// Publie une ligne pour tout le salon : la garde dans l'historique et rend la
+    /// [`Publication`] à envoyer une fois le verrou relâché.
+    pub fn publier(&mut self, texte: &str) -> Publication {
+        let ligne_journal: Envoi = Arc::from(format!("{} {texte}", horodatage(SystemTime::now())));
+        if self.taille_historique > 0 {
+            self.historique.push_back(Arc::clone(&ligne_journal));
+            self.raccourcir_historique();
+        }
+        Publication {
+            message: Arc::from(texte),
+            ligne_journal,
+            destinataires: Arc::clone(&self.destinataires),
+        }
+    }
+
+    /// Le pseudo d'une connexion, si elle en a un.
+    pub fn pseudo(&self, id: u64) -> Option<String> {
+        self.connexions.get(&id)?.pseudo.clone()
+    }
+
+    /// Les pseudos des membres, triés.
+    pub fn liste(&self) -> Vec<String> {
+        let mut pseudos: Vec<String> = self
+            .connexions
+            .values()
+            .filter_map(|fiche| fiche.pseudo.clone())
+            .collect();
+        pseudos.sort_unstable_by_key(|p| p.to_lowercase());
+        pseudos
+    }
+
+    /// Le membre qui porte ce pseudo (sans distinction de casse) : son pseudo exact et sa file.
+    pub fn trouver(&self, pseudo: &str) -> Option<(String, Arc<FileEnvoi>)> {
+        let id = self.pseudos.get(&pseudo.to_lowercase())?;
+        let fiche = self.connexions.get(id)?;
+        Some((fiche.pseudo.clone()?, Arc::clone(&fiche.file)))
+    }
+
+    /// La file d'une connexion.
+    pub fn file(&self, id: u64) -> Option<Arc<FileEnvoi>> {
+        self.connexions
+            .get(&id)
+            .map(|fiche| Arc::clone(&fiche.file))
+    }
+
+    /// Les files de toutes les connexions, inscrites ou non (pour l'arrêt).
+    pub fn toutes_les_files(&self) -> Vec<Arc<FileEnvoi>> {
+        self.connexions
+            .values()
+            .map(|fiche| Arc::clone(&fiche.file))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Barrier, Mutex, PoisonError};
+    use std::thread;
+
+    fn salon_vide() -> Salon {
+        Salon::new(VecDeque::new(), 20)
+    }
+
+    fn nouvelle_file() -> Arc<FileEnvoi> {
+        Arc::new(FileEnvoi::new(64))
+    }
+
+    /// La version fautive de l'étape 7, réécrite ici pour la montrer : vérifier dans une section
+    /// critique, agir dans une autre. `entre_les_deux` est l'instant où le verrou est libre.
+    fn inscrire_en_deux_sections(
+        salon: &Mutex<Salon>,
+        id: u64,
+        pseudo: &str,
+        entre_les_deux: &Barrier,
+    ) -> bool {
+        let libre = {
+            let salon = salon.lock().unwrap_or_else(PoisonError::into_inner);
+            !salon.pseudos.contains_key(&pseudo.to_lowercase())
+        };
+        entre_les_deux.wait();
+        if libre {
+            let mut salon = salon.lock().unwrap_or_else(PoisonError::into_inner);
+            salon.pseudos.insert(pseudo.to_lowercase(), id);
+            if let Some(fiche) = salon.connexions.get_mut(&id) {
+                fiche.pseudo = Some(pseudo.to_string());
+            }
+        }
+        libre
+    }
+
+    #[test]
+    fn verifier_puis_inscrire_en_deux_sections_laisse_passer_deux_bob() {
+        let salon = Mutex::new(salon_vide());
+        let ids: Vec<u64> = {
+            let mut s = salon.lock().expect("verrou");
+            vec![s.ouvrir(nouvelle_file()), s.ouvrir(nouvelle_file())]
+        };
+        // La barrière force l'entrelacement malheureux : les deux vérifient avant que l'un
+        // n'inscrive. Sans elle, la course existe aussi, mais seulement de temps en temps.
+        let barriere = Barrier::new(2);
+        let gagnants = thread::scope(|portee| {
+            let essais: Vec<_> = ids
+                .iter()
+                .map(|&id| {
+                    let (salon, barriere) = (&salon, &barriere);
+                    portee.spawn(move || inscrire_en_deux_sections(salon, id, "bob", barriere))
+                })
+                .collect();
+            essais
+                .into_iter()
+                .map(|essai| essai.join().unwrap_or(false))
+                .filter(|&gagne| gagne)
+                .count()
+        });
+        assert_eq!(gagnants, 2, "les deux clients ont cru le pseudo libre");
+        let salon = salon.lock().expect("verrou");
+        assert_eq!(
+            salon.liste(),
+            ["bob", "bob"],
+            "deux membres portent le même pseudo"
+        );
+    }
+
+    #[test]
+    fn un_seul_bob_gagne_la_course() {
+        let salon = Mutex::new(salon_vide());
+        let ids: Vec<u64> = {
+            let mut s = salon.lock().expect("verrou");
+            (0..8).map(|_| s.ouvrir(nouvelle_file())).collect()
+        };
+        let depart = Barrier::new(ids.len());
+        let gagnants = thread::scope(|portee| {
+            let essais: Vec<_> = ids
+                .iter()
+                .map(|&id| {
+                    let (salon, depart) = (&salon, &depart);
+                    portee.spawn(move || {
+                        depart.wait();
+                        let pseudo = if id % 2 == 0 { "bob" } else { "BOB" };
+                        salon
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .inscrire(id, pseudo)
+                            .is_ok()
+                    })
+                })
+                .collect();
+            essais
+                .into_iter()
+                .map(|essai| essai.join().unwrap_or(false))
+                .filter(|&gagne| gagne)
+                .count()
+        });
+        assert_eq!(gagnants, 1, "exactement un client obtient « bob »");
+        assert_eq!(salon.lock().expect("verrou").liste().len(), 1);
+    }
+
+    #[test]
+    fn le_nouveau_venu_recoit_l_historique_avant_tout() {
+        let mut salon = Salon::new(VecDeque::from([Arc::from("ancienne ligne")]), 2);
+        let alice = salon.ouvrir(nouvelle_file());
+        assert_eq!(salon.inscrire(alice, "alice"), Ok(()));
+        salon.publier("alice : un");
+        salon.publier("alice : deux");
+        let file = nouvelle_file();
+        let bob = salon.ouvrir(Arc::clone(&file));
+        assert_eq!(salon.inscrire(bob, "bob"), Ok(()));
+        let mut lot = Vec::new();
+        assert!(file.prendre_tout(&mut lot));
+        assert_eq!(lot.len(), 2, "l'historique est limité à 2 lignes : {lot:?}");
+        assert!(lot[0].starts_with("[historique] ") && lot[0].ends_with("alice : un"));
+        assert!(lot[1].ends_with("alice : deux"));
+    }
+
+    #[test]
+    fn renommer_et_fermer_liberent_les_pseudos() {
+        let mut salon = salon_vide();
+        let a = salon.ouvrir(nouvelle_file());
+        let b = salon.ouvrir(nouvelle_file());
+        assert_eq!(salon.inscrire(a, "alice"), Ok(()));
+        assert_eq!(salon.inscrire(b, "bob"), Ok(()));
+        assert!(salon.renommer(b, "ALICE").is_err());
+        assert_eq!(salon.renommer(a, "Alicia"), Ok("alice".to_string()));
+        assert_eq!(
+            {
+                let troisieme = salon.ouvrir(nouvelle_file());
+                salon.inscrire(troisieme, "alice")
+            },
+            Ok(())
+        );
+        assert_eq!(salon.fermer(b).as_deref(), Some("bob"));
+        assert_eq!(salon.liste(), ["alice", "Alicia"]);
+        assert_eq!(salon.publier("x").destinataires.len(), 2);
+    }
+}
