@@ -119,6 +119,7 @@ use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -263,6 +264,8 @@ pub struct Partage {
     config: Config,
     arret: Arc<Arret>,
     liste_noire: ListeNoire,
+    /// Chaque thread de client y signale sa fin : l'arrêt attend ces signaux, avec une échéance.
+    fins: Sender<()>,
 }
 
 impl Partage {
@@ -284,6 +287,7 @@ pub struct Serveur {
     ecoute: TcpListener,
     partage: Arc<Partage>,
     ecrivain_journal: JoinHandle<()>,
+    fins: Receiver<()>,
 }
 
 impl Serveur {
@@ -313,17 +317,20 @@ impl Serveur {
         })?;
         // L'historique passe par les files : il doit y tenir, avec de la marge.
         let taille_historique = config.historique.min(CAPACITE_FILE / 2);
+        let (signaler_fin, fins) = mpsc::channel();
         let partage = Arc::new(Partage {
             salon: Mutex::new(Salon::new(historique, taille_historique)),
             journal,
             config,
             arret: Arc::new(Arret::new(adresse)),
             liste_noire,
+            fins: signaler_fin,
         });
         Ok(Serveur {
             ecoute,
             partage,
             ecrivain_journal,
+            fins,
         })
     }
 
@@ -344,8 +351,11 @@ impl Serveur {
             ecoute,
             partage,
             ecrivain_journal,
+            fins,
         } = self;
         let mut clients: Vec<JoinHandle<()>> = Vec::new();
+        // Chaque thread lancé enverra exactement un signal sur `fins` en se terminant.
+        let mut lances = 0;
         for connexion in ecoute.incoming() {
             if partage.arret.est_demande() {
                 break;
@@ -355,6 +365,7 @@ impl Serveur {
                     clients.retain(|client| !client.is_finished());
                     if let Some(client) = accueillir(&partage, flux) {
                         clients.push(client);
+                        lances += 1;
                     }
                 }
                 Err(erreur) => {
@@ -365,7 +376,7 @@ impl Serveur {
             }
         }
         drop(ecoute);
-        arreter(&partage, clients);
+        arreter(&partage, clients, lances, &fins);
         // Plus aucun thread de client : ce `drop` libère la dernière poignée du journal, dont le
         // thread écrit ce qui reste puis s'arrête.
         drop(partage);
@@ -383,7 +394,7 @@ fn accueillir(partage: &Arc<Partage>, flux: TcpStream) -> Option<JoinHandle<()>>
     match partage.liste_noire.refuse(pair.ip()) {
         Ok(true) => {
             partage.journaliser_console(&format!("[REFUS] {pair} est sur la liste noire"));
-            refuser(flux, ACCES_REFUSE);
+            refuser(&flux, ACCES_REFUSE);
             return None;
         }
         Ok(false) => {}
@@ -392,12 +403,13 @@ fn accueillir(partage: &Arc<Partage>, flux: TcpStream) -> Option<JoinHandle<()>>
         )),
     }
     let file = Arc::new(FileEnvoi::new(CAPACITE_FILE));
+    let flux = Arc::new(flux);
     let id = {
         let mut salon = partage.salon();
         if salon.nombre_de_connexions() >= partage.config.max_clients {
             None
         } else {
-            Some(salon.ouvrir(Arc::clone(&file)))
+            Some(salon.ouvrir(Arc::clone(&file), Arc::clone(&flux)))
         }
     };
     let Some(id) = id else {
@@ -406,7 +418,7 @@ fn accueillir(partage: &Arc<Partage>, flux: TcpStream) -> Option<JoinHandle<()>>
             "ERREUR : le salon est complet ({} connexions au plus) ; réessayez plus tard",
             partage.config.max_clients
         );
-        refuser(flux, &raison);
+        refuser(&flux, &raison);
         return None;
     };
     partage.journaliser_console(&format!("[CONNEXION] {pair}"));
@@ -429,7 +441,7 @@ fn accueillir(partage: &Arc<Partage>, flux: TcpStream) -> Option<JoinHandle<()>>
 }
 
 /// Envoie une dernière ligne et ferme (la socket a un délai d'écriture : rien ne bloque).
-fn refuser(mut flux: TcpStream, raison: &str) {
+fn refuser(mut flux: &TcpStream, raison: &str) {
     let _ = writeln!(flux, "{raison}");
     let _ = flux.shutdown(Shutdown::Write);
 }
@@ -437,25 +449,40 @@ fn refuser(mut flux: TcpStream, raison: &str) {
 /// L'arrêt : annonce à tous, fermeture de toutes les files, puis attente de tous les threads.
 ///
 /// Chaque thread d'écriture envoie ce qui reste (dont l'annonce) puis ferme sa socket ; le thread
-/// de lecture du client voit alors la fin du flux et se termine. Un client qui ne lit plus ne
-/// retarde l'arrêt que de [`DELAI_ECRITURE`] au plus.
-fn arreter(partage: &Partage, clients: Vec<JoinHandle<()>>) {
-    partage.journaliser_console(&format!(
-        "[ARRÊT] Arrêt du serveur ({} clients à prévenir)",
-        clients.len()
-    ));
-    let (files, publication) = {
+/// de lecture du client voit alors la fin du flux, se termine et le signale sur `fins` (`lances`
+/// threads en tout, chacun un signal, y compris ceux déjà terminés). Un client
+/// qui ne lit plus ne va pas au bout : après [`DELAI_ECRITURE`], on **coupe** toutes les sockets
+/// qui restent (`shutdown`), ce qui débloque aussitôt leurs threads. Puis on les attend tous.
+fn arreter(partage: &Partage, clients: Vec<JoinHandle<()>>, lances: usize, fins: &Receiver<()>) {
+    // corrigé:début Indice : sous le verrou, récupérez toutes les connexions et publiez ANNONCE_ARRET ; hors du verrou, déposez l'annonce dans chaque file puis fermez-la (`Fermeture::Arret`). Attendez les signaux de fin avec `recv_timeout` jusqu'à une échéance, coupez les sockets restantes, puis `join` chaque thread.
+    let (connexions, publication) = {
         let mut salon = partage.salon();
-        (salon.toutes_les_files(), salon.publier(ANNONCE_ARRET))
+        (salon.toutes_les_connexions(), salon.publier(ANNONCE_ARRET))
     };
+    partage.journaliser_console(&format!(
+        "[ARRÊT] Arrêt du serveur ({} connexions à prévenir)",
+        connexions.len()
+    ));
     partage.journal.ecrire(publication.ligne_journal);
-    for file in files {
+    for (file, _) in &connexions {
         let _ = file.deposer(Arc::clone(&publication.message), Instant::now());
         file.fermer(Fermeture::Arret);
+    }
+    let echeance = Instant::now() + DELAI_ECRITURE;
+    let mut termines = 0;
+    while termines < lances {
+        match fins.recv_timeout(echeance.saturating_duration_since(Instant::now())) {
+            Ok(()) => termines += 1,
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    for (_, flux) in &connexions {
+        let _ = flux.shutdown(Shutdown::Both);
     }
     for client in clients {
         let _ = client.join();
     }
+    // corrigé:fin
 }
 
 /// Diffuse `texte` à tous les membres sauf `auteur`, le journalise et le garde dans l'historique.
@@ -472,6 +499,11 @@ pub fn diffuser(partage: &Partage, auteur: Option<u64>, texte: &str) {
             continue;
         }
         if file.deposer(Arc::clone(&publication.message), echeance) == Err(Refus::Pleine) {
+            // Il ne lit plus : on coupe sa connexion, ce qui débloque aussi son thread d'écriture.
+            let flux = partage.salon().flux(*id);
+            if let Some(flux) = flux {
+                let _ = flux.shutdown(Shutdown::Both);
+            }
             partage.journaliser_console(&format!(
                 "[LENT] Le client n°{id} ne lit plus depuis {} s : déconnecté",
                 DELAI_GRACE.as_secs_f32()
@@ -492,10 +524,11 @@ fn repondre_a(file: &FileEnvoi, texte: &str) {
 /// lit plus, il ne retient que lui-même, et [`DELAI_ECRITURE`] borne cette attente. Quand il a
 /// fini (file fermée, ou écriture impossible), il ferme la socket dans les deux sens : le thread
 /// de lecture du client voit la fin du flux.
-pub fn ecrire_vers_le_client(flux: TcpStream, file: Arc<FileEnvoi>) {
+pub fn ecrire_vers_le_client(flux: Arc<TcpStream>, file: Arc<FileEnvoi>) {
     // corrigé:début Indice : bouclez sur `file.prendre_tout(&mut lot)` ; écrivez chaque message suivi de '\n' dans un `BufWriter`, puis un seul `flush` par lot ; sur erreur, fermez la file (`Fermeture::Ecriture`). À la fin, `shutdown(Shutdown::Both)`.
-    let mut sortie = BufWriter::with_capacity(64 * 1024, &flux);
+    let mut sortie = BufWriter::with_capacity(64 * 1024, &*flux);
     let mut lot: Vec<Envoi> = Vec::new();
+    let mut socket_bloquee = false;
     while file.prendre_tout(&mut lot) {
         let ecrit = lot
             .drain(..)
@@ -504,12 +537,18 @@ pub fn ecrire_vers_le_client(flux: TcpStream, file: Arc<FileEnvoi>) {
                 sortie.write_all(b"\n")
             })
             .and_then(|()| sortie.flush());
-        if ecrit.is_err() {
+        if let Err(erreur) = ecrit {
+            socket_bloquee = matches!(
+                erreur.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            );
             file.fermer(Fermeture::Ecriture);
             break;
         }
     }
-    if file.fermeture() == Some(Fermeture::Pleine) {
+    // Un dernier mot pour le client trop lent, s'il a une chance de passer : inutile d'attendre
+    // encore `DELAI_ECRITURE` sur une socket qui vient de rester bloquée.
+    if file.fermeture() == Some(Fermeture::Pleine) && !socket_bloquee {
         let _ = sortie
             .write_all("*** Vous êtes déconnecté : vous ne lisiez plus les messages\n".as_bytes());
         let _ = sortie.flush();
@@ -522,37 +561,48 @@ pub fn ecrire_vers_le_client(flux: TcpStream, file: Arc<FileEnvoi>) {
 /// Le thread d'un client : lance son écrivain, obtient un pseudo, traite ses lignes, annonce son
 /// départ, puis attend son écrivain.
 fn servir_client(
-    flux: TcpStream,
+    flux: Arc<TcpStream>,
     pair: SocketAddr,
     id: u64,
     file: Arc<FileEnvoi>,
     partage: Arc<Partage>,
 ) {
-    let ecrivain = flux.try_clone().and_then(|copie| {
-        let file = Arc::clone(&file);
+    servir_client_jusqu_au_depart(&flux, pair, id, &file, &partage);
+    let _ = partage.fins.send(());
+}
+
+fn servir_client_jusqu_au_depart(
+    flux: &Arc<TcpStream>,
+    pair: SocketAddr,
+    id: u64,
+    file: &Arc<FileEnvoi>,
+    partage: &Arc<Partage>,
+) {
+    let ecrivain = {
+        let (flux, file) = (Arc::clone(flux), Arc::clone(file));
         thread::Builder::new()
             .name(format!("ecrivain-{id}"))
             .stack_size(TAILLE_PILE)
-            .spawn(move || ecrire_vers_le_client(copie, file))
-    });
+            .spawn(move || ecrire_vers_le_client(flux, file))
+    };
     let Ok(ecrivain) = ecrivain else {
         partage.salon().fermer(id);
         return;
     };
-    repondre_a(&file, &format!("{MESSAGE_BIENVENUE} {INVITE_PSEUDO}"));
-    let mut lecteur = BufReader::new(flux);
-    if let Some(pseudo) = choisir_pseudo(&mut lecteur, id, &file, &partage) {
+    repondre_a(file, &format!("{MESSAGE_BIENVENUE} {INVITE_PSEUDO}"));
+    let mut lecteur = BufReader::new(&**flux);
+    if let Some(pseudo) = choisir_pseudo(&mut lecteur, id, file, partage) {
         repondre_a(
-            &file,
+            file,
             &format!("= bienvenue {pseudo} ; /aide pour les commandes"),
         );
         partage.journaliser_console(&format!("[ARRIVÉE] {pair} est {pseudo}"));
         diffuser(
-            &partage,
+            partage,
             Some(id),
             &format!("*** {pseudo} a rejoint le salon"),
         );
-        let depart = converser(&mut lecteur, id, &file, &partage);
+        let depart = converser(&mut lecteur, id, file, partage);
         let depart = match file.fermeture() {
             Some(Fermeture::Pleine | Fermeture::Ecriture) => "ne lisait plus les messages",
             _ => depart,
@@ -566,7 +616,7 @@ fn servir_client(
                 }
                 _ => format!("*** {pseudo} a quitté le salon"),
             };
-            diffuser(&partage, None, &annonce);
+            diffuser(partage, None, &annonce);
         }
     } else {
         partage.salon().fermer(id);
@@ -639,12 +689,42 @@ fn converser(
                 );
             }
             Ok(Entree::Commande(Commande::Quitter)) => return "a quitté",
+            Ok(Entree::Commande(Commande::Stop(jeton))) => {
+                demander_arret(&jeton, &pseudo, file, partage);
+            }
             Ok(Entree::Commande(commande)) => {
                 let reponse = executer(commande, id, &pseudo, partage);
                 repondre_a(file, &reponse);
             }
             Err(raison) => repondre_a(file, &format!("ERREUR : {raison}")),
         }
+    }
+}
+
+/// `stop <jeton>` venu d'un client : arrête le serveur si le jeton est celui de l'administrateur.
+///
+/// La réponse est déposée **avant** de déclencher l'arrêt : l'arrêt ferme les files, et une
+/// réponse déposée après serait perdue (la démo l'a montré, d'où cet ordre).
+fn demander_arret(jeton: &str, pseudo: &str, file: &FileEnvoi, partage: &Partage) {
+    let autorise = partage
+        .config
+        .jeton_admin
+        .as_deref()
+        .is_some_and(|attendu| !attendu.is_empty() && attendu == jeton);
+    if autorise {
+        repondre_a(file, "= arrêt du serveur demandé");
+        partage.journaliser_console(&format!(
+            "[ARRÊT] Demandé par {pseudo} (jeton d'administration)"
+        ));
+        partage.arret.declencher();
+    } else {
+        partage.journaliser_console(&format!(
+            "[REFUS] {pseudo} a tenté « stop » sans le bon jeton"
+        ));
+        repondre_a(
+            file,
+            "ERREUR : stop est réservé à l'administrateur (stop <jeton>) ; rien n'a changé",
+        );
     }
 }
 
@@ -692,28 +772,9 @@ fn executer(commande: Commande, id: u64, pseudo: &str, partage: &Partage) -> Str
                 Err(raison) => format!("ERREUR : {raison}"),
             }
         }
-        Commande::Stop(jeton) => {
-            let autorise = partage
-                .config
-                .jeton_admin
-                .as_deref()
-                .is_some_and(|attendu| !attendu.is_empty() && attendu == jeton);
-            if autorise {
-                partage.journaliser_console(&format!(
-                    "[ARRÊT] Demandé par {pseudo} (jeton d'administration)"
-                ));
-                partage.arret.declencher();
-                "= arrêt du serveur demandé".to_string()
-            } else {
-                partage.journaliser_console(&format!(
-                    "[REFUS] {pseudo} a tenté « stop » sans le bon jeton"
-                ));
-                "ERREUR : stop est réservé à l'administrateur (stop <jeton>) ; rien n'a changé"
-                    .to_string()
-            }
-        }
-        // Déjà traitées : par `repondre`, ou par `converser` pour `/quitter`.
+        // Déjà traitées : par `repondre`, ou par `converser` pour `/quitter` et `stop`.
         Commande::Quitter
+        | Commande::Stop(_)
         | Commande::Aide
         | Commande::Calcul(_)
         | Commande::Majuscules(_)

@@ -7,6 +7,7 @@
 //! la ligne à journaliser).
 
 use std::collections::{HashMap, VecDeque};
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
@@ -22,6 +23,9 @@ struct Fiche {
     /// `None` tant que le pseudo n'est pas choisi.
     pseudo: Option<String>,
     file: Arc<FileEnvoi>,
+    /// La socket, gardée pour pouvoir **couper** la connexion (`shutdown`) depuis un autre thread ;
+    /// on n'y écrit jamais d'ici.
+    flux: Arc<TcpStream>,
 }
 
 /// Qui est connecté, sous quel pseudo, et les dernières lignes du journal.
@@ -73,10 +77,14 @@ impl Salon {
     }
 
     /// Enregistre une nouvelle connexion (pas encore de pseudo) et rend son numéro.
-    pub fn ouvrir(&mut self, file: Arc<FileEnvoi>) -> u64 {
+    pub fn ouvrir(&mut self, file: Arc<FileEnvoi>, flux: Arc<TcpStream>) -> u64 {
         self.prochain += 1;
-        self.connexions
-            .insert(self.prochain, Fiche { pseudo: None, file });
+        let fiche = Fiche {
+            pseudo: None,
+            file,
+            flux,
+        };
+        self.connexions.insert(self.prochain, fiche);
         self.prochain
     }
 
@@ -211,11 +219,18 @@ impl Salon {
             .map(|fiche| Arc::clone(&fiche.file))
     }
 
-    /// Les files de toutes les connexions, inscrites ou non (pour l'arrêt).
-    pub fn toutes_les_files(&self) -> Vec<Arc<FileEnvoi>> {
+    /// La socket d'une connexion, pour la couper (hors du verrou).
+    pub fn flux(&self, id: u64) -> Option<Arc<TcpStream>> {
+        self.connexions
+            .get(&id)
+            .map(|fiche| Arc::clone(&fiche.flux))
+    }
+
+    /// Les files et les sockets de toutes les connexions, inscrites ou non (pour l'arrêt).
+    pub fn toutes_les_connexions(&self) -> Vec<(Arc<FileEnvoi>, Arc<TcpStream>)> {
         self.connexions
             .values()
-            .map(|fiche| Arc::clone(&fiche.file))
+            .map(|fiche| (Arc::clone(&fiche.file), Arc::clone(&fiche.flux)))
             .collect()
     }
 }
@@ -232,6 +247,13 @@ mod tests {
 
     fn nouvelle_file() -> Arc<FileEnvoi> {
         Arc::new(FileEnvoi::new(64))
+    }
+
+    /// Une vraie socket connectée (sur la boucle locale) pour remplir une fiche.
+    fn socket() -> Arc<TcpStream> {
+        let ecoute = std::net::TcpListener::bind("127.0.0.1:0").expect("port libre");
+        let flux = TcpStream::connect(ecoute.local_addr().expect("adresse")).expect("connexion");
+        Arc::new(flux)
     }
 
     /// La version fautive de l'étape 7, réécrite ici pour la montrer : vérifier dans une section
@@ -262,7 +284,10 @@ mod tests {
         let salon = Mutex::new(salon_vide());
         let ids: Vec<u64> = {
             let mut s = salon.lock().expect("verrou");
-            vec![s.ouvrir(nouvelle_file()), s.ouvrir(nouvelle_file())]
+            vec![
+                s.ouvrir(nouvelle_file(), socket()),
+                s.ouvrir(nouvelle_file(), socket()),
+            ]
         };
         // La barrière force l'entrelacement malheureux : les deux vérifient avant que l'un
         // n'inscrive. Sans elle, la course existe aussi, mais seulement de temps en temps.
@@ -295,7 +320,9 @@ mod tests {
         let salon = Mutex::new(salon_vide());
         let ids: Vec<u64> = {
             let mut s = salon.lock().expect("verrou");
-            (0..8).map(|_| s.ouvrir(nouvelle_file())).collect()
+            (0..8)
+                .map(|_| s.ouvrir(nouvelle_file(), socket()))
+                .collect()
         };
         let depart = Barrier::new(ids.len());
         let gagnants = thread::scope(|portee| {
@@ -327,12 +354,12 @@ mod tests {
     #[test]
     fn le_nouveau_venu_recoit_l_historique_avant_tout() {
         let mut salon = Salon::new(VecDeque::from([Arc::from("ancienne ligne")]), 2);
-        let alice = salon.ouvrir(nouvelle_file());
+        let alice = salon.ouvrir(nouvelle_file(), socket());
         assert_eq!(salon.inscrire(alice, "alice"), Ok(()));
         salon.publier("alice : un");
         salon.publier("alice : deux");
         let file = nouvelle_file();
-        let bob = salon.ouvrir(Arc::clone(&file));
+        let bob = salon.ouvrir(Arc::clone(&file), socket());
         assert_eq!(salon.inscrire(bob, "bob"), Ok(()));
         let mut lot = Vec::new();
         assert!(file.prendre_tout(&mut lot));
@@ -344,15 +371,15 @@ mod tests {
     #[test]
     fn renommer_et_fermer_liberent_les_pseudos() {
         let mut salon = salon_vide();
-        let a = salon.ouvrir(nouvelle_file());
-        let b = salon.ouvrir(nouvelle_file());
+        let a = salon.ouvrir(nouvelle_file(), socket());
+        let b = salon.ouvrir(nouvelle_file(), socket());
         assert_eq!(salon.inscrire(a, "alice"), Ok(()));
         assert_eq!(salon.inscrire(b, "bob"), Ok(()));
         assert!(salon.renommer(b, "ALICE").is_err());
         assert_eq!(salon.renommer(a, "Alicia"), Ok("alice".to_string()));
         assert_eq!(
             {
-                let troisieme = salon.ouvrir(nouvelle_file());
+                let troisieme = salon.ouvrir(nouvelle_file(), socket());
                 salon.inscrire(troisieme, "alice")
             },
             Ok(())

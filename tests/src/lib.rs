@@ -18,7 +18,7 @@
 //! donc à Cargo de construire l'étape voulue ([`programme`]) puis la trouve avec
 //! [`assert_cmd::cargo::cargo_bin`].
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -314,13 +314,16 @@ pub enum Recu {
     Rien,
 }
 
+/// Nombre de lignes reçues qu'un [`Client`] garde pour ses messages d'échec.
+pub const GARDEES: usize = 200;
+
 /// Un client TCP de test : chaque lecture est bornée par [`DELAI`].
 pub struct Client {
     etape: String,
     flux: TcpStream,
     lecteur: BufReader<TcpStream>,
-    /// Les lignes reçues jusqu'ici, pour les messages d'échec.
-    pub recu: Vec<String>,
+    /// Les dernières lignes reçues ([`GARDEES`] au plus), pour les messages d'échec.
+    pub recu: VecDeque<String>,
 }
 
 impl Client {
@@ -339,7 +342,7 @@ impl Client {
             etape: etape.to_string(),
             flux,
             lecteur: BufReader::new(lecture),
-            recu: Vec::new(),
+            recu: VecDeque::new(),
         }
     }
 
@@ -369,7 +372,10 @@ impl Client {
                 let ligne = String::from_utf8_lossy(&octets)
                     .trim_end_matches(['\r', '\n'])
                     .to_string();
-                self.recu.push(ligne.clone());
+                if self.recu.len() == GARDEES {
+                    self.recu.pop_front();
+                }
+                self.recu.push_back(ligne.clone());
                 Recu::Ligne(ligne)
             }
             Err(e)
@@ -393,7 +399,7 @@ impl Client {
                 "{} : {attendu} était attendu ; {}. Lignes reçues avant :\n{}",
                 self.etape,
                 decrire(&autre),
-                self.recu.join("\n")
+                Vec::from(self.recu.clone()).join("\n")
             ),
         }
     }
@@ -408,7 +414,7 @@ impl Client {
                     "{} : une ligne contenant « {motif} » était attendue ; {}. Lignes reçues :\n{}",
                     self.etape,
                     decrire(&autre),
-                    self.recu.join("\n")
+                    Vec::from(self.recu.clone()).join("\n")
                 ),
             }
         }
@@ -425,7 +431,7 @@ impl Client {
                      ouverte après {} s. Lignes reçues :\n{}",
                     self.etape,
                     DELAI.as_secs(),
-                    self.recu.join("\n")
+                    Vec::from(self.recu.clone()).join("\n")
                 ),
             }
         }
@@ -447,6 +453,39 @@ pub fn client_programme(nom: &str, serveur: &Serveur, entree: &str) -> assert_cm
         .write_stdin(entree.to_string())
         .timeout(DELAI)
         .assert()
+}
+
+/// Ce qui change d'un lancement à l'autre masqué : les ports et les horodatages.
+pub fn sans_variables(texte: &str) -> String {
+    sans_horodatages(&sans_ports(texte))
+}
+
+/// Remplace chaque `AAAA-MM-JJ hh:mm:ss` (chiffres) par ce modèle.
+pub fn sans_horodatages(texte: &str) -> String {
+    const MODELE: &str = "AAAA-MM-JJ hh:mm:ss";
+    let forme = |morceau: &[u8]| {
+        morceau.len() == MODELE.len()
+            && morceau.iter().zip(MODELE.bytes()).all(|(&o, m)| match m {
+                b'-' | b' ' | b':' => o == m,
+                _ => o.is_ascii_digit(),
+            })
+    };
+    let octets = texte.as_bytes();
+    let mut resultat = String::with_capacity(texte.len());
+    let mut debut_copie = 0;
+    let mut i = 0;
+    while i + MODELE.len() <= octets.len() {
+        if forme(&octets[i..i + MODELE.len()]) {
+            resultat.push_str(&texte[debut_copie..i]);
+            resultat.push_str(MODELE);
+            i += MODELE.len();
+            debut_copie = i;
+        } else {
+            i += 1;
+        }
+    }
+    resultat.push_str(&texte[debut_copie..]);
+    resultat
 }
 
 /// Remplace chaque numéro de port après `127.0.0.1:` par `*` : ils changent à chaque lancement.
@@ -513,8 +552,8 @@ pub fn verifier_demo(nom: &str) {
         .timeout(DELAI)
         .assert()
         .success();
-    let obtenu = sans_ports(&String::from_utf8_lossy(&sortie.get_output().stdout));
-    let attendu = sans_ports(&transcription_de_l_enonce(nom));
+    let obtenu = sans_variables(&String::from_utf8_lossy(&sortie.get_output().stdout));
+    let attendu = sans_variables(&transcription_de_l_enonce(nom));
     assert_eq!(
         obtenu.trim_end(),
         attendu.trim_end(),
@@ -551,6 +590,43 @@ impl Hasard {
     }
 }
 
+/// Rejoint le salon des étapes 7 et 8 : attend l'invite (qui parle de pseudo), envoie `pseudo`,
+/// attend l'accueil `= bienvenue …`. Les lignes d'historique éventuelles restent dans
+/// [`Client::recu`].
+pub fn rejoindre(serveur: &Serveur, pseudo: &str) -> Client {
+    let mut client = serveur.connecter();
+    client.attendre("pseudo");
+    client.envoyer(pseudo);
+    client.attendre("= bienvenue");
+    client
+}
+
+/// Un dossier temporaire propre à un test, supprimé à la fin du test.
+pub struct Dossier(pub PathBuf);
+
+impl Dossier {
+    /// Crée `…/tp-client-serveur-<nom>-<pid>` (vide).
+    pub fn nouveau(nom: &str) -> Dossier {
+        let chemin =
+            std::env::temp_dir().join(format!("tp-client-serveur-{nom}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&chemin);
+        std::fs::create_dir_all(&chemin)
+            .unwrap_or_else(|e| panic!("création de {} impossible : {e}", chemin.display()));
+        Dossier(chemin)
+    }
+
+    /// Un chemin dans ce dossier, en texte pour une ligne de commande.
+    pub fn fichier(&self, nom: &str) -> String {
+        self.0.join(nom).to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Dossier {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -560,6 +636,14 @@ mod tests {
         assert_eq!(
             sans_ports("de 127.0.0.1:5050 à 127.0.0.1:6 et 127.0.0.1:x"),
             "de 127.0.0.1:* à 127.0.0.1:* et 127.0.0.1:x"
+        );
+    }
+
+    #[test]
+    fn sans_horodatages_masque_les_dates() {
+        assert_eq!(
+            sans_horodatages("[h] 2026-11-22 09:15:00 *** é 2026-1"),
+            "[h] AAAA-MM-JJ hh:mm:ss *** é 2026-1"
         );
     }
 

@@ -1,0 +1,189 @@
+//! Notation de l'étape 7 : plusieurs clients à la fois.
+
+use std::net::Shutdown;
+
+use predicates::prelude::*;
+use tests::{Serveur, client_programme, rejoindre, verifier_demo};
+
+const ETAPE: &str = "etape7_multiclients";
+
+#[test]
+fn le_serveur_demande_un_pseudo_puis_accueille() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    let invite = client.ligne("l'invite du pseudo");
+    assert!(
+        invite.contains("pseudo"),
+        "Étape 7 : la première ligne doit demander un pseudo ; reçu « {invite} »"
+    );
+    client.envoyer("alice");
+    client.attendre("= bienvenue alice");
+}
+
+#[test]
+fn un_pseudo_pris_est_refuse_sans_distinction_de_casse_puis_redemande() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let _alice = rejoindre(&serveur, "alice");
+    let mut autre = serveur.connecter();
+    autre.attendre("pseudo");
+    autre.envoyer("ALICE");
+    let refus = autre.ligne("le refus du pseudo déjà pris");
+    assert!(
+        refus.starts_with("ERREUR"),
+        "Étape 7 : « ALICE » est pris par « alice » ; reçu « {refus} »"
+    );
+    autre.attendre("pseudo");
+    autre.envoyer("bob");
+    autre.attendre("= bienvenue bob");
+}
+
+#[test]
+fn un_pseudo_invalide_est_refuse() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("pseudo");
+    for mauvais in [
+        "",
+        "a b",
+        "x\u{1b}[31m",
+        "un_pseudo_beaucoup_trop_long_pour_etre_accepte",
+    ] {
+        client.envoyer(mauvais);
+        let refus = client.ligne("le refus d'un pseudo invalide");
+        assert!(
+            refus.starts_with("ERREUR"),
+            "Étape 7 : le pseudo {mauvais:?} doit être refusé ; reçu « {refus} »"
+        );
+        assert!(
+            !refus.contains('\u{1b}'),
+            "Étape 7 : un caractère de contrôle ne doit pas revenir tel quel"
+        );
+        client.attendre("pseudo");
+    }
+}
+
+#[test]
+fn un_message_va_aux_autres_sous_la_forme_pseudo_deux_points_texte() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut alice = rejoindre(&serveur, "alice");
+    let mut bob = rejoindre(&serveur, "bob");
+    let mut carol = rejoindre(&serveur, "carol");
+    alice.attendre("*** carol a rejoint le salon");
+    alice.envoyer("Bonjour !");
+    assert_eq!(bob.attendre("alice :"), "alice : Bonjour !");
+    assert_eq!(carol.attendre("alice :"), "alice : Bonjour !");
+    // L'auteur ne reçoit pas son propre message : la ligne suivante est la réponse à /liste.
+    alice.envoyer("/liste");
+    let suivante = alice.ligne("la réponse à /liste");
+    assert!(
+        suivante.starts_with("= connectés (3)"),
+        "Étape 7 : l'auteur ne doit pas recevoir son propre message ; reçu « {suivante} »"
+    );
+}
+
+#[test]
+fn les_departs_sont_annonces_quelle_que_soit_la_facon_de_partir() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut temoin = rejoindre(&serveur, "temoin");
+    let mut poli = rejoindre(&serveur, "poli");
+    poli.envoyer("/quitter");
+    temoin.attendre("*** poli a quitté le salon");
+    let fin = rejoindre(&serveur, "fin");
+    fin.flux().shutdown(Shutdown::Write).ok();
+    temoin.attendre("*** fin a quitté le salon");
+    {
+        let mut brutal = rejoindre(&serveur, "brutal");
+        temoin.attendre("*** brutal a rejoint le salon");
+        temoin.envoyer("message non lu par brutal");
+        let mut octet = [0u8; 1];
+        let _ = brutal.flux().peek(&mut octet);
+        brutal.envoyer_octets(b"moit");
+        // Fermer avec des données non lues : le système envoie un RST.
+    }
+    temoin.attendre("*** brutal a quitté le salon");
+}
+
+#[test]
+fn liste_et_message_prive() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut alice = rejoindre(&serveur, "alice");
+    let mut bob = rejoindre(&serveur, "bob");
+    alice.attendre("*** bob a rejoint");
+    bob.envoyer("/liste");
+    let liste = bob.ligne("la réponse à /liste");
+    assert!(
+        liste.contains("alice") && liste.contains("bob"),
+        "Étape 7 : /liste doit nommer alice et bob ; reçu « {liste} »"
+    );
+    bob.envoyer("/mp ALICE psst");
+    assert_eq!(alice.ligne("le message privé"), "[mp] bob : psst");
+    assert!(
+        bob.ligne("la confirmation du message privé")
+            .starts_with("= ")
+    );
+    bob.envoyer("/mp personne coucou");
+    assert!(
+        bob.ligne("l'erreur du destinataire inconnu")
+            .starts_with("ERREUR")
+    );
+}
+
+#[test]
+fn les_commandes_de_l_etape_6_marchent_toujours() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut alice = rejoindre(&serveur, "alice");
+    alice.envoyer("/calcul 6*7");
+    assert_eq!(alice.ligne("le résultat de /calcul"), "= 42");
+    alice.envoyer("/inconnue");
+    assert!(alice.ligne("l'erreur").contains("/aide"));
+}
+
+#[test]
+fn les_caracteres_de_controle_n_atteignent_pas_les_autres() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut alice = rejoindre(&serveur, "alice");
+    let mut bob = rejoindre(&serveur, "bob");
+    alice.attendre("*** bob a rejoint");
+    bob.envoyer("\u{1b}[2J\u{1b}[31mfaux\rmessage");
+    let recu = alice.attendre("bob :");
+    assert!(
+        !recu.contains('\u{1b}') && !recu.contains('\r'),
+        "Étape 7 : les séquences d'échappement doivent être neutralisées ; reçu {recu:?}"
+    );
+}
+
+#[test]
+fn une_mauvaise_ligne_ne_gene_que_son_auteur() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut alice = rejoindre(&serveur, "alice");
+    let mut bob = rejoindre(&serveur, "bob");
+    alice.attendre("*** bob a rejoint");
+    bob.envoyer_octets(b"\xff\xfe\n");
+    assert!(bob.ligne("l'erreur UTF-8").starts_with("ERREUR"));
+    let mut enorme = vec![b'x'; 150_000];
+    enorme.push(b'\n');
+    bob.envoyer_octets(&enorme);
+    assert!(
+        bob.ligne("l'erreur de ligne trop longue")
+            .starts_with("ERREUR")
+    );
+    bob.envoyer("toujours là");
+    assert_eq!(alice.attendre("bob :"), "bob : toujours là");
+}
+
+#[test]
+fn le_client_du_programme_rejoint_parle_et_part() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut temoin = rejoindre(&serveur, "temoin");
+    client_programme(ETAPE, &serveur, "zoe\nsalut tout le monde\n")
+        .success()
+        .stdout(predicate::str::contains("pseudo"))
+        .stdout(predicate::str::contains("= bienvenue zoe"));
+    temoin.attendre("zoe : salut tout le monde");
+    temoin.attendre("*** zoe a quitté le salon");
+}
+
+#[test]
+fn la_demo_affiche_le_resultat_attendu_de_l_enonce() {
+    verifier_demo(ETAPE);
+}

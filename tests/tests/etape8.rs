@@ -1,0 +1,445 @@
+//! Notation de l'étape 8 : le serveur final (files, liste noire, journal, historique, arrêt).
+
+use std::net::Shutdown;
+use std::sync::Barrier;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use predicates::prelude::*;
+use tests::{Client, DELAI, Dossier, Serveur, programme, rejoindre, verifier_demo};
+
+const ETAPE: &str = "etape8_verrous";
+
+/// Lance le serveur de l'étape 8 dans un dossier temporaire (son journal y est écrit).
+fn lancer(dossier: &Dossier, options: &[&str]) -> Serveur {
+    Serveur::lancer_dans(ETAPE, options, Some(&dossier.0))
+}
+
+fn journal(dossier: &Dossier) -> String {
+    std::fs::read_to_string(dossier.0.join("chat_log.txt")).unwrap_or_default()
+}
+
+/// Arrête le serveur depuis sa console et vérifie qu'il rend 0.
+fn arreter(serveur: &mut Serveur) {
+    serveur.taper("stop");
+    assert_eq!(
+        serveur.attendre_fin(),
+        Some(0),
+        "Étape 8 : « stop » sur la console doit arrêter le serveur avec le code 0"
+    );
+}
+
+#[test]
+fn le_salon_de_l_etape_7_marche_toujours() {
+    let dossier = Dossier::nouveau("e8-salon");
+    let serveur = lancer(&dossier, &[]);
+    let mut alice = rejoindre(&serveur, "alice");
+    let mut bob = rejoindre(&serveur, "bob");
+    alice.attendre("*** bob a rejoint le salon");
+    alice.envoyer("Bonjour bob");
+    assert_eq!(bob.attendre("alice :"), "alice : Bonjour bob");
+    bob.envoyer("/mp alice psst");
+    assert_eq!(alice.attendre("[mp]"), "[mp] bob : psst");
+    bob.envoyer("/calcul 6*7");
+    assert_eq!(bob.attendre("= 4"), "= 42");
+    bob.envoyer("bye");
+    alice.attendre("*** bob a quitté le salon");
+}
+
+#[test]
+fn vingt_clients_envoient_cinquante_messages_en_meme_temps_et_rien_ne_se_perd() {
+    let dossier = Dossier::nouveau("e8-rafale");
+    let mut serveur = lancer(&dossier, &[]);
+    let (clients, messages) = (20, 50);
+    let mut membres: Vec<Client> = (0..clients)
+        .map(|i| rejoindre(&serveur, &format!("c{i}")))
+        .collect();
+    // Chacun attend l'arrivée du dernier : tout le monde est inscrit avant la rafale.
+    let dernier = format!("*** c{} a rejoint le salon", clients - 1);
+    for membre in membres.iter_mut().take(clients - 1) {
+        membre.attendre(&dernier);
+    }
+    let depart = Barrier::new(clients);
+    thread::scope(|portee| {
+        for (i, membre) in membres.iter_mut().enumerate() {
+            let depart = &depart;
+            portee.spawn(move || {
+                let rafale: String = (0..messages).map(|m| format!("m-{i}-{m}\n")).collect();
+                depart.wait();
+                membre.envoyer_octets(rafale.as_bytes());
+                let attendus = (clients - 1) * messages;
+                let mut recus = 0;
+                while recus < attendus {
+                    if membre
+                        .ligne(&format!("le message n°{recus} des autres (sur {attendus})"))
+                        .contains(": m-")
+                    {
+                        recus += 1;
+                    }
+                }
+            });
+        }
+    });
+    arreter(&mut serveur);
+    let texte = journal(&dossier);
+    for i in 0..clients {
+        for m in 0..messages {
+            let motif = format!("c{i} : m-{i}-{m}");
+            let fois = texte.lines().filter(|l| l.ends_with(&motif)).count();
+            assert_eq!(
+                fois, 1,
+                "Étape 8 : le journal doit contenir « {motif} » exactement une fois (vu {fois} fois)"
+            );
+        }
+    }
+}
+
+#[test]
+fn un_client_muet_est_deconnecte_sans_retenir_les_autres() {
+    let dossier = Dossier::nouveau("e8-muet");
+    let serveur = lancer(&dossier, &[]);
+    let mut temoin = rejoindre(&serveur, "temoin");
+    let _muet = rejoindre(&serveur, "muet");
+    let mut inonde = rejoindre(&serveur, "inonde");
+    temoin.attendre("*** inonde a rejoint");
+    // 10 000 lignes de 4 000 octets : 40 Mo, bien plus que ce que les tampons TCP du muet
+    // (quelques Mo) et sa file (1 024 lignes) peuvent garder.
+    let lignes: usize = std::env::var("LIGNES_MUET")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let debut = Instant::now();
+    let muet_parti = thread::scope(|portee| {
+        portee.spawn(|| {
+            let ligne = format!("{}\n", "x".repeat(4_000));
+            for _ in 0..lignes {
+                inonde.envoyer_octets(ligne.as_bytes());
+            }
+        });
+        let mut recus = 0;
+        let mut muet_parti = false;
+        while recus < lignes || !muet_parti {
+            let ligne = temoin.ligne(&format!(
+                "la ligne n°{recus} de la rafale (ou le départ du muet)"
+            ));
+            if ligne.starts_with("inonde : ") {
+                recus += 1;
+            } else if ligne.contains("*** muet a quitté le salon") {
+                muet_parti = true;
+            }
+        }
+        muet_parti
+    });
+    assert!(
+        muet_parti,
+        "Étape 8 : le client muet doit être déconnecté et son départ annoncé"
+    );
+    assert!(
+        debut.elapsed() < Duration::from_secs(30),
+        "Étape 8 : la rafale a pris {:?}",
+        debut.elapsed()
+    );
+}
+
+#[test]
+fn de_seize_clients_qui_veulent_bob_un_seul_l_obtient() {
+    let dossier = Dossier::nouveau("e8-course");
+    let serveur = lancer(&dossier, &[]);
+    let mut candidats: Vec<Client> = (0..16)
+        .map(|_| {
+            let mut client = serveur.connecter();
+            client.attendre("pseudo");
+            client
+        })
+        .collect();
+    let depart = Barrier::new(candidats.len());
+    let gagnants = thread::scope(|portee| {
+        let essais: Vec<_> = candidats
+            .iter_mut()
+            .map(|client| {
+                let depart = &depart;
+                portee.spawn(move || {
+                    depart.wait();
+                    client.envoyer("bob");
+                    client
+                        .ligne("la réponse au pseudo « bob »")
+                        .starts_with("= bienvenue")
+                })
+            })
+            .collect();
+        essais
+            .into_iter()
+            .map(|essai| essai.join().unwrap_or(false))
+            .filter(|&gagne| gagne)
+            .count()
+    });
+    assert_eq!(
+        gagnants, 1,
+        "Étape 8 : exactement un des clients doit obtenir « bob »"
+    );
+}
+
+#[test]
+fn la_liste_noire_refuse_avant_toute_annonce_et_se_relit_a_chaque_connexion() {
+    let dossier = Dossier::nouveau("e8-liste-noire");
+    let liste = dossier.fichier("refus.txt");
+    std::fs::write(&liste, "# personne pour l'instant\n").expect("écriture de la liste");
+    let mut serveur = lancer(&dossier, &["--liste-noire", &liste]);
+    let mut membre = rejoindre(&serveur, "membre");
+    std::fs::write(&liste, "# la boucle locale est refusée\n127.0.0.1\n")
+        .expect("écriture de la liste");
+    let mut refuse = serveur.connecter();
+    assert_eq!(refuse.ligne("le refus de la liste noire"), "Accès refusé");
+    refuse.attendre_fermeture("l'adresse est sur la liste noire");
+    serveur.attendre_console("[REFUS]");
+    membre.envoyer("/liste");
+    let reponse = membre.ligne("la réponse à /liste");
+    assert!(
+        reponse.starts_with("= connectés (1)"),
+        "Étape 8 : un refusé ne doit être ni annoncé ni compté ; reçu « {reponse} »"
+    );
+    std::fs::write(&liste, "# de nouveau personne\n").expect("écriture de la liste");
+    rejoindre(&serveur, "revenu");
+    membre.attendre("*** revenu a rejoint le salon");
+}
+
+#[test]
+fn le_journal_horodate_chaque_message_et_neutralise_les_controles() {
+    let dossier = Dossier::nouveau("e8-journal");
+    let mut serveur = lancer(&dossier, &[]);
+    let mut alice = rejoindre(&serveur, "alice");
+    let mut bob = rejoindre(&serveur, "bob");
+    alice.attendre("*** bob a rejoint");
+    bob.envoyer("coucou \u{1b}[2J");
+    alice.attendre("bob : coucou");
+    bob.envoyer("/quitter");
+    alice.attendre("*** bob a quitté");
+    arreter(&mut serveur);
+    let texte = journal(&dossier);
+    for attendu in [
+        "*** alice a rejoint le salon",
+        "bob : coucou",
+        "*** bob a quitté le salon",
+    ] {
+        let ligne = texte
+            .lines()
+            .find(|l| l.contains(attendu))
+            .unwrap_or_else(|| {
+                panic!("Étape 8 : le journal doit contenir « {attendu} » ; journal :\n{texte}")
+            });
+        let date = ligne.get(..19).unwrap_or("");
+        assert!(
+            date.len() == 19 && date.as_bytes()[4] == b'-' && date.as_bytes()[13] == b':',
+            "Étape 8 : chaque ligne du journal commence par « AAAA-MM-JJ hh:mm:ss » ; vu « {ligne} »"
+        );
+    }
+    assert!(
+        !texte.contains('\u{1b}'),
+        "Étape 8 : aucun caractère d'échappement dans le journal"
+    );
+}
+
+#[test]
+fn un_journal_impossible_a_ecrire_est_une_erreur_au_demarrage() {
+    let dossier = Dossier::nouveau("e8-journal-impossible");
+    let chemin = dossier.fichier("dossier-absent/chat.txt");
+    assert_cmd::Command::new(programme(ETAPE))
+        .args(["serveur", "--port", "0", "--journal", &chemin])
+        .timeout(DELAI)
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("journal"))
+        .stderr(predicate::str::contains("panicked").not());
+}
+
+#[test]
+fn le_nouveau_venu_recoit_l_historique_d_un_lancement_precedent() {
+    let dossier = Dossier::nouveau("e8-historique");
+    {
+        let mut premier = lancer(&dossier, &[]);
+        let mut alice = rejoindre(&premier, "alice");
+        alice.envoyer("souvenir du premier lancement");
+        alice.envoyer("/liste");
+        alice.attendre("= connectés");
+        arreter(&mut premier);
+    }
+    let second = lancer(&dossier, &["--historique", "2"]);
+    let carol = rejoindre(&second, "carol");
+    let historique: Vec<&String> = carol
+        .recu
+        .iter()
+        .filter(|l| l.starts_with("[historique]"))
+        .collect();
+    assert_eq!(
+        historique.len(),
+        2,
+        "Étape 8 : avec --historique 2, deux lignes d'historique ; reçu {:?}",
+        carol.recu
+    );
+    assert!(
+        historique[0].ends_with("alice : souvenir du premier lancement"),
+        "Étape 8 : l'historique doit contenir le message du lancement précédent ; reçu {historique:?}"
+    );
+    let position_accueil = carol.recu.iter().position(|l| l.starts_with("= bienvenue"));
+    let derniere_histoire = carol
+        .recu
+        .iter()
+        .rposition(|l| l.starts_with("[historique]"));
+    assert!(
+        derniere_histoire < position_accueil,
+        "Étape 8 : l'historique vient avant l'accueil et les messages en direct"
+    );
+}
+
+#[test]
+fn stop_sans_le_bon_jeton_est_refuse_et_ne_change_rien() {
+    let dossier = Dossier::nouveau("e8-stop-refuse");
+    let serveur = lancer(&dossier, &["--jeton-admin", "s3cret"]);
+    let mut alice = rejoindre(&serveur, "alice");
+    let mut bob = rejoindre(&serveur, "bob");
+    alice.attendre("*** bob a rejoint");
+    for essai in ["stop", "stop faux", "stop s3cret2"] {
+        bob.envoyer(essai);
+        let reponse = bob.ligne(&format!("la réponse à « {essai} »"));
+        assert!(
+            reponse.starts_with("ERREUR"),
+            "Étape 8 : « {essai} » doit être refusé ; reçu « {reponse} »"
+        );
+    }
+    bob.envoyer("encore là");
+    assert_eq!(
+        alice.attendre("bob :"),
+        "bob : encore là",
+        "Étape 8 : après un stop refusé, le salon continue (et « stop … » n'est jamais diffusé)"
+    );
+}
+
+#[test]
+fn stop_avec_le_jeton_arrete_proprement() {
+    let dossier = Dossier::nouveau("e8-stop-jeton");
+    let mut serveur = lancer(&dossier, &["--jeton-admin", "s3cret"]);
+    let mut alice = rejoindre(&serveur, "alice");
+    let mut bob = rejoindre(&serveur, "bob");
+    alice.attendre("*** bob a rejoint");
+    alice.envoyer("stop s3cret");
+    bob.attendre("*** Le serveur s'arrête");
+    bob.attendre_fermeture("le serveur s'arrête");
+    assert_eq!(
+        serveur.attendre_fin(),
+        Some(0),
+        "Étape 8 : un arrêt demandé avec le jeton rend 0"
+    );
+}
+
+#[test]
+fn stop_sur_la_console_previent_deux_cents_clients_et_finit_en_moins_de_deux_secondes() {
+    let dossier = Dossier::nouveau("e8-arret");
+    let mut serveur = lancer(&dossier, &[]);
+    let mut clients: Vec<Client> = (0..200)
+        .map(|i| rejoindre(&serveur, &format!("c{i}")))
+        .collect();
+    // Un client qui ne lit rien du tout ne doit pas retarder l'arrêt au-delà du délai annoncé.
+    let _muet = serveur.connecter();
+    let debut = Instant::now();
+    serveur.taper("stop");
+    assert_eq!(
+        serveur.attendre_fin(),
+        Some(0),
+        "Étape 8 : l'arrêt doit rendre 0"
+    );
+    let duree = debut.elapsed();
+    assert!(
+        duree < Duration::from_secs(2),
+        "Étape 8 : l'arrêt avec 200 clients doit prendre moins de 2 s ; il a pris {duree:?}"
+    );
+    for client in clients.iter_mut().step_by(20) {
+        client.attendre("*** Le serveur s'arrête");
+        client.attendre_fermeture("le serveur est arrêté");
+    }
+}
+
+#[test]
+fn au_dela_de_max_clients_la_connexion_est_refusee() {
+    let dossier = Dossier::nouveau("e8-max");
+    let serveur = lancer(&dossier, &["--max-clients", "2"]);
+    let _a = rejoindre(&serveur, "a");
+    let _b = rejoindre(&serveur, "b");
+    let mut trop = serveur.connecter();
+    let refus = trop.ligne("le refus du salon complet");
+    assert!(
+        refus.starts_with("ERREUR") && refus.contains("complet"),
+        "Étape 8 : au-delà de --max-clients, « ERREUR : … complet … » ; reçu « {refus} »"
+    );
+    trop.attendre_fermeture("le salon est complet");
+}
+
+#[test]
+fn mauvaises_lignes_et_coupures_ne_genent_que_leur_auteur() {
+    let dossier = Dossier::nouveau("e8-mauvais");
+    let serveur = lancer(&dossier, &[]);
+    let mut temoin = rejoindre(&serveur, "temoin");
+    let mut bob = rejoindre(&serveur, "bob");
+    temoin.attendre("*** bob a rejoint");
+    bob.envoyer_octets(b"\xc3\x28\n");
+    assert!(bob.ligne("l'erreur UTF-8").starts_with("ERREUR"));
+    let mut enorme = vec![b'y'; 150_000];
+    enorme.push(b'\n');
+    bob.envoyer_octets(&enorme);
+    assert!(
+        bob.ligne("l'erreur de ligne trop longue")
+            .starts_with("ERREUR")
+    );
+    {
+        let brutal = rejoindre(&serveur, "brutal");
+        temoin.attendre("*** brutal a rejoint");
+        bob.envoyer("pour brutal");
+        let mut octet = [0u8; 1];
+        let _ = brutal.flux().peek(&mut octet);
+    }
+    temoin.attendre("*** brutal a quitté le salon");
+    let demi = rejoindre(&serveur, "demi");
+    demi.flux().shutdown(Shutdown::Write).ok();
+    temoin.attendre("*** demi a quitté le salon");
+    bob.envoyer("toujours là");
+    assert_eq!(temoin.attendre("bob : toujours"), "bob : toujours là");
+    // Des octets au hasard, de quelqu'un qui n'a même pas choisi de pseudo.
+    let mut bruit = serveur.connecter();
+    let mut hasard = tests::Hasard::new(8);
+    let octets: Vec<u8> = (0..30_000).map(|_| hasard.octet()).collect();
+    bruit.envoyer_octets(&octets);
+    drop(bruit);
+    bob.envoyer("fin");
+    assert_eq!(temoin.attendre("bob : fin"), "bob : fin");
+}
+
+#[test]
+fn le_client_du_programme_sort_proprement_a_la_fin_de_son_entree() {
+    let dossier = Dossier::nouveau("e8-client");
+    let serveur = lancer(&dossier, &[]);
+    let mut temoin = rejoindre(&serveur, "temoin");
+    tests::client_programme(ETAPE, &serveur, "zoe\nbonjour\n")
+        .success()
+        .stdout(predicate::str::contains("= bienvenue zoe"));
+    temoin.attendre("zoe : bonjour");
+    temoin.attendre("*** zoe a quitté le salon");
+}
+
+#[test]
+fn la_demo_affiche_le_resultat_attendu_de_l_enonce() {
+    verifier_demo(ETAPE);
+}
+
+#[test]
+fn ecrire_sur_la_console_autre_chose_que_stop_ne_fait_rien() {
+    let dossier = Dossier::nouveau("e8-console");
+    let mut serveur = lancer(&dossier, &[]);
+    serveur.taper("bonjour");
+    serveur.attendre_console("stop");
+    let mut alice = rejoindre(&serveur, "alice");
+    alice.envoyer("/liste");
+    assert!(
+        alice
+            .ligne("la réponse à /liste")
+            .starts_with("= connectés (1)")
+    );
+}
