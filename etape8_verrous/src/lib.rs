@@ -5,7 +5,7 @@
 //! Le salon de l'étape 7, fait correctement, tel qu'une école pourrait le faire tourner pour une
 //! classe :
 //!
-//! - **aucune entrée-sortie sous un verrou** : chaque client a une file bornée ([`file`]) et un
+//! - **aucune entrée-sortie sous un verrou** : chaque client a une file bornée ([`file`](mod@crate::file)) et un
 //!   thread d'écriture ; diffuser, c'est déposer un message partagé (`Arc<str>`) dans des files ;
 //! - un client qui lit n'est jamais déconnecté, même pendant une rafale de milliers de lignes ; un
 //!   client qui ne lit plus est déconnecté, avec une annonce, au bout de [`DELAI_GRACE`] au plus,
@@ -32,7 +32,7 @@
 //! - L'état partagé ([`salon::Salon`]) ne fait que de la mémoire ; le serveur (`Arc<Partage>`)
 //!   prend son verrou, copie ce qu'il faut, relâche, puis agit.
 //! - Le serveur garde les poignées de tous ses threads et les attend à l'arrêt ([`Serveur`]).
-//! - Nouveau : [`file`], [`journal`], [`liste_noire`], [`salon`], [`Config`], [`Arret`].
+//! - Nouveau : [`file`](mod@crate::file), [`journal`], [`liste_noire`], [`salon`], [`Config`], [`Arret`].
 //!
 //! ## Rafales et clients muets : le choix fait ici
 //!
