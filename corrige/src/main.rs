@@ -1,1 +1,194 @@
-fn main() {}
+//! Les outils de l'enseignant : édition élève, table des notes, banc d'essai.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use corrige::{charge, edition, note};
+
+/// Modèle de l'aide, pour que les titres soient en français comme le reste.
+const MODELE_AIDE: &str = "{about}\n\nUtilisation : {usage}\n\n{all-args}";
+
+/// Corrigé et outils de l'enseignant du TP Client / Serveur.
+#[derive(Parser)]
+#[command(
+    version,
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    subcommand_help_heading = "Commandes",
+    subcommand_value_name = "COMMANDE",
+    next_help_heading = "Options",
+    help_template = MODELE_AIDE
+)]
+struct Cli {
+    #[command(subcommand)]
+    commande: Commande,
+    /// Affiche cette aide.
+    #[arg(short = 'h', long = "help", action = clap::ArgAction::Help, global = true)]
+    aide: Option<bool>,
+}
+
+#[derive(Subcommand)]
+enum Commande {
+    /// Écrit l'édition élève du classeur dans un dossier neuf (solutions et réponses retirées).
+    #[command(help_template = MODELE_AIDE)]
+    VersionEleve {
+        /// Le dossier à créer (absent ou vide).
+        dossier: PathBuf,
+        /// Le classeur d'origine ; défaut : celui de ce programme.
+        #[arg(long, value_name = "DOSSIER")]
+        depuis: Option<PathBuf>,
+    },
+    /// Lance la suite de notation dans la copie d'un élève et affiche la table des notes.
+    #[command(help_template = MODELE_AIDE)]
+    Note {
+        /// Le classeur à noter.
+        dossier: PathBuf,
+        /// Écrit aussi la table en CSV dans ce fichier.
+        #[arg(long, value_name = "FICHIER")]
+        csv: Option<PathBuf>,
+        /// Ne note que ces étapes (par exemple --etapes 3,4) ; défaut : toutes.
+        #[arg(long, value_delimiter = ',', value_name = "N,…")]
+        etapes: Vec<u8>,
+    },
+    /// Banc d'essai : N clients, S émetteurs, M messages, K muets ; débit, latence, pertes.
+    #[command(help_template = MODELE_AIDE)]
+    Charge(OptionsCharge),
+}
+
+#[derive(Args)]
+#[command(next_help_heading = "Options")]
+struct OptionsCharge {
+    /// Adresse du serveur ; défaut : 127.0.0.1.
+    #[arg(
+        long,
+        default_value = "127.0.0.1",
+        value_name = "IP",
+        hide_default_value = true
+    )]
+    adresse: IpAddr,
+    /// Port du serveur ; défaut : 5050.
+    #[arg(
+        long,
+        default_value_t = 5050,
+        value_name = "N",
+        hide_default_value = true
+    )]
+    port: u16,
+    /// Clients qui lisent, émetteurs compris ; défaut : 100.
+    #[arg(
+        long,
+        default_value_t = 100,
+        value_name = "N",
+        hide_default_value = true
+    )]
+    clients: usize,
+    /// Combien d'entre eux envoient ; défaut : 10.
+    #[arg(
+        long,
+        default_value_t = 10,
+        value_name = "S",
+        hide_default_value = true
+    )]
+    emetteurs: usize,
+    /// Messages par émetteur ; défaut : 200.
+    #[arg(
+        long,
+        default_value_t = 200,
+        value_name = "M",
+        hide_default_value = true
+    )]
+    messages: usize,
+    /// Clients en plus qui ne lisent jamais ; défaut : 0.
+    #[arg(long, default_value_t = 0, value_name = "K", hide_default_value = true)]
+    muets: usize,
+    /// Échéance en secondes : ce qui n'est pas arrivé est perdu ; défaut : 20.
+    #[arg(
+        long,
+        default_value_t = 20,
+        value_name = "SECONDES",
+        hide_default_value = true
+    )]
+    delai: u64,
+    /// Numéro de processus du serveur, pour mesurer sa mémoire (Linux).
+    #[arg(long, value_name = "PID")]
+    pid_serveur: Option<u32>,
+    /// Affiche aussi une ligne de tableau Markdown, avec ce nom dans la première colonne.
+    #[arg(long, value_name = "NOM")]
+    ligne_tableau: Option<String>,
+}
+
+fn main() -> ExitCode {
+    match executer(Cli::parse().commande) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(erreur) => {
+            eprintln!("Erreur : {erreur:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn executer(commande: Commande) -> anyhow::Result<()> {
+    match commande {
+        Commande::VersionEleve { dossier, depuis } => {
+            let source = depuis.unwrap_or_else(classeur_par_defaut);
+            let rapport = edition::ecrire_version_eleve(&source, &dossier)?;
+            println!(
+                "Édition élève écrite dans {} : {} fichiers, {} régions de solution remplacées \
+                 (par étape : {:?}), {} réponses retirées.",
+                dossier.display(),
+                rapport.fichiers,
+                rapport.regions.iter().sum::<usize>(),
+                rapport.regions,
+                rapport.reponses
+            );
+            println!("Dans ce dossier : cargo test --workspace échoue sur les étapes à faire.");
+            Ok(())
+        }
+        Commande::Note {
+            dossier,
+            csv,
+            etapes,
+        } => {
+            let resultats = note::noter(&dossier, &etapes)?;
+            print!("{}", note::tableau(&resultats));
+            if let Some(fichier) = csv {
+                std::fs::write(&fichier, note::csv(&resultats))
+                    .with_context(|| format!("écriture de {} impossible", fichier.display()))?;
+                println!("Table écrite aussi dans {}.", fichier.display());
+            }
+            Ok(())
+        }
+        Commande::Charge(o) => {
+            let reglages = charge::Reglages {
+                adresse: o.adresse,
+                port: o.port,
+                clients: o.clients,
+                emetteurs: o.emetteurs,
+                messages: o.messages,
+                muets: o.muets,
+                delai: Duration::from_secs(o.delai),
+                pid_serveur: o.pid_serveur,
+                progression: true,
+            };
+            let mesure = charge::mesurer(&reglages)?;
+            print!("{}", charge::compte_rendu(&reglages, &mesure));
+            if let Some(nom) = o.ligne_tableau {
+                println!("{}", charge::ligne_tableau(&nom, &reglages, &mesure));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Le classeur dont ce programme fait partie (le dossier parent de `corrige`).
+fn classeur_par_defaut() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}

@@ -121,7 +121,6 @@ pub enum Ligne {
 /// La limite rend la lecture sûre : une « ligne » de plusieurs gigaoctets sans `\n` ne peut pas
 /// remplir la mémoire du serveur.
 pub fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Ligne> {
-    // corrigé:début Indice : lisez avec `read_until(b'\n', …)` à travers `take(limite + 1)` pour borner la mémoire ; 0 octet = fin du flux ; pas de '\n' au bout = trop longue (jetez la suite avec `skip_until`) ou demi-ligne finale ; retirez "\r\n" puis vérifiez l'UTF-8.
     let mut octets = Vec::new();
     let lus = lecteur
         .by_ref()
@@ -147,7 +146,6 @@ pub fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Ligne
         Ok(texte) => Ligne::Texte(texte),
         Err(_) => Ligne::PasUtf8,
     })
-    // corrigé:fin
 }
 
 /// Rend visibles les caractères de contrôle (sauf la tabulation) : `\u{1b}` au lieu d'un vrai
@@ -301,7 +299,6 @@ pub fn servir(
 
 /// La conversation avec un client : bienvenue, puis une réponse par ligne reçue.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
-    // corrigé:début Indice : envoyez MESSAGE_BIENVENUE, puis `loop { match lire_ligne(...)? { ... } }` ; chaque réponse est une ligne terminée par '\n'.
     let mut ecrivain = flux;
     let mut lecteur = BufReader::new(flux);
     writeln!(ecrivain, "{MESSAGE_BIENVENUE}")?;
@@ -327,7 +324,6 @@ pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -
         };
         writeln!(ecrivain, "{reponse}")?;
     }
-    // corrigé:fin
 }
 
 /// Le client : affiche la bienvenue, puis envoie chaque ligne de `entree` et affiche la réponse.

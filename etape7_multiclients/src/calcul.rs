@@ -142,7 +142,6 @@ pub fn calculer(expression: &str) -> Result<i64, ErreurCalcul> {
 
 /// Découpe le texte en jetons ; refuse tout caractère hors de la grammaire.
 pub fn decouper(expression: &str) -> Result<Vec<Jeton>, ErreurCalcul> {
-    // corrigé:début Indice : parcourez `char_indices()` avec `peekable()` ; accumulez les chiffres avec `checked_mul(10)` et `checked_add`, ignorez les espaces, traduisez les opérateurs et parenthèses, refusez tout autre caractère.
     let mut jetons = Vec::new();
     let mut caracteres = expression.char_indices().peekable();
     while let Some((position, c)) = caracteres.next() {
@@ -176,7 +175,6 @@ pub fn decouper(expression: &str) -> Result<Vec<Jeton>, ErreurCalcul> {
         jetons.push(jeton);
     }
     Ok(jetons)
-    // corrigé:fin
 }
 
 /// L'analyseur à descente récursive : une méthode par règle de la grammaire.
@@ -202,7 +200,6 @@ impl Analyseur<'_> {
     /// `expression := terme (('+' | '-') terme)*` — une boucle, pas une récursion : une longue
     /// somme `1+1+1+…` ne consomme pas de pile.
     fn expression(&mut self) -> Result<i64, ErreurCalcul> {
-        // corrigé:début Indice : lisez un terme, puis tant que le jeton suivant est + ou -, consommez-le, lisez un autre terme et combinez avec `checked_add` / `checked_sub`.
         let mut valeur = self.terme()?;
         while let Some(operateur @ (Jeton::Plus | Jeton::Moins)) = self.regarder() {
             self.position += 1;
@@ -214,12 +211,10 @@ impl Analyseur<'_> {
             .ok_or(ErreurCalcul::Depassement)?;
         }
         Ok(valeur)
-        // corrigé:fin
     }
 
     /// `terme := facteur (('*' | '/' | '%') facteur)*`
     fn terme(&mut self) -> Result<i64, ErreurCalcul> {
-        // corrigé:début Indice : même forme que `expression`, avec * / % et `checked_mul`, `checked_div`, `checked_rem` ; un diviseur nul est une `DivisionParZero`.
         let mut valeur = self.facteur()?;
         while let Some(operateur @ (Jeton::Fois | Jeton::Divise | Jeton::Modulo)) = self.regarder()
         {
@@ -237,13 +232,11 @@ impl Analyseur<'_> {
             .ok_or(ErreurCalcul::Depassement)?;
         }
         Ok(valeur)
-        // corrigé:fin
     }
 
     /// `facteur := '-' facteur | '(' expression ')' | nombre` — la seule règle récursive,
     /// donc la seule qui compte la profondeur.
     fn facteur(&mut self) -> Result<i64, ErreurCalcul> {
-        // corrigé:début Indice : selon le jeton suivant : un nombre se rend tel quel ; '-' et '(' augmentent `self.profondeur` (refusez au-delà de PROFONDEUR_MAX) avant l'appel récursif, et la diminuent après.
         match self.suivant() {
             Some(Jeton::Nombre(n)) => Ok(n),
             Some(ouvrant @ (Jeton::Moins | Jeton::ParentheseOuvrante)) => {
@@ -269,7 +262,6 @@ impl Analyseur<'_> {
             Some(jeton) => Err(ErreurCalcul::JetonInattendu(jeton)),
             None => Err(ErreurCalcul::FinInattendue),
         }
-        // corrigé:fin
     }
 }
 

@@ -96,7 +96,7 @@ impl Salon {
     /// Donne le pseudo `pseudo` à la connexion `id` **si personne ne l'a**, et dépose
     /// l'historique dans sa file : tout cela dans **une seule** section critique.
     ///
-    /// # Vérifier puis agir : la course que Rust n'empêche pas
+    /// # Question : vérifier puis agir, la course que Rust n'empêche pas
     ///
     /// À l'étape 7, on vérifiait d'abord (`pseudo_disponible`, un verrou) puis on inscrivait
     /// (`inscrire`, un autre verrou). Chaque accès était synchronisé, Rust était satisfait… et

@@ -1,0 +1,321 @@
+//! L'édition élève : une copie du classeur où les solutions et les réponses sont retirées.
+//!
+//! Deux transformations, faites sur les sources des étapes (`etapeN_*/src/*.rs`) :
+//!
+//! 1. chaque **région de solution**, marquée dans les sources
+//!    (`// corrigé:début Indice : …` … `// corrigé:fin`, toujours le corps entier d'une fonction),
+//!    devient `todo!("Étape N : <indice>")`. Le type de `todo!()` est `!`, qui se convertit en
+//!    n'importe quel type : la copie **compile**, et chaque fonction à écrire panique avec un
+//!    message qui nomme l'étape ;
+//! 2. chaque section de documentation `# Question : …` garde sa question et perd sa réponse.
+//!
+//! Le paquet `corrige` lui-même n'est pas copié (c'est le corrigé), et l'espace de travail de la
+//! copie ne le mentionne plus.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+/// Le début et la fin d'une région de solution.
+pub const DEBUT_REGION: &str = "// corrigé:début";
+/// La fin d'une région de solution.
+pub const FIN_REGION: &str = "// corrigé:fin";
+
+/// Ce que [`ecrire_version_eleve`] a fait.
+#[derive(Debug, Default)]
+pub struct Rapport {
+    /// Nombre de fichiers copiés.
+    pub fichiers: usize,
+    /// Nombre de régions remplacées, par étape (indice 0 = étape 1).
+    pub regions: [usize; 8],
+    /// Nombre de réponses retirées.
+    pub reponses: usize,
+}
+
+/// Vérifie que `dossier` est un classeur : un espace de travail Cargo avec le paquet `tests`.
+pub fn verifier_classeur(dossier: &Path) -> anyhow::Result<()> {
+    let manifeste = dossier.join("Cargo.toml");
+    let texte = fs::read_to_string(&manifeste).with_context(|| {
+        format!(
+            "{} n'est pas un classeur du TP : pas de Cargo.toml lisible",
+            dossier.display()
+        )
+    })?;
+    if !texte.contains("[workspace]")
+        || !texte.contains("\"tests\"")
+        || !dossier.join("tests").join("tests").is_dir()
+    {
+        bail!(
+            "{} n'est pas un classeur du TP : son Cargo.toml doit déclarer un espace de travail \
+             avec le paquet « tests » (la suite de notation)",
+            dossier.display()
+        );
+    }
+    Ok(())
+}
+
+/// Écrit dans `destination` (absent ou vide) l'édition élève du classeur `source`.
+pub fn ecrire_version_eleve(source: &Path, destination: &Path) -> anyhow::Result<Rapport> {
+    verifier_classeur(source)?;
+    if destination.exists() {
+        let vide = fs::read_dir(destination)
+            .with_context(|| format!("{} n'est pas un dossier lisible", destination.display()))?
+            .next()
+            .is_none();
+        if !vide {
+            bail!(
+                "le dossier {} existe déjà et n'est pas vide : rien n'a été écrit. \
+                 Choisissez un dossier neuf.",
+                destination.display()
+            );
+        }
+    }
+    // On prépare tout en mémoire d'abord : une erreur (région mal fermée) n'écrit rien.
+    let mut fichiers = Vec::new();
+    collecter(source, source, &mut fichiers)?;
+    let mut rapport = Rapport::default();
+    let mut a_ecrire = Vec::new();
+    for relatif in fichiers {
+        let octets = fs::read(source.join(&relatif))
+            .with_context(|| format!("lecture de {} impossible", relatif.display()))?;
+        let contenu = match (etape_du_chemin(&relatif), String::from_utf8(octets)) {
+            (Some(etape), Ok(texte)) if relatif.extension().is_some_and(|e| e == "rs") => {
+                let transforme = transformer_source(&texte, etape)
+                    .with_context(|| format!("dans {}", relatif.display()))?;
+                rapport.regions[usize::from(etape - 1)] += transforme.regions;
+                rapport.reponses += transforme.reponses;
+                transforme.texte.into_bytes()
+            }
+            (_, Ok(texte)) if relatif == Path::new("Cargo.toml") => {
+                retirer_le_corrige(&texte).into_bytes()
+            }
+            (_, Ok(texte)) => texte.into_bytes(),
+            (_, Err(binaire)) => binaire.into_bytes(),
+        };
+        a_ecrire.push((relatif, contenu));
+    }
+    if let Some(etape) = rapport.regions.iter().position(|&n| n == 0) {
+        bail!(
+            "l'étape {} n'a aucune région de solution marquée : l'édition élève n'aurait rien à faire",
+            etape + 1
+        );
+    }
+    for (relatif, contenu) in a_ecrire {
+        let chemin = destination.join(&relatif);
+        if let Some(parent) = chemin.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("création de {} impossible", parent.display()))?;
+        }
+        fs::write(&chemin, contenu)
+            .with_context(|| format!("écriture de {} impossible", chemin.display()))?;
+        rapport.fichiers += 1;
+    }
+    Ok(rapport)
+}
+
+/// Les fichiers du classeur à copier, en chemins relatifs : tout sauf la compilation (`target`),
+/// l'historique git, le corrigé, la CI et les journaux de discussion.
+fn collecter(racine: &Path, dossier: &Path, fichiers: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let mut entrees: Vec<_> = fs::read_dir(dossier)
+        .with_context(|| format!("lecture de {} impossible", dossier.display()))?
+        .collect::<Result<_, _>>()?;
+    entrees.sort_by_key(|e| e.file_name());
+    for entree in entrees {
+        let nom = entree.file_name();
+        let nom = nom.to_string_lossy();
+        let ignore = matches!(nom.as_ref(), "target" | ".git" | ".ci" | "corrige")
+            || nom.ends_with("chat_log.txt");
+        if ignore {
+            continue;
+        }
+        let chemin = entree.path();
+        if entree.file_type()?.is_dir() {
+            collecter(racine, &chemin, fichiers)?;
+        } else if let Ok(relatif) = chemin.strip_prefix(racine) {
+            fichiers.push(relatif.to_path_buf());
+        }
+    }
+    Ok(())
+}
+
+/// `etape3_deconnexion/src/lib.rs` → `Some(3)`.
+fn etape_du_chemin(relatif: &Path) -> Option<u8> {
+    let premier = relatif.components().next()?.as_os_str().to_str()?;
+    let chiffre = premier
+        .strip_prefix("etape")?
+        .chars()
+        .next()?
+        .to_digit(10)?;
+    u8::try_from(chiffre).ok().filter(|n| (1..=8).contains(n))
+}
+
+/// Le manifeste de la copie : sans le paquet `corrige`.
+fn retirer_le_corrige(manifeste: &str) -> String {
+    manifeste
+        .lines()
+        .filter(|ligne| ligne.trim() != "\"corrige\",")
+        .map(|ligne| format!("{ligne}\n"))
+        .collect()
+}
+
+/// Une source transformée.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Transforme {
+    pub texte: String,
+    pub regions: usize,
+    pub reponses: usize,
+}
+
+/// Remplace les régions de solution par `todo!` et retire les réponses aux questions.
+pub fn transformer_source(source: &str, etape: u8) -> anyhow::Result<Transforme> {
+    let mut texte = String::with_capacity(source.len());
+    let (mut regions, mut reponses) = (0, 0);
+    // Vrai pendant qu'on saute la réponse d'une question (jusqu'au titre suivant, ou la fin
+    // du commentaire).
+    let mut dans_une_reponse = false;
+    let mut lignes = source.lines().enumerate();
+    while let Some((numero, ligne)) = lignes.next() {
+        let debut = ligne.trim_start();
+        let indentation = &ligne[..ligne.len() - debut.len()];
+        if dans_une_reponse {
+            if debut.starts_with("///") && !debut.starts_with("/// # ") {
+                continue;
+            }
+            dans_une_reponse = false;
+            if debut.starts_with("/// # ") {
+                texte.push_str(&format!("{indentation}///\n"));
+            }
+        }
+        if let Some(reste) = debut.strip_prefix(DEBUT_REGION) {
+            let indice = reste
+                .trim()
+                .strip_prefix("Indice :")
+                .unwrap_or(reste)
+                .trim();
+            let fermee = lignes
+                .by_ref()
+                .any(|(_, l)| l.trim_start().starts_with(FIN_REGION));
+            if !fermee {
+                bail!(
+                    "la région ouverte ligne {} n'est jamais fermée par « {FIN_REGION} »",
+                    numero + 1
+                );
+            }
+            // `todo!("…")` lit son texte comme un format : les accolades de l'indice sont doublées.
+            let message = format!("Étape {etape} : {indice}")
+                .replace('{', "{{")
+                .replace('}', "}}");
+            texte.push_str(&format!("{indentation}todo!({message:?})\n"));
+            regions += 1;
+            continue;
+        }
+        texte.push_str(ligne);
+        texte.push('\n');
+        if debut.starts_with("/// # Question") {
+            texte.push_str(&format!("{indentation}///\n"));
+            texte.push_str(&format!(
+                "{indentation}/// *À vous de répondre : c'est une question du TP.*\n"
+            ));
+            reponses += 1;
+            dans_une_reponse = true;
+        }
+    }
+    Ok(Transforme {
+        texte,
+        regions,
+        reponses,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: &str = "\
+/// Sert un client.
+///
+/// # Question : pourquoi ?
+///
+/// Parce que.
+/// Voilà.
+///
+/// # Question : et encore ?
+///
+/// Réponse deux.
+///
+/// # Exemple
+///
+/// Gardé.
+fn servir() -> u32 {
+    // corrigé:début Indice : rendez \"42\".
+    let x = 40;
+    x + 2
+    // corrigé:fin
+}
+";
+
+    #[test]
+    fn les_regions_deviennent_todo_et_les_reponses_disparaissent() -> anyhow::Result<()> {
+        let t = transformer_source(SOURCE, 3)?;
+        assert_eq!(t.regions, 1);
+        assert_eq!(t.reponses, 2);
+        assert!(
+            t.texte
+                .contains("    todo!(\"Étape 3 : rendez \\\"42\\\".\")\n"),
+            "{}",
+            t.texte
+        );
+        assert!(!t.texte.contains("x + 2"));
+        assert!(!t.texte.contains("Parce que") && !t.texte.contains("Réponse deux"));
+        assert!(
+            t.texte.contains("# Question : pourquoi ?")
+                && t.texte.contains("# Question : et encore ?")
+        );
+        assert!(
+            t.texte.contains("/// # Exemple\n///\n/// Gardé."),
+            "{}",
+            t.texte
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn les_accolades_d_un_indice_ne_cassent_pas_todo() -> anyhow::Result<()> {
+        let t = transformer_source(
+            "fn f() {\n    // corrigé:début Indice : `loop { … }`\n    // corrigé:fin\n}\n",
+            2,
+        )?;
+        assert!(
+            t.texte.contains("todo!(\"Étape 2 : `loop {{ … }}`\")"),
+            "{}",
+            t.texte
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn une_region_non_fermee_est_une_erreur() {
+        let erreur = transformer_source("fn f() {\n    // corrigé:début x\n}\n", 1)
+            .expect_err("région ouverte");
+        assert!(erreur.to_string().contains("jamais fermée"));
+    }
+
+    #[test]
+    fn le_manifeste_perd_le_corrige() {
+        let m = "members = [\n    \"etape1_connexion\",\n    \"corrige\",\n    \"tests\",\n]\n";
+        assert_eq!(
+            retirer_le_corrige(m),
+            "members = [\n    \"etape1_connexion\",\n    \"tests\",\n]\n"
+        );
+    }
+
+    #[test]
+    fn le_numero_d_etape_vient_du_dossier() {
+        assert_eq!(
+            etape_du_chemin(Path::new("etape8_verrous/src/file.rs")),
+            Some(8)
+        );
+        assert_eq!(etape_du_chemin(Path::new("tests/src/lib.rs")), None);
+    }
+}
