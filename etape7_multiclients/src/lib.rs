@@ -390,18 +390,20 @@ pub fn servir_client(flux: TcpStream, salon: SalonPartage, bavard: bool) {
         return;
     };
     let id = inscrire(&salon, &pseudo, copie);
-    envoyer_a(
-        &salon,
-        id,
-        &format!("= bienvenue {pseudo} ; /aide pour les commandes"),
-    );
     if bavard {
         println!("[ARRIVÉE] {pair} est {pseudo}");
     }
+    // L'annonce d'abord, l'accueil ensuite : quand le nouveau venu lit « bienvenue », tous les
+    // autres ont déjà reçu son arrivée, avant tout ce qui suivra.
     diffuser(
         &salon,
         Some(id),
         &format!("*** {pseudo} a rejoint le salon"),
+    );
+    envoyer_a(
+        &salon,
+        id,
+        &format!("= bienvenue {pseudo} ; /aide pour les commandes"),
     );
 
     let depart = converser(&mut lecteur, &salon, id, bavard);

@@ -592,15 +592,17 @@ fn servir_client_jusqu_au_depart(
     repondre_a(file, &format!("{MESSAGE_BIENVENUE} {INVITE_PSEUDO}"));
     let mut lecteur = BufReader::new(&**flux);
     if let Some(pseudo) = choisir_pseudo(&mut lecteur, id, file, partage) {
-        repondre_a(
-            file,
-            &format!("= bienvenue {pseudo} ; /aide pour les commandes"),
-        );
         partage.journaliser_console(&format!("[ARRIVÉE] {pair} est {pseudo}"));
+        // L'annonce d'abord, l'accueil ensuite : quand le nouveau venu lit « bienvenue », son
+        // arrivée est déjà dans la file de chacun des autres, avant tout ce qui suivra.
         diffuser(
             partage,
             Some(id),
             &format!("*** {pseudo} a rejoint le salon"),
+        );
+        repondre_a(
+            file,
+            &format!("= bienvenue {pseudo} ; /aide pour les commandes"),
         );
         let depart = converser(&mut lecteur, id, file, partage);
         let depart = match file.fermeture() {
