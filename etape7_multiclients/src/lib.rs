@@ -372,6 +372,9 @@ pub fn servir_client(flux: TcpStream, salon: SalonPartage, bavard: bool) {
     let Ok(pair) = flux.peer_addr() else {
         return;
     };
+    // Chaque ligne part dans son propre `write` : sans `TCP_NODELAY`, l'algorithme de Nagle
+    // retiendrait une ligne tant que la précédente n'est pas acquittée (jusqu'à 40 ms).
+    let _ = flux.set_nodelay(true);
     if bavard {
         println!("[CONNEXION] {pair}");
     }

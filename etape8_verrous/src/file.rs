@@ -13,6 +13,11 @@
 //!
 //! Le verrou de la file n'est tenu que le temps de manipuler la `VecDeque` : jamais pendant une
 //! écriture réseau.
+//!
+//! Réveiller un thread endormi sur une `Condvar` coûte un appel système, même quand personne ne
+//! dort. La file retient donc, sous son verrou, si l'écrivain dort et combien de déposants
+//! attendent, et ne réveille que s'il y a quelqu'un à réveiller. Comme ces indicateurs sont lus et
+//! écrits verrou tenu, aucun réveil ne peut se perdre.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -49,6 +54,10 @@ pub enum Refus {
 struct Etat {
     messages: VecDeque<Envoi>,
     fermeture: Option<Fermeture>,
+    /// L'écrivain dort sur `du_nouveau` : il faut le réveiller.
+    ecrivain_endormi: bool,
+    /// Nombre de déposants qui dorment sur `de_la_place`.
+    deposants_endormis: usize,
 }
 
 /// Une file bornée entre les threads qui diffusent et le thread d'écriture d'un client.
@@ -69,6 +78,8 @@ impl FileEnvoi {
             etat: Mutex::new(Etat {
                 messages: VecDeque::new(),
                 fermeture: None,
+                ecrivain_endormi: false,
+                deposants_endormis: 0,
             }),
             capacite: capacite.max(1),
             du_nouveau: Condvar::new(),
@@ -80,39 +91,60 @@ impl FileEnvoi {
         self.etat.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Dépose un message, en attendant une place au plus jusqu'à `echeance`.
+    /// Dépose un message, en attendant une place au plus jusqu'à `echeance` (voir
+    /// [`FileEnvoi::deposer_lot`]).
+    pub fn deposer(&self, message: Envoi, echeance: Instant) -> Result<(), Refus> {
+        self.deposer_lot(std::slice::from_ref(&message), echeance)
+    }
+
+    /// Dépose des messages, dans l'ordre, en attendant une place au plus jusqu'à `echeance`.
     ///
     /// Attendre un peu quand la file est pleine **ralentit celui qui inonde** au rythme du
     /// destinataire le plus lent qui lit encore : c'est la contre-pression de TCP prolongée
     /// jusqu'à l'émetteur (son thread de lecture attend ici, cesse de lire sa socket, et TCP finit
     /// par bloquer son `write`). Au-delà de l'échéance, le destinataire ne lit plus : sa file est
     /// fermée ([`Fermeture::Pleine`]) et tous les dépôts suivants échouent aussitôt, sans attendre.
-    pub fn deposer(&self, message: Envoi, echeance: Instant) -> Result<(), Refus> {
-        // corrigé:début Indice : verrouillez l'état ; tant que la file est pleine et ouverte, attendez sur `de_la_place` avec `wait_timeout` jusqu'à l'échéance ; encore pleine à l'échéance : fermez-la (Pleine), videz-la et prévenez les deux `Condvar`. Sinon poussez le message et réveillez l'écrivain.
+    ///
+    /// Un lot entier se dépose sous **un** verrou et réveille l'écrivain **une** fois : c'est ce
+    /// qui permet au thread d'écriture d'envoyer beaucoup de messages en un seul `write`.
+    pub fn deposer_lot(&self, messages: &[Envoi], echeance: Instant) -> Result<(), Refus> {
+        // corrigé:début Indice : verrouillez l'état ; pour chaque message, tant que la file est pleine et ouverte, réveillez l'écrivain s'il dort puis attendez sur `de_la_place` avec `wait_timeout` jusqu'à l'échéance ; encore pleine à l'échéance : fermez-la (Pleine), videz-la, prévenez les deux `Condvar` et rendez `Err(Refus::Pleine)`. À la fin, réveillez l'écrivain s'il dort.
         let mut etat = self.etat();
-        loop {
-            if etat.fermeture.is_some() {
-                return Err(Refus::Fermee);
+        for message in messages {
+            loop {
+                if etat.fermeture.is_some() {
+                    return Err(Refus::Fermee);
+                }
+                if etat.messages.len() < self.capacite {
+                    etat.messages.push_back(Arc::clone(message));
+                    break;
+                }
+                // Pleine : l'écrivain doit vider ; s'il dort, on le réveille avant d'attendre.
+                if etat.ecrivain_endormi {
+                    self.du_nouveau.notify_one();
+                }
+                let maintenant = Instant::now();
+                if maintenant >= echeance {
+                    etat.fermeture = Some(Fermeture::Pleine);
+                    etat.messages.clear();
+                    self.du_nouveau.notify_all();
+                    self.de_la_place.notify_all();
+                    return Err(Refus::Pleine);
+                }
+                etat.deposants_endormis += 1;
+                etat = self
+                    .de_la_place
+                    .wait_timeout(etat, echeance - maintenant)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+                etat.deposants_endormis -= 1;
             }
-            if etat.messages.len() < self.capacite {
-                etat.messages.push_back(message);
-                self.du_nouveau.notify_one();
-                return Ok(());
-            }
-            let maintenant = Instant::now();
-            if maintenant >= echeance {
-                etat.fermeture = Some(Fermeture::Pleine);
-                etat.messages.clear();
-                self.du_nouveau.notify_all();
-                self.de_la_place.notify_all();
-                return Err(Refus::Pleine);
-            }
-            etat = self
-                .de_la_place
-                .wait_timeout(etat, echeance - maintenant)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
         }
+        // Réveiller coûte un appel système : seulement si l'écrivain dort vraiment.
+        if etat.ecrivain_endormi {
+            self.du_nouveau.notify_one();
+        }
+        Ok(())
         // corrigé:fin
     }
 
@@ -123,13 +155,17 @@ impl FileEnvoi {
         // corrigé:début Indice : attendez sur `du_nouveau` tant que la file est vide et ouverte ; puis déplacez tous les messages dans `lot` avec `drain(..)`, prévenez `de_la_place`, et rendez `true` s'il y avait quelque chose.
         let mut etat = self.etat();
         while etat.messages.is_empty() && etat.fermeture.is_none() {
+            etat.ecrivain_endormi = true;
             etat = self
                 .du_nouveau
                 .wait(etat)
                 .unwrap_or_else(PoisonError::into_inner);
+            etat.ecrivain_endormi = false;
         }
         lot.extend(etat.messages.drain(..));
-        self.de_la_place.notify_all();
+        if etat.deposants_endormis > 0 {
+            self.de_la_place.notify_all();
+        }
         !lot.is_empty()
         // corrigé:fin
     }
@@ -216,6 +252,25 @@ mod tests {
         assert_eq!(file.deposer(envoi("3"), loin), Ok(()));
         let recus = ecrivain.join().expect("écrivain");
         assert_eq!(recus, [envoi("1"), envoi("2"), envoi("3")]);
+    }
+
+    #[test]
+    fn un_lot_plus_grand_que_la_file_passe_si_l_ecrivain_suit() {
+        let file = Arc::new(FileEnvoi::new(2));
+        let lot: Vec<Envoi> = (0..10).map(|i| envoi(&i.to_string())).collect();
+        let ecrivain = {
+            let file = Arc::clone(&file);
+            thread::spawn(move || {
+                let (mut recus, mut lot) = (Vec::new(), Vec::new());
+                while recus.len() < 10 && file.prendre_tout(&mut lot) {
+                    recus.append(&mut lot);
+                }
+                recus
+            })
+        };
+        let loin = Instant::now() + Duration::from_secs(30);
+        assert_eq!(file.deposer_lot(&lot, loin), Ok(()));
+        assert_eq!(ecrivain.join().expect("écrivain"), lot);
     }
 
     #[test]

@@ -391,6 +391,11 @@ impl Serveur {
 fn accueillir(partage: &Arc<Partage>, flux: TcpStream) -> Option<JoinHandle<()>> {
     let pair = flux.peer_addr().ok()?;
     flux.set_write_timeout(Some(DELAI_ECRITURE)).ok()?;
+    // Sans `TCP_NODELAY`, le système retient un petit envoi tant que le précédent n'est pas
+    // acquitté (algorithme de Nagle), et le client retarde ses acquittements (jusqu'à 40 ms) :
+    // deux `write` de suite (l'historique, puis l'accueil) coûteraient 40 ms. Nos threads
+    // d'écriture regroupent déjà les messages : Nagle n'apporte ici que du retard.
+    flux.set_nodelay(true).ok()?;
     match partage.liste_noire.refuse(pair.ip()) {
         Ok(true) => {
             partage.journaliser_console(&format!("[REFUS] {pair} est sur la liste noire"));
@@ -485,20 +490,35 @@ fn arreter(partage: &Partage, clients: Vec<JoinHandle<()>>, lances: usize, fins:
     // corrigé:fin
 }
 
-/// Diffuse `texte` à tous les membres sauf `auteur`, le journalise et le garde dans l'historique.
+/// Diffuse `textes` (un ou plusieurs messages, dans l'ordre) à tous les membres sauf `auteur`,
+/// les journalise et les garde dans l'historique.
 ///
 /// Sous le verrou : l'historique et la liste des destinataires (un `Arc` cloné). Hors du verrou :
-/// le journal et les dépôts dans les files. Aucune socket n'est touchée ici.
-pub fn diffuser(partage: &Partage, auteur: Option<u64>, texte: &str) {
-    // corrigé:début Indice : sous le verrou, `publier` ; verrou relâché, journalisez la ligne puis déposez le message dans la file de chaque destinataire sauf l'auteur, avec une échéance commune `Instant::now() + DELAI_GRACE`.
-    let publication = partage.salon().publier(texte);
-    partage.journal.ecrire(publication.ligne_journal);
+/// le journal et les dépôts dans les files. Aucune socket n'est touchée ici. Chaque message est
+/// un `Arc<str>` : un seul exemplaire en mémoire, quel que soit le nombre de destinataires.
+pub fn diffuser(partage: &Partage, auteur: Option<u64>, textes: &[String]) {
+    // corrigé:début Indice : sous le verrou, `publier` chaque texte (gardez les messages, les lignes du journal et les destinataires de la dernière publication) ; verrou relâché, journalisez, puis déposez le lot dans la file de chaque destinataire sauf l'auteur, avec une échéance commune `Instant::now() + DELAI_GRACE`. Un refus `Pleine` : coupez la socket de ce client.
+    let mut messages = Vec::with_capacity(textes.len());
+    let mut lignes_journal = Vec::with_capacity(textes.len());
+    let mut destinataires = None;
+    {
+        let mut salon = partage.salon();
+        for texte in textes {
+            let publication = salon.publier(texte);
+            messages.push(publication.message);
+            lignes_journal.push(publication.ligne_journal);
+            destinataires = Some(publication.destinataires);
+        }
+    }
+    for ligne in lignes_journal {
+        partage.journal.ecrire(ligne);
+    }
     let echeance = Instant::now() + DELAI_GRACE;
-    for (id, file) in publication.destinataires.iter() {
+    for (id, file) in destinataires.iter().flat_map(|d| d.iter()) {
         if Some(*id) == auteur {
             continue;
         }
-        if file.deposer(Arc::clone(&publication.message), echeance) == Err(Refus::Pleine) {
+        if file.deposer_lot(&messages, echeance) == Err(Refus::Pleine) {
             // Il ne lit plus : on coupe sa connexion, ce qui débloque aussi son thread d'écriture.
             let flux = partage.salon().flux(*id);
             if let Some(flux) = flux {
@@ -511,6 +531,11 @@ pub fn diffuser(partage: &Partage, auteur: Option<u64>, texte: &str) {
         }
     }
     // corrigé:fin
+}
+
+/// Diffuse une seule ligne (voir [`diffuser`]).
+fn annoncer(partage: &Partage, auteur: Option<u64>, texte: String) {
+    diffuser(partage, auteur, &[texte]);
 }
 
 /// Dépose une réponse dans la file d'un client.
@@ -595,10 +620,10 @@ fn servir_client_jusqu_au_depart(
         partage.journaliser_console(&format!("[ARRIVÉE] {pair} est {pseudo}"));
         // L'annonce d'abord, l'accueil ensuite : quand le nouveau venu lit « bienvenue », son
         // arrivée est déjà dans la file de chacun des autres, avant tout ce qui suivra.
-        diffuser(
+        annoncer(
             partage,
             Some(id),
-            &format!("*** {pseudo} a rejoint le salon"),
+            format!("*** {pseudo} a rejoint le salon"),
         );
         repondre_a(
             file,
@@ -618,7 +643,7 @@ fn servir_client_jusqu_au_depart(
                 }
                 _ => format!("*** {pseudo} a quitté le salon"),
             };
-            diffuser(partage, None, &annonce);
+            annoncer(partage, None, annonce);
         }
     } else {
         partage.salon().fermer(id);
@@ -657,17 +682,28 @@ fn choisir_pseudo(
     }
 }
 
+/// Nombre maximal de messages diffusés d'un coup.
+const LOT_MAX: usize = 64;
+
 /// Traite les lignes d'un membre jusqu'à son départ ; rend la façon dont il est parti.
+///
+/// Quand le client envoie vite (un copier-coller, un programme), plusieurs lignes complètes sont
+/// déjà dans le tampon de lecture : on les prend ensemble et on les diffuse **en un lot**, d'où un
+/// dépôt et un réveil par destinataire au lieu d'un par ligne. Sans attente pour autant : dès que
+/// le tampon ne contient plus de ligne complète, le lot part.
 fn converser(
-    lecteur: &mut impl BufRead,
+    lecteur: &mut BufReader<&TcpStream>,
     id: u64,
     file: &FileEnvoi,
     partage: &Partage,
 ) -> &'static str {
-    loop {
+    let mut pseudo = partage.salon().pseudo(id).unwrap_or_default();
+    let mut lot: Vec<String> = Vec::new();
+    let depart = loop {
         let ligne = match lire_ligne(lecteur, LIMITE_LIGNE) {
             Ok(Ligne::Texte(ligne)) => ligne,
             Ok(Ligne::TropLongue) => {
+                envoyer_le_lot(partage, id, &mut lot);
                 repondre_a(
                     file,
                     &format!("ERREUR : ligne trop longue (plus de {LIMITE_LIGNE} octets), ignorée"),
@@ -675,31 +711,48 @@ fn converser(
                 continue;
             }
             Ok(Ligne::PasUtf8) => {
+                envoyer_le_lot(partage, id, &mut lot);
                 repondre_a(file, "ERREUR : ligne ignorée, ce n'est pas du texte UTF-8");
                 continue;
             }
-            Ok(Ligne::Fin) => return "fin de la connexion",
-            Err(_) => return "connexion perdue",
+            Ok(Ligne::Fin) => break "fin de la connexion",
+            Err(_) => break "connexion perdue",
         };
-        let pseudo = partage.salon().pseudo(id).unwrap_or_default();
-        match analyser(&ligne) {
-            Ok(Entree::Message(texte)) => {
-                diffuser(
-                    partage,
-                    Some(id),
-                    &format!("{pseudo} : {}", nettoyer(&texte)),
-                );
+        let entree = analyser(&ligne);
+        if let Ok(Entree::Message(texte)) = &entree {
+            lot.push(format!("{pseudo} : {}", nettoyer(texte)));
+            let une_autre_ligne_attend = lecteur.buffer().contains(&b'\n');
+            if lot.len() >= LOT_MAX || !une_autre_ligne_attend {
+                envoyer_le_lot(partage, id, &mut lot);
             }
-            Ok(Entree::Commande(Commande::Quitter)) => return "a quitté",
+            continue;
+        }
+        // Une commande : les messages d'avant partent d'abord, pour garder l'ordre.
+        envoyer_le_lot(partage, id, &mut lot);
+        match entree {
+            Ok(Entree::Message(_)) => {}
+            Ok(Entree::Commande(Commande::Quitter)) => break "a quitté",
             Ok(Entree::Commande(Commande::Stop(jeton))) => {
                 demander_arret(&jeton, &pseudo, file, partage);
             }
             Ok(Entree::Commande(commande)) => {
                 let reponse = executer(commande, id, &pseudo, partage);
                 repondre_a(file, &reponse);
+                // `/pseudo` a pu le changer.
+                pseudo = partage.salon().pseudo(id).unwrap_or(pseudo);
             }
             Err(raison) => repondre_a(file, &format!("ERREUR : {raison}")),
         }
+    };
+    envoyer_le_lot(partage, id, &mut lot);
+    depart
+}
+
+/// Diffuse les messages en attente d'un membre, s'il y en a.
+fn envoyer_le_lot(partage: &Partage, id: u64, lot: &mut Vec<String>) {
+    if !lot.is_empty() {
+        diffuser(partage, Some(id), lot);
+        lot.clear();
     }
 }
 
@@ -764,10 +817,10 @@ fn executer(commande: Commande, id: u64, pseudo: &str, partage: &Partage) -> Str
             let renomme = partage.salon().renommer(id, &nouveau);
             match renomme {
                 Ok(ancien) => {
-                    diffuser(
+                    annoncer(
                         partage,
                         Some(id),
-                        &format!("*** {ancien} s'appelle maintenant {nouveau}"),
+                        format!("*** {ancien} s'appelle maintenant {nouveau}"),
                     );
                     format!("= vous êtes maintenant « {nouveau} »")
                 }
