@@ -17,13 +17,16 @@
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Barrier};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+
+/// Nombre de clients qui se connectent en même temps pendant les arrivées.
+const VAGUE: usize = 100;
 
 /// Les réglages d'une mesure.
 #[derive(Clone, Debug)]
@@ -91,59 +94,76 @@ pub fn mesurer(r: &Reglages) -> anyhow::Result<Mesure> {
     let attendues_par = |i: usize| (r.emetteurs - usize::from(i < r.emetteurs)) * r.messages;
     let attendues: usize = (0..r.clients).map(attendues_par).sum();
 
-    // 1. Connexions et pseudos, en parallèle : un thread par client.
-    let prets = Arc::new(Barrier::new(r.clients + 1));
+    // 1. Connexions et pseudos, en parallèle : un thread par client. Chaque lecteur lit dès qu'il
+    //    a rejoint le salon (les annonces d'arrivée des autres, puis les messages) : un client de
+    //    banc qui ne lirait pas pendant les arrivées remplirait ses tampons et fausserait la mesure.
     let recues = Arc::new(AtomicUsize::new(0));
     let (fin, fins) = mpsc::channel::<()>();
-    let (sockets_envoi, sockets) = mpsc::channel::<(usize, TcpStream)>();
-    let mut lecteurs: Vec<JoinHandle<anyhow::Result<Lecture>>> = Vec::with_capacity(r.clients);
-    for i in 0..r.clients {
-        let (prets, recues, fin, sockets_envoi) = (
-            Arc::clone(&prets),
-            Arc::clone(&recues),
-            fin.clone(),
-            sockets_envoi.clone(),
-        );
-        let attendues = attendues_par(i);
-        let lecteur = thread::Builder::new()
-            .stack_size(128 * 1024)
-            .spawn(move || -> anyhow::Result<Lecture> {
-                let rejoint = rejoindre(adresse, &format!("charge{i}"));
-                let (flux, mut lecteur) = match rejoint {
-                    Ok(rejoint) => rejoint,
-                    Err(erreur) => {
-                        prets.wait();
-                        return Err(erreur);
-                    }
-                };
-                let _ = sockets_envoi.send((i, flux.try_clone()?));
-                prets.wait();
-                let lecture = lire_messages(&mut lecteur, i, attendues, origine, &recues);
-                let _ = fin.send(());
-                Ok(lecture)
-            })
-            .context("impossible de lancer un thread de client")?;
-        lecteurs.push(lecteur);
+    let (pret, prets) = mpsc::channel::<Result<(usize, TcpStream), String>>();
+    let mut lecteurs: Vec<JoinHandle<Lecture>> = Vec::with_capacity(r.clients);
+    let mut flux_par_client: Vec<Option<TcpStream>> = (0..r.clients).map(|_| None).collect();
+    let mut erreurs = Vec::new();
+    // Par vagues de `VAGUE` : mille `connect` simultanés déborderaient la file d'attente du
+    // serveur (128 connexions avec `TcpListener::bind`), et le noyau ne réessaierait qu'après
+    // des délais croissants (1 s, 3 s, 7 s…). Une salle de classe n'arrive pas d'un seul coup.
+    for debut_vague in (0..r.clients).step_by(VAGUE) {
+        let vague = debut_vague..(debut_vague + VAGUE).min(r.clients);
+        for i in vague.clone() {
+            let (recues, fin, pret) = (Arc::clone(&recues), fin.clone(), pret.clone());
+            let attendues = attendues_par(i);
+            let lecteur = thread::Builder::new()
+                .stack_size(128 * 1024)
+                .spawn(move || {
+                    let vide = Lecture {
+                        livrees: 0,
+                        latences: Vec::new(),
+                    };
+                    let rejoint = rejoindre(adresse, &format!("charge{i}"))
+                        .and_then(|(flux, lecteur)| Ok((flux.try_clone()?, flux, lecteur)));
+                    let (copie, _flux, mut lecteur) = match rejoint {
+                        Ok(rejoint) => rejoint,
+                        Err(erreur) => {
+                            let _ = pret.send(Err(format!("{erreur:#}")));
+                            return vide;
+                        }
+                    };
+                    let _ = pret.send(Ok((i, copie)));
+                    let lecture = lire_messages(&mut lecteur, i, attendues, origine, &recues);
+                    let _ = fin.send(());
+                    lecture
+                })
+                .context("impossible de lancer un thread de client")?;
+            lecteurs.push(lecteur);
+        }
+        for _ in vague {
+            match prets.recv_timeout(Duration::from_secs(60)) {
+                Ok(Ok((i, flux))) => flux_par_client[i] = Some(flux),
+                Ok(Err(erreur)) => erreurs.push(erreur),
+                Err(_) => {
+                    erreurs.push("délai dépassé pendant les arrivées".to_string());
+                    break;
+                }
+            }
+        }
     }
-    drop((fin, sockets_envoi));
+    drop((fin, pret));
     let muets: Vec<TcpStream> = (0..r.muets)
         .map(|k| rejoindre(adresse, &format!("muet{k}")).map(|(flux, _)| flux))
         .collect::<anyhow::Result<_>>()?;
-    prets.wait();
     let connexion = origine.elapsed();
-    let mut flux_par_client: Vec<Option<TcpStream>> = (0..r.clients).map(|_| None).collect();
-    for (i, flux) in sockets.try_iter() {
-        flux_par_client[i] = Some(flux);
-    }
-    if flux_par_client.iter().any(Option::is_none) {
-        let erreurs: Vec<String> = lecteurs
-            .into_iter()
-            .filter_map(|l| l.join().ok()?.err().map(|e| format!("{e:#}")))
-            .take(3)
-            .collect();
+    if !erreurs.is_empty() {
+        for flux in flux_par_client.iter().flatten() {
+            let _ = flux.shutdown(Shutdown::Both);
+        }
         bail!(
-            "des clients n'ont pas pu rejoindre le salon : {}",
-            erreurs.join(" ; ")
+            "{} clients n'ont pas pu rejoindre le salon : {}",
+            erreurs.len(),
+            erreurs
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ; ")
         );
     }
 
@@ -199,7 +219,7 @@ pub fn mesurer(r: &Reglages) -> anyhow::Result<Mesure> {
     let mut latences = Vec::with_capacity(attendues);
     let mut livrees = 0;
     for lecteur in lecteurs {
-        if let Ok(Ok(lecture)) = lecteur.join() {
+        if let Ok(lecture) = lecteur.join() {
             livrees += lecture.livrees;
             latences.extend(lecture.latences);
         }
