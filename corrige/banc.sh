@@ -13,7 +13,7 @@ cible=target/release
 travail=$(mktemp -d)
 trap 'rm -rf "$travail"' EXIT
 
-# mesurer ÉTAPE CLIENTS ÉMETTEURS MESSAGES MUETS
+# mesurer ÉTAPE CLIENTS ÉMETTEURS MESSAGES MUETS [TAILLE]
 mesurer() {
     local etape=$1 options=()
     if [ "$etape" = etape8_verrous ]; then
@@ -26,7 +26,7 @@ mesurer() {
     local port
     port=$(head -n 1 "$travail/serveur.log" | grep -oE '[0-9]+$')
     "$cible/corrige" charge --port "$port" --clients "$2" --emetteurs "$3" --messages "$4" \
-        --muets "$5" --delai 10 --pid-serveur "$pid" --ligne-tableau "${etape%%_*}" 2>/dev/null \
+        --muets "$5" --taille "${6:-0}" --delai 10 --pid-serveur "$pid" --ligne-tableau "${etape%%_*}" 2>/dev/null \
         | tail -n 1 || echo "| ${etape%%_*} | $2 | $3×$4 | $5 | échec du banc | | | | |"
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
@@ -34,13 +34,15 @@ mesurer() {
 
 echo "Machine : $(nproc) cœurs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') Gio ; $(rustc --version)"
 echo
-echo "| serveur | clients | émetteurs × messages | muets | livrés / attendus | livraisons/s | p50 (ms) | p99 (ms) | mémoire max (Mio) |"
+echo "| serveur | clients | émetteurs × messages (taille) | muets | livrés / attendus | livraisons/s | p50 (ms) | p99 (ms) | mémoire max (Mio) |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for muets in 0 5; do
-    for config in "10 5 200" "100 10 200" "1000 2 50"; do
+    # La dernière configuration envoie 10 Mo à chaque client : plus que les tampons TCP d'un
+    # client muet n'en absorbent. C'est là qu'on voit l'étape 7 se figer.
+    for config in "10 5 200 0" "100 10 200 0" "1000 2 50 0" "100 10 1000 1000"; do
+        set -- $config
         for etape in etape7_multiclients etape8_verrous; do
-            # shellcheck disable=SC2086
-            mesurer "$etape" $config "$muets"
+            mesurer "$etape" "$1" "$2" "$3" "$muets" "$4"
         done
     done
 done

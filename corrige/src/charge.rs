@@ -41,6 +41,8 @@ pub struct Reglages {
     pub messages: usize,
     /// Clients en plus qui ne lisent jamais.
     pub muets: usize,
+    /// Taille visée de chaque message, en octets (bourrage) ; 0 : le plus court possible.
+    pub taille: usize,
     /// Échéance : au-delà, ce qui n'est pas arrivé est perdu.
     pub delai: Duration,
     /// Numéro du processus serveur, pour lire sa mémoire (Linux).
@@ -174,11 +176,12 @@ pub fn mesurer(r: &Reglages) -> anyhow::Result<Mesure> {
         let Some(flux) = flux else { continue };
         let mut flux = flux.try_clone()?;
         let messages = r.messages;
+        let bourrage = "x".repeat(r.taille.saturating_sub(40));
         emetteurs.push(thread::spawn(move || -> io::Result<()> {
             let mut tampon = io::BufWriter::with_capacity(16 * 1024, &mut flux);
             for numero in 0..messages {
                 let t = origine.elapsed().as_micros();
-                writeln!(tampon, "charge {i} {numero} {t}")?;
+                writeln!(tampon, "charge {i} {numero} {t} {bourrage}")?;
                 // Chaque message part tout de suite : c'est une rafale de messages, pas un lot.
                 tampon.flush()?;
             }
@@ -337,7 +340,7 @@ pub fn memoire_du_processus(pid: u32) -> Option<(u64, u64)> {
 pub fn compte_rendu(r: &Reglages, m: &Mesure) -> String {
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0).replace('.', ",");
     let mut texte = format!(
-        "Charge : {} clients ({} émetteurs × {} messages), {} muets, sur {}:{}\n\
+        "Charge : {} clients ({} émetteurs × {} messages de {} octets), {} muets, sur {}:{}\n\
          Connexions : {} clients prêts en {}\n\
          Livraisons : {} / {} (pertes : {}) en {}\n\
          Débit : {} livraisons/s\n\
@@ -345,6 +348,7 @@ pub fn compte_rendu(r: &Reglages, m: &Mesure) -> String {
         r.clients,
         r.emetteurs,
         r.messages,
+        r.taille.max(40),
         r.muets,
         r.adresse,
         r.port,
@@ -373,10 +377,11 @@ pub fn compte_rendu(r: &Reglages, m: &Mesure) -> String {
 pub fn ligne_tableau(nom: &str, r: &Reglages, m: &Mesure) -> String {
     let ms = |d: Duration| format!("{:.0}", d.as_secs_f64() * 1000.0);
     format!(
-        "| {nom} | {} | {}×{} | {} | {}/{} | {} | {} | {} | {} |",
+        "| {nom} | {} | {}×{} ({} o) | {} | {}/{} | {} | {} | {} | {} |",
         r.clients,
         r.emetteurs,
         r.messages,
+        r.taille.max(40),
         r.muets,
         m.livrees,
         m.attendues,

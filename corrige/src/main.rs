@@ -106,6 +106,14 @@ struct OptionsCharge {
     /// Clients en plus qui ne lisent jamais ; défaut : 0.
     #[arg(long, default_value_t = 0, value_name = "K", hide_default_value = true)]
     muets: usize,
+    /// Taille de chaque message en octets (bourrage) ; défaut : environ 40.
+    #[arg(
+        long,
+        default_value_t = 0,
+        value_name = "OCTETS",
+        hide_default_value = true
+    )]
+    taille: usize,
     /// Échéance en secondes : ce qui n'est pas arrivé est perdu ; défaut : 20.
     #[arg(
         long,
@@ -171,6 +179,7 @@ fn executer(commande: Commande) -> anyhow::Result<()> {
                 emetteurs: o.emetteurs,
                 messages: o.messages,
                 muets: o.muets,
+                taille: o.taille,
                 delai: Duration::from_secs(o.delai),
                 pid_serveur: o.pid_serveur,
                 progression: true,

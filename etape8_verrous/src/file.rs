@@ -21,7 +21,12 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// Nombre maximal de messages qu'un thread d'écriture prend d'un coup. Borner le lot borne le
+/// temps d'une écriture pour un client qui lit, même lentement : un lot qui reste bloqué plus que
+/// le délai de grâce signale vraiment un client qui ne lit plus.
+pub const LOT_ECRITURE: usize = 256;
 
 /// Un message prêt à partir : le texte est partagé entre toutes les files (`Arc<str>`), pas
 /// copié pour chaque destinataire.
@@ -58,6 +63,8 @@ struct Etat {
     ecrivain_endormi: bool,
     /// Nombre de déposants qui dorment sur `de_la_place`.
     deposants_endormis: usize,
+    /// Depuis quand l'écrivain écrit son lot en cours (`None` : il n'écrit pas).
+    ecriture_depuis: Option<Instant>,
 }
 
 /// Une file bornée entre les threads qui diffusent et le thread d'écriture d'un client.
@@ -65,6 +72,8 @@ struct Etat {
 pub struct FileEnvoi {
     etat: Mutex<Etat>,
     capacite: usize,
+    /// Au-delà, un lot en cours d'écriture est « bloqué » : le client ne lit plus.
+    grace: Duration,
     /// Signalée quand des messages arrivent ou que la file ferme (réveille l'écrivain).
     du_nouveau: Condvar,
     /// Signalée quand de la place se libère ou que la file ferme (réveille les déposants).
@@ -72,16 +81,19 @@ pub struct FileEnvoi {
 }
 
 impl FileEnvoi {
-    /// Une file vide qui garde au plus `capacite` messages.
-    pub fn new(capacite: usize) -> FileEnvoi {
+    /// Une file vide qui garde au plus `capacite` messages ; un lot bloqué plus de `grace` fait
+    /// considérer le client comme muet.
+    pub fn new(capacite: usize, grace: Duration) -> FileEnvoi {
         FileEnvoi {
             etat: Mutex::new(Etat {
                 messages: VecDeque::new(),
                 fermeture: None,
                 ecrivain_endormi: false,
                 deposants_endormis: 0,
+                ecriture_depuis: None,
             }),
             capacite: capacite.max(1),
+            grace,
             du_nouveau: Condvar::new(),
             de_la_place: Condvar::new(),
         }
@@ -105,6 +117,10 @@ impl FileEnvoi {
     /// par bloquer son `write`). Au-delà de l'échéance, le destinataire ne lit plus : sa file est
     /// fermée ([`Fermeture::Pleine`]) et tous les dépôts suivants échouent aussitôt, sans attendre.
     ///
+    /// L'attente s'arrête aussi dès que le lot que l'écrivain est en train d'écrire est bloqué
+    /// depuis plus que la grâce : sans cela, un client muet dont la socket accepte encore quelques
+    /// octets de temps en temps retiendrait chaque diffusion presque une grâce entière.
+    ///
     /// Un lot entier se dépose sous **un** verrou et réveille l'écrivain **une** fois : c'est ce
     /// qui permet au thread d'écriture d'envoyer beaucoup de messages en un seul `write`.
     pub fn deposer_lot(&self, messages: &[Envoi], echeance: Instant) -> Result<(), Refus> {
@@ -123,8 +139,12 @@ impl FileEnvoi {
                 if etat.ecrivain_endormi {
                     self.du_nouveau.notify_one();
                 }
+                let limite = match etat.ecriture_depuis {
+                    Some(debut) => echeance.min(debut + self.grace),
+                    None => echeance,
+                };
                 let maintenant = Instant::now();
-                if maintenant >= echeance {
+                if maintenant >= limite {
                     etat.fermeture = Some(Fermeture::Pleine);
                     etat.messages.clear();
                     self.du_nouveau.notify_all();
@@ -134,7 +154,7 @@ impl FileEnvoi {
                 etat.deposants_endormis += 1;
                 etat = self
                     .de_la_place
-                    .wait_timeout(etat, echeance - maintenant)
+                    .wait_timeout(etat, limite - maintenant)
                     .unwrap_or_else(PoisonError::into_inner)
                     .0;
                 etat.deposants_endormis -= 1;
@@ -148,12 +168,13 @@ impl FileEnvoi {
         // corrigé:fin
     }
 
-    /// Attend qu'il y ait des messages et les déplace **tous** dans `lot` (la file se vide d'un
-    /// coup : le thread d'écriture les enverra ensemble). Rend `false` quand la file est fermée
-    /// et qu'il ne reste rien à écrire.
+    /// Attend qu'il y ait des messages et en déplace jusqu'à [`LOT_ECRITURE`] dans `lot` (le
+    /// thread d'écriture les enverra ensemble). Rend `false` quand la file est fermée et qu'il ne
+    /// reste rien à écrire. Appeler cette méthode signifie aussi « le lot précédent est écrit ».
     pub fn prendre_tout(&self, lot: &mut Vec<Envoi>) -> bool {
-        // corrigé:début Indice : attendez sur `du_nouveau` tant que la file est vide et ouverte ; puis déplacez tous les messages dans `lot` avec `drain(..)`, prévenez `de_la_place`, et rendez `true` s'il y avait quelque chose.
+        // corrigé:début Indice : notez que l'écrivain n'écrit plus (`ecriture_depuis = None`) ; attendez sur `du_nouveau` tant que la file est vide et ouverte (en marquant `ecrivain_endormi`) ; puis déplacez au plus LOT_ECRITURE messages dans `lot` avec `drain`, notez l'heure de début d'écriture, prévenez les déposants endormis, et rendez `true` s'il y avait quelque chose.
         let mut etat = self.etat();
+        etat.ecriture_depuis = None;
         while etat.messages.is_empty() && etat.fermeture.is_none() {
             etat.ecrivain_endormi = true;
             etat = self
@@ -162,7 +183,11 @@ impl FileEnvoi {
                 .unwrap_or_else(PoisonError::into_inner);
             etat.ecrivain_endormi = false;
         }
-        lot.extend(etat.messages.drain(..));
+        let combien = etat.messages.len().min(LOT_ECRITURE);
+        lot.extend(etat.messages.drain(..combien));
+        if !lot.is_empty() {
+            etat.ecriture_depuis = Some(Instant::now());
+        }
         if etat.deposants_endormis > 0 {
             self.de_la_place.notify_all();
         }
@@ -202,7 +227,7 @@ mod tests {
 
     #[test]
     fn les_messages_sortent_dans_l_ordre_et_par_lots() {
-        let file = FileEnvoi::new(10);
+        let file = FileEnvoi::new(10, Duration::from_secs(1));
         let bientot = Instant::now() + Duration::from_secs(1);
         for texte in ["a", "b", "c"] {
             assert_eq!(file.deposer(envoi(texte), bientot), Ok(()));
@@ -214,7 +239,7 @@ mod tests {
 
     #[test]
     fn une_file_pleine_au_dela_de_l_echeance_se_ferme_et_refuse_ensuite_sans_attendre() {
-        let file = FileEnvoi::new(2);
+        let file = FileEnvoi::new(2, Duration::from_secs(1));
         let deja = Instant::now();
         assert_eq!(file.deposer(envoi("1"), deja), Ok(()));
         assert_eq!(file.deposer(envoi("2"), deja), Ok(()));
@@ -233,7 +258,7 @@ mod tests {
 
     #[test]
     fn un_deposant_attend_que_l_ecrivain_libere_de_la_place() {
-        let file = Arc::new(FileEnvoi::new(1));
+        let file = Arc::new(FileEnvoi::new(1, Duration::from_secs(1)));
         let loin = Instant::now() + Duration::from_secs(30);
         assert_eq!(file.deposer(envoi("1"), loin), Ok(()));
         let ecrivain = {
@@ -256,7 +281,7 @@ mod tests {
 
     #[test]
     fn un_lot_plus_grand_que_la_file_passe_si_l_ecrivain_suit() {
-        let file = Arc::new(FileEnvoi::new(2));
+        let file = Arc::new(FileEnvoi::new(2, Duration::from_secs(1)));
         let lot: Vec<Envoi> = (0..10).map(|i| envoi(&i.to_string())).collect();
         let ecrivain = {
             let file = Arc::clone(&file);
@@ -274,8 +299,36 @@ mod tests {
     }
 
     #[test]
+    fn un_lot_bloque_plus_que_la_grace_arrete_l_attente_aussitot() {
+        let file = FileEnvoi::new(1, Duration::from_millis(50));
+        let loin = Instant::now() + Duration::from_secs(60);
+        assert_eq!(file.deposer(envoi("1"), loin), Ok(()));
+        let mut lot = Vec::new();
+        // L'écrivain prend le lot… et ne revient jamais (il reste bloqué sur sa socket).
+        assert!(file.prendre_tout(&mut lot));
+        assert_eq!(file.deposer(envoi("2"), loin), Ok(()));
+        let debut = Instant::now();
+        assert_eq!(file.deposer(envoi("3"), loin), Err(Refus::Pleine));
+        assert!(
+            debut.elapsed() < Duration::from_secs(5),
+            "l'attente est bornée par la grâce, pas par l'échéance"
+        );
+    }
+
+    #[test]
+    fn l_ecrivain_prend_des_lots_bornes() {
+        let file = FileEnvoi::new(1000, Duration::from_secs(1));
+        let bientot = Instant::now() + Duration::from_secs(1);
+        let tous: Vec<Envoi> = (0..600).map(|i| envoi(&i.to_string())).collect();
+        assert_eq!(file.deposer_lot(&tous, bientot), Ok(()));
+        let mut lot = Vec::new();
+        assert!(file.prendre_tout(&mut lot));
+        assert_eq!(lot.len(), LOT_ECRITURE);
+    }
+
+    #[test]
     fn a_l_arret_l_ecrivain_recoit_ce_qui_reste_puis_la_fin() {
-        let file = FileEnvoi::new(4);
+        let file = FileEnvoi::new(4, Duration::from_secs(1));
         let bientot = Instant::now() + Duration::from_secs(1);
         assert_eq!(file.deposer(envoi("dernier"), bientot), Ok(()));
         file.fermer(Fermeture::Arret);

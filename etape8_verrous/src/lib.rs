@@ -407,7 +407,7 @@ fn accueillir(partage: &Arc<Partage>, flux: TcpStream) -> Option<JoinHandle<()>>
             "[ERREUR] Liste noire illisible ({erreur}) : {pair} est admis"
         )),
     }
-    let file = Arc::new(FileEnvoi::new(CAPACITE_FILE));
+    let file = Arc::new(FileEnvoi::new(CAPACITE_FILE, DELAI_GRACE));
     let flux = Arc::new(flux);
     let id = {
         let mut salon = partage.salon();

@@ -246,7 +246,7 @@ mod tests {
     }
 
     fn nouvelle_file() -> Arc<FileEnvoi> {
-        Arc::new(FileEnvoi::new(64))
+        Arc::new(FileEnvoi::new(64, std::time::Duration::from_secs(1)))
     }
 
     /// Une vraie socket connectée (sur la boucle locale) pour remplir une fiche.
