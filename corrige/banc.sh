@@ -7,6 +7,7 @@
 #   bash corrige/banc.sh --temps    # en plus : compilation propre et durée des tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
+option=${1:-}
 
 cargo build --quiet --release -p etape7_multiclients -p etape8_verrous -p corrige
 cible=target/release
@@ -47,7 +48,7 @@ for muets in 0 5; do
     done
 done
 
-if [ "${1:-}" = "--temps" ]; then
+if [ "$option" = "--temps" ]; then
     echo
     cible_propre="$travail/cible"
     debut=$(date +%s.%N)
