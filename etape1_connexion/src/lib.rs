@@ -58,8 +58,9 @@
 //!    client passe par `nc` ?
 
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::thread;
+use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 
@@ -165,7 +166,7 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
 /// `accept()` rend une **nouvelle** socket, un [`TcpStream`] propre à ce client, plus son adresse ;
 /// le `TcpListener` reste disponible pour d'autres clients (ce sera utile à l'étape 3).
 pub fn servir(ecoute: TcpListener, console: &mut impl Write) -> io::Result<()> {
-    // corrigé:début Indice : acceptez un client avec `ecoute.accept()`, journalisez son adresse, envoyez MESSAGE_BIENVENUE suivi de '\n' avec `write_all`, puis laissez la connexion se fermer.
+    // corrigé:début Indice : acceptez un client avec `ecoute.accept()`, journalisez son adresse, envoyez MESSAGE_BIENVENUE suivi de '\n' avec `write_all`, puis fermez en douceur avec `fermer_en_douceur`.
     let (mut flux, pair) = ecoute.accept()?;
     writeln!(console, "[CONNEXION] Client connecté depuis {pair}")?;
     match flux.write_all(format!("{MESSAGE_BIENVENUE}\n").as_bytes()) {
@@ -173,11 +174,26 @@ pub fn servir(ecoute: TcpListener, console: &mut impl Write) -> io::Result<()> {
         // Le client est peut-être déjà parti : c'est son problème, pas une raison de paniquer.
         Err(erreur) => writeln!(console, "[ERREUR] Envoi impossible à {pair} : {erreur}")?,
     }
-    // Fermer la connexion = abandonner le `TcpStream`. On le fait explicitement pour le montrer.
-    drop(flux);
+    fermer_en_douceur(flux);
     writeln!(console, "[DÉCONNEXION] Connexion fermée avec {pair}")?;
     Ok(())
     // corrigé:fin
+}
+
+/// Ferme une connexion sans faire perdre au client ce qu'on vient de lui envoyer.
+///
+/// Fermer brutalement une socket dans laquelle le client a écrit des octets que l'on n'a pas lus
+/// fait envoyer par le système un segment **RST** au lieu d'une fin normale ; en le recevant, le
+/// client jette ce qui attendait encore d'être lu… dont notre message de bienvenue. C'est ce qui
+/// arrive avec `printf 'bonjour\n' | nc 127.0.0.1 5050` si l'on se contente de `drop(flux)`.
+///
+/// La fermeture en douceur : `shutdown(Write)` annonce « je n'enverrai plus rien » (un FIN, après
+/// les données), puis on lit et on jette ce que le client envoie encore, jusqu'à ce qu'il ferme
+/// à son tour (ou au plus une seconde), et seulement alors on abandonne la socket.
+pub fn fermer_en_douceur(flux: TcpStream) {
+    let _ = flux.shutdown(Shutdown::Write);
+    let _ = flux.set_read_timeout(Some(Duration::from_secs(1)));
+    let _ = io::copy(&mut (&flux).take(64 * 1024), &mut io::sink());
 }
 
 /// Le client : se connecte, lit une ligne, l'écrit dans `sortie`.

@@ -15,11 +15,26 @@ fn le_serveur_annonce_son_adresse_puis_envoie_la_bienvenue_et_s_arrete() {
         "Étape 1 : le serveur doit envoyer exactement « Bienvenue sur le serveur ! »"
     );
     client.attendre_fermeture("le serveur de l'étape 1 ferme après la bienvenue");
+    drop(client);
     serveur.attendre_console("127.0.0.1:");
     assert_eq!(
         serveur.attendre_fin(),
         Some(0),
         "Étape 1 : le serveur doit s'arrêter avec le code 0 après son unique client"
+    );
+}
+
+#[test]
+fn la_bienvenue_arrive_meme_si_le_client_a_deja_ecrit() {
+    // Comme `printf 'bonjour\n' | nc …` : le client écrit avant de lire. Un serveur qui ferme
+    // sans lire ce qu'on lui a envoyé fait partir un RST, et le client perd la bienvenue.
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    client.envoyer("bonjour, je parle le premier");
+    assert_eq!(
+        client.ligne("le message de bienvenue"),
+        "Bienvenue sur le serveur !",
+        "Étape 1 : la bienvenue doit arriver même si le client a écrit le premier (fermeture en douceur)"
     );
 }
 
