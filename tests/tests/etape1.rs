@@ -1,5 +1,7 @@
 //! Notation de l'étape 1 : connexion initiale.
 
+use std::io::Read;
+
 use predicates::prelude::*;
 use tests::{Serveur, client_programme, programme, verifier_demo};
 
@@ -25,16 +27,25 @@ fn le_serveur_annonce_son_adresse_puis_envoie_la_bienvenue_et_s_arrete() {
 }
 
 #[test]
-fn la_bienvenue_arrive_meme_si_le_client_a_deja_ecrit() {
+fn la_connexion_finit_par_un_fin_meme_si_le_client_a_deja_ecrit() {
     // Comme `printf 'bonjour\n' | nc …` : le client écrit avant de lire. Un serveur qui ferme
-    // sans lire ce qu'on lui a envoyé fait partir un RST, et le client perd la bienvenue.
-    let serveur = Serveur::lancer(ETAPE, &[]);
+    // sans lire ce qu'on lui a envoyé fait partir un RST au lieu d'un FIN, et un client comme
+    // `nc` perd alors la bienvenue.
+    let mut serveur = Serveur::lancer(ETAPE, &[]);
     let mut client = serveur.connecter();
     client.envoyer("bonjour, je parle le premier");
+    serveur.attendre_console("[DÉCONNEXION]");
     assert_eq!(
         client.ligne("le message de bienvenue"),
-        "Bienvenue sur le serveur !",
-        "Étape 1 : la bienvenue doit arriver même si le client a écrit le premier (fermeture en douceur)"
+        "Bienvenue sur le serveur !"
+    );
+    let mut reste = [0u8; 16];
+    let mut flux = client.flux();
+    let fin = flux.read(&mut reste);
+    assert!(
+        matches!(fin, Ok(0)),
+        "Étape 1 : la connexion doit se terminer normalement (FIN, lecture de 0 octet), pas par \
+         un RST (fermeture sans lire ce que le client a envoyé) ; obtenu {fin:?}"
     );
 }
 
