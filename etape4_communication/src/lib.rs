@@ -310,7 +310,11 @@ pub fn connecter(adresse: IpAddr, port: u16) -> anyhow::Result<TcpStream> {
 pub fn lancer_serveur(adresse: IpAddr, port: u16, cadrage: Cadrage) -> anyhow::Result<()> {
     let ecoute = ouvrir_ecoute(adresse, port)?;
     let locale = ecoute.local_addr().context("adresse locale introuvable")?;
-    println!("[ÉCOUTE] Serveur en écoute sur {locale} (cadrage {cadrage:?})");
+    let nom_du_cadrage = match cadrage {
+        Cadrage::Ligne => "ligne",
+        Cadrage::Entete => "entete",
+    };
+    println!("[ÉCOUTE] Serveur en écoute sur {locale} (cadrage {nom_du_cadrage})");
     let (emetteur, evenements) = mpsc::channel();
     let clavier = emetteur.clone();
     // Ce thread n'est jamais attendu : la bibliothèque standard ne sait pas interrompre une
