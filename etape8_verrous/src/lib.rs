@@ -49,6 +49,34 @@
 //!   Côté socket, chaque écriture est bornée par [`DELAI_ECRITURE`] : un thread d'écriture ne
 //!   reste jamais bloqué plus longtemps sur un client qui ne lit plus.
 //!
+//! ## Mesures
+//!
+//! Le banc d'essai du corrigé (`bash corrige/banc.sh`, voir le README) compare cette étape à l'étape 7 ;
+//! sur la machine de développement (2 cœurs, serveur et banc ensemble) :
+//!
+//! | serveur | clients | émetteurs × messages (taille) | muets | livrés / attendus | livraisons/s | p50 (ms) | p99 (ms) | mémoire max (Mio) |
+//! |---|---|---|---|---|---|---|---|---|
+//! | etape7 | 10 | 5×200 (40 o) | 0 | 9000/9000 | 294 270 | 14 | 29 | 2 |
+//! | etape8 | 10 | 5×200 (40 o) | 0 | 9000/9000 | 3 929 024 | 1 | 2 | 3 |
+//! | etape7 | 100 | 10×200 (40 o) | 0 | 198000/198000 | 192 696 | 511 | 1011 | 4 |
+//! | etape8 | 100 | 10×200 (40 o) | 0 | 198000/198000 | 5 534 126 | 18 | 35 | 9 |
+//! | etape7 | 1000 | 2×50 (40 o) | 0 | 99900/99900 | 128 004 | 387 | 749 | 16 |
+//! | etape8 | 1000 | 2×50 (40 o) | 0 | 99900/99900 | 1 037 248 | 47 | 92 | 41 |
+//! | etape7 | 100 | 10×1000 (1000 o) | 0 | 990000/990000 | 181 089 | 2744 | 5416 | 4 |
+//! | etape8 | 100 | 10×1000 (1000 o) | 0 | 990000/990000 | 2 103 646 | 253 | 464 | 22 |
+//! | etape7 | 10 | 5×200 (40 o) | 5 | 9000/9000 | 214 549 | 20 | 41 | 2 |
+//! | etape8 | 10 | 5×200 (40 o) | 5 | 9000/9000 | 3 031 935 | 1 | 2 | 4 |
+//! | etape7 | 100 | 10×200 (40 o) | 5 | 198000/198000 | 192 936 | 538 | 1012 | 4 |
+//! | etape8 | 100 | 10×200 (40 o) | 5 | 198000/198000 | 5 433 554 | 16 | 34 | 9 |
+//! | etape7 | 1000 | 2×50 (40 o) | 5 | 99900/99900 | 123 110 | 362 | 785 | 16 |
+//! | etape8 | 1000 | 2×50 (40 o) | 5 | 99900/99900 | 1 223 826 | 41 | 73 | 41 |
+//! | etape7 | 100 | 10×1000 (1000 o) | 5 | 387414/990000 | 38 741 | 1363 | 2988 | 4 |
+//! | etape8 | 100 | 10×1000 (1000 o) | 5 | 990000/990000 | 663 535 | 256 | 1481 | 23 |
+//!
+//! L'étape 7 écrit sous son verrou : une écriture à la fois pour tout le salon, et un client muet
+//! dont les tampons TCP sont pleins fige tout (dernière ligne : 602 586 messages perdus). Ici, tout
+//! arrive ; un muet coûte une fois le délai de grâce, puis il est déconnecté.
+//!
 //! ## Lancer l'étape
 //!
 //! ```text
