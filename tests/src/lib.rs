@@ -363,6 +363,25 @@ impl Client {
         }
     }
 
+    /// Envoie `texte` et rend la ligne qui répond.
+    pub fn demander(&mut self, texte: &str) -> String {
+        self.envoyer(texte);
+        self.ligne(&format!("la réponse à « {texte} »"))
+    }
+
+    /// Coupe la connexion **brutalement** (RST), en laissant `demi_ligne` (sans `\n`) derrière
+    /// soi.
+    ///
+    /// Fermer une socket qui contient des données reçues et non lues fait envoyer un RST par le
+    /// système au lieu d'une fin normale. On attend donc (sans la lire) qu'une donnée du serveur
+    /// soit arrivée — l'appelant s'arrange pour qu'il en envoie une — puis on abandonne la socket.
+    pub fn couper_brutalement(self, demi_ligne: &[u8]) {
+        let mut octet = [0u8; 1];
+        let _ = self.flux.peek(&mut octet);
+        let mut flux = &self.flux;
+        let _ = flux.write_all(demi_ligne);
+    }
+
     /// Lit la prochaine ligne (sans `\r\n`), la fermeture, ou rien dans le délai.
     pub fn lire(&mut self) -> Recu {
         let mut octets = Vec::new();

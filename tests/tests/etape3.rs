@@ -51,11 +51,8 @@ fn le_serveur_survit_a_une_deconnexion_brutale_en_milieu_de_ligne() {
         let mut brutal = serveur.connecter();
         brutal.attendre("Bienvenue");
         brutal.envoyer("ping");
-        // La réponse arrive dans notre tampon ; on ne la lit pas : fermer une socket qui contient
-        // des données non lues fait envoyer un RST par le système, une coupure brutale.
-        let mut octet = [0u8; 1];
-        let _ = brutal.flux().peek(&mut octet);
-        brutal.envoyer_octets(b"demi-lig");
+        // La réponse arrive dans notre tampon ; on ne la lit pas : coupure brutale (RST).
+        brutal.couper_brutalement(b"demi-lig");
     }
     serveur.attendre_console("[DÉCONNEXION]");
     let mut suivant = serveur.connecter();

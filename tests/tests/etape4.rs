@@ -123,9 +123,7 @@ fn une_coupure_brutale_n_arrete_pas_le_serveur() {
         let mut brutal = serveur.connecter();
         brutal.attendre("Bienvenue");
         serveur.taper("message jamais lu");
-        let mut octet = [0u8; 1];
-        let _ = brutal.flux().peek(&mut octet);
-        brutal.envoyer_octets(b"coup");
+        brutal.couper_brutalement(b"coup");
     }
     serveur.attendre_console("[DÉCONNEXION]");
     let mut suivant = serveur.connecter();

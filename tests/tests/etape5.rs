@@ -12,13 +12,8 @@ fn connecte(serveur: &Serveur) -> Client {
 }
 
 /// Envoie une instruction et rend la réponse.
-fn demander(client: &mut Client, instruction: &str) -> String {
-    client.envoyer(instruction);
-    client.ligne(&format!("la réponse à « {instruction} »"))
-}
-
 fn verifier(client: &mut Client, instruction: &str, attendu: &str) {
-    let reponse = demander(client, instruction);
+    let reponse = client.demander(instruction);
     assert_eq!(
         reponse, attendu,
         "Étape 5 : « {instruction} » doit donner « {attendu} »"
@@ -26,7 +21,7 @@ fn verifier(client: &mut Client, instruction: &str, attendu: &str) {
 }
 
 fn verifier_erreur(client: &mut Client, instruction: &str) {
-    let reponse = demander(client, instruction);
+    let reponse = client.demander(instruction);
     assert!(
         reponse.starts_with("ERREUR : "),
         "Étape 5 : « {instruction} » doit donner une ligne « ERREUR : … » ; reçu « {reponse} »"
@@ -53,11 +48,11 @@ fn les_instructions_de_texte_repondent() {
     verifier(&mut client, "inverse abc", "= cba");
     verifier(&mut client, "longueur héhé", "= 4 caractères (6 octets)");
     assert!(
-        demander(&mut client, "heure").starts_with("= "),
+        client.demander("heure").starts_with("= "),
         "Étape 5 : « heure » doit répondre « = HH:MM:SS … »"
     );
     assert!(
-        demander(&mut client, "aide").contains("calcul"),
+        client.demander("aide").contains("calcul"),
         "Étape 5 : « aide » doit lister les instructions"
     );
 }

@@ -11,27 +11,22 @@ fn connecte(serveur: &Serveur) -> Client {
     client
 }
 
-fn demander(client: &mut Client, ligne: &str) -> String {
-    client.envoyer(ligne);
-    client.ligne(&format!("la réponse à « {ligne} »"))
-}
-
 #[test]
 fn les_commandes_a_barre_sont_executees() {
     let serveur = Serveur::lancer(ETAPE, &[]);
     let mut client = connecte(&serveur);
     assert_eq!(
-        demander(&mut client, "/calcul 6*7"),
+        client.demander("/calcul 6*7"),
         "= 42",
         "Étape 6 : /calcul 6*7 doit donner « = 42 »"
     );
-    assert_eq!(demander(&mut client, "/majuscules été"), "= ÉTÉ");
+    assert_eq!(client.demander("/majuscules été"), "= ÉTÉ");
     assert!(
-        demander(&mut client, "/heure").starts_with("= "),
+        client.demander("/heure").starts_with("= "),
         "Étape 6 : /heure doit répondre « = … »"
     );
     assert!(
-        demander(&mut client, "/aide").contains("/pseudo"),
+        client.demander("/aide").contains("/pseudo"),
         "Étape 6 : /aide doit lister les commandes"
     );
 }
@@ -40,7 +35,7 @@ fn les_commandes_a_barre_sont_executees() {
 fn une_ligne_sans_barre_est_un_message_et_non_une_commande() {
     let serveur = Serveur::lancer(ETAPE, &[]);
     let mut client = connecte(&serveur);
-    let reponse = demander(&mut client, "calcul 2+2");
+    let reponse = client.demander("calcul 2+2");
     assert!(
         reponse.contains("calcul 2+2") && !reponse.starts_with('='),
         "Étape 6 : « calcul 2+2 » sans / est un message à accuser, pas un calcul ; reçu « {reponse} »"
@@ -52,7 +47,7 @@ fn une_commande_inconnue_renvoie_a_aide() {
     let serveur = Serveur::lancer(ETAPE, &[]);
     let mut client = connecte(&serveur);
     for ligne in ["/danser", "/", "/CALCUL2"] {
-        let reponse = demander(&mut client, ligne);
+        let reponse = client.demander(ligne);
         assert!(
             reponse.starts_with("ERREUR") && reponse.contains("/aide"),
             "Étape 6 : « {ligne} » doit donner une erreur qui cite /aide ; reçu « {reponse} »"
@@ -64,13 +59,13 @@ fn une_commande_inconnue_renvoie_a_aide() {
 fn pseudo_change_le_nom_dans_les_accuses() {
     let serveur = Serveur::lancer(ETAPE, &[]);
     let mut client = connecte(&serveur);
-    assert!(demander(&mut client, "/pseudo alice").starts_with("= "));
-    let accuse = demander(&mut client, "coucou");
+    assert!(client.demander("/pseudo alice").starts_with("= "));
+    let accuse = client.demander("coucou");
     assert!(
         accuse.contains("alice"),
         "Étape 6 : après /pseudo alice, l'accusé doit citer alice ; reçu « {accuse} »"
     );
-    let refus = demander(&mut client, "/pseudo a\u{1b}b");
+    let refus = client.demander("/pseudo a\u{1b}b");
     assert!(
         refus.starts_with("ERREUR"),
         "Étape 6 : un pseudo avec un caractère de contrôle doit être refusé ; reçu « {refus} »"
@@ -85,7 +80,7 @@ fn quitter_ferme_la_conversation_et_le_serveur_continue() {
     client.envoyer("/quitter");
     client.attendre_fermeture("le client a envoyé /quitter");
     let mut suivant = connecte(&serveur);
-    assert_eq!(demander(&mut suivant, "/calcul 1+1"), "= 2");
+    assert_eq!(suivant.demander("/calcul 1+1"), "= 2");
 }
 
 #[test]
@@ -107,7 +102,7 @@ fn l_utf8_invalide_et_une_ligne_de_200_ko_donnent_une_erreur() {
             .ligne("une erreur pour la ligne trop longue")
             .starts_with("ERREUR")
     );
-    assert_eq!(demander(&mut client, "/calcul 6*7"), "= 42");
+    assert_eq!(client.demander("/calcul 6*7"), "= 42");
 }
 
 #[test]

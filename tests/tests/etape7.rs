@@ -92,13 +92,10 @@ fn les_departs_sont_annonces_quelle_que_soit_la_facon_de_partir() {
     fin.flux().shutdown(Shutdown::Write).ok();
     temoin.attendre("*** fin a quitté le salon");
     {
-        let mut brutal = rejoindre(&serveur, "brutal");
+        let brutal = rejoindre(&serveur, "brutal");
         temoin.attendre("*** brutal a rejoint le salon");
         temoin.envoyer("message non lu par brutal");
-        let mut octet = [0u8; 1];
-        let _ = brutal.flux().peek(&mut octet);
-        brutal.envoyer_octets(b"moit");
-        // Fermer avec des données non lues : le système envoie un RST.
+        brutal.couper_brutalement(b"moit");
     }
     temoin.attendre("*** brutal a quitté le salon");
 }

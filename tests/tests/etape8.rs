@@ -393,8 +393,7 @@ fn mauvaises_lignes_et_coupures_ne_genent_que_leur_auteur() {
         let brutal = rejoindre(&serveur, "brutal");
         temoin.attendre("*** brutal a rejoint");
         bob.envoyer("pour brutal");
-        let mut octet = [0u8; 1];
-        let _ = brutal.flux().peek(&mut octet);
+        brutal.couper_brutalement(b"");
     }
     temoin.attendre("*** brutal a quitté le salon");
     let demi = rejoindre(&serveur, "demi");
