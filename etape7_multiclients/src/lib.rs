@@ -25,8 +25,10 @@
 //! [`diffuser`] écrit dans les sockets **en tenant le verrou** du salon. Un seul client qui
 //! cesse de lire (programme suspendu, réseau saturé) finit par remplir ses tampons TCP ; l'écriture
 //! vers lui bloque alors, verrou tenu, et **tout le salon se fige**. C'est fait exprès ici, pour
-//! être vu : le banc d'essai (`cargo run -p corrige --release -- charge … --muets 1`) le mesure,
-//! et l'étape 8 le corrige.
+//! être vu, et l'étape 8 le corrige. Le banc d'essai le mesure : avec
+//! `cargo run -p corrige --release -- charge --clients 100 --emetteurs 10 --messages 1000
+//! --taille 1000 --muets 5`, plus de la moitié des messages n'arrivent jamais (voir le README).
+//! Tant que la rafale tient dans les tampons du noyau (quelques Mo par client), rien ne se voit.
 //!
 //! ## Lancer l'étape
 //!
