@@ -221,7 +221,10 @@ impl Serveur {
 
     /// Tape `texte` sur la console du serveur (son entrée standard).
     pub fn taper(&mut self, texte: &str) {
-        let entree = self.entree.as_mut().expect("entrée standard du serveur");
+        let etape = &self.etape;
+        let Some(entree) = self.entree.as_mut() else {
+            panic!("{etape} : la console du serveur a déjà été fermée par le test");
+        };
         let ecrit = entree.write_all(format!("{texte}\n").as_bytes());
         assert!(
             ecrit.is_ok(),
@@ -332,12 +335,14 @@ impl Client {
         let flux = TcpStream::connect_timeout(&adresse, DELAI).unwrap_or_else(|e| {
             panic!("{etape} : connexion au serveur {adresse} impossible : {e}")
         });
-        let lecture = flux.try_clone().expect("clonage de la socket");
-        lecture
-            .set_read_timeout(Some(DELAI))
-            .expect("délai de lecture");
-        flux.set_write_timeout(Some(DELAI))
-            .expect("délai d'écriture");
+        let reglage = flux.try_clone().and_then(|lecture| {
+            lecture.set_read_timeout(Some(DELAI))?;
+            flux.set_write_timeout(Some(DELAI))?;
+            Ok(lecture)
+        });
+        let lecture = reglage.unwrap_or_else(|e| {
+            panic!("{etape} : réglage de la socket de test impossible (délais, copie) : {e}")
+        });
         Client {
             etape: etape.to_string(),
             flux,

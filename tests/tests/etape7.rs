@@ -184,3 +184,28 @@ fn le_client_du_programme_rejoint_parle_et_part() {
 fn la_demo_affiche_le_resultat_attendu_de_l_enonce() {
     verifier_demo(ETAPE);
 }
+
+#[test]
+fn pseudo_renomme_annonce_le_changement_et_refuse_un_nom_pris() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut alice = rejoindre(&serveur, "alice");
+    let mut bob = rejoindre(&serveur, "bob");
+    alice.attendre("*** bob a rejoint");
+    let refus = bob.demander("/pseudo ALICE");
+    assert!(
+        refus.starts_with("ERREUR"),
+        "Étape 7 : /pseudo vers un nom déjà pris (sans distinction de casse) doit être refusé ; reçu « {refus} »"
+    );
+    let accord = bob.demander("/pseudo robert");
+    assert!(
+        accord.starts_with("= "),
+        "Étape 7 : /pseudo robert doit être accepté ; reçu « {accord} »"
+    );
+    alice.attendre("*** bob s'appelle maintenant robert");
+    bob.envoyer("me revoilà");
+    assert_eq!(
+        alice.attendre("me revoilà"),
+        "robert : me revoilà",
+        "Étape 7 : après /pseudo, les messages portent le nouveau nom"
+    );
+}

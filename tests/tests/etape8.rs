@@ -442,3 +442,29 @@ fn ecrire_sur_la_console_autre_chose_que_stop_ne_fait_rien() {
             .starts_with("= connectés (1)")
     );
 }
+
+#[test]
+fn pseudo_renomme_annonce_le_changement_et_refuse_un_nom_pris() {
+    let dossier = Dossier::nouveau("e8-renommer");
+    let serveur = lancer(&dossier, &[]);
+    let mut alice = rejoindre(&serveur, "alice");
+    let mut bob = rejoindre(&serveur, "bob");
+    alice.attendre("*** bob a rejoint");
+    let refus = bob.demander("/pseudo ALICE");
+    assert!(
+        refus.starts_with("ERREUR"),
+        "Étape 8 : /pseudo vers un nom déjà pris (sans distinction de casse) doit être refusé ; reçu « {refus} »"
+    );
+    let accord = bob.demander("/pseudo robert");
+    assert!(
+        accord.starts_with("= "),
+        "Étape 8 : /pseudo robert doit être accepté ; reçu « {accord} »"
+    );
+    alice.attendre("*** bob s'appelle maintenant robert");
+    bob.envoyer("me revoilà");
+    assert_eq!(
+        alice.attendre("me revoilà"),
+        "robert : me revoilà",
+        "Étape 8 : après /pseudo, les messages portent le nouveau nom"
+    );
+}
