@@ -49,15 +49,21 @@ pub enum Entree {
 /// Analyse une ligne : `/nom argument` devient une [`Commande`], le reste un message.
 ///
 /// Deux mots sans `/` sont aussi des commandes, hérités du serveur d'origine : `bye` (partir) et
-/// `stop` (arrêter le serveur). Une ligne qui *commence* par `stop` n'est donc jamais diffusée :
-/// le jeton d'un administrateur maladroit ne s'affiche pas chez tout le monde.
+/// `stop` (arrêter le serveur). `stop` est **exact** : `stop` seul ou `stop <jeton>` (un seul mot
+/// après, en majuscules ou en minuscules : `STOP s3cret` n'est jamais diffusé, le jeton d'un
+/// administrateur maladroit ne s'affiche chez personne). « stop la musique » est un message.
 pub fn analyser(ligne: &str) -> Result<Entree, String> {
     if ligne == "bye" {
         return Ok(Entree::Commande(Commande::Quitter));
     }
-    if let Some(jeton) = ligne.strip_prefix("stop") {
-        if jeton.is_empty() || jeton.starts_with(' ') {
-            return Ok(Entree::Commande(Commande::Stop(jeton.trim().to_string())));
+    let mut mots = ligne.split_whitespace();
+    if mots
+        .next()
+        .is_some_and(|mot| mot.eq_ignore_ascii_case("stop"))
+    {
+        let jeton = mots.next().unwrap_or("").to_string();
+        if mots.next().is_none() {
+            return Ok(Entree::Commande(Commande::Stop(jeton)));
         }
     }
     let Some(sans_barre) = ligne.strip_prefix('/') else {
@@ -125,33 +131,85 @@ pub fn repondre(commande: &Commande) -> Option<Result<String, String>> {
     Some(reponse)
 }
 
-/// Vérifie un pseudo : 1 à [`LONGUEUR_PSEUDO_MAX`] caractères, lettres, chiffres, `-` ou `_`.
+/// Les lettres accentuées du français permises dans un pseudo, avec leur lettre de base.
+const ACCENTS: [(char, &str); 18] = [
+    ('à', "a"),
+    ('â', "a"),
+    ('ä', "a"),
+    ('ç', "c"),
+    ('é', "e"),
+    ('è', "e"),
+    ('ê', "e"),
+    ('ë', "e"),
+    ('î', "i"),
+    ('ï', "i"),
+    ('ô', "o"),
+    ('ö', "o"),
+    ('ù', "u"),
+    ('û', "u"),
+    ('ü', "u"),
+    ('ÿ', "y"),
+    ('œ', "oe"),
+    ('æ', "ae"),
+];
+
+/// Vérifie un pseudo : 1 à [`LONGUEUR_PSEUDO_MAX`] caractères, lettres latines (avec les accents
+/// du français), chiffres, `-` ou `_`.
 ///
 /// Une liste de caractères **permis** plutôt qu'une liste d'interdits : ni espace, ni caractère de
-/// contrôle, ni séquence d'échappement ne peuvent passer.
+/// contrôle, ni séquence d'échappement ne peuvent passer, et personne ne peut se faire passer
+/// pour « alice » avec un « а » cyrillique ou un « ａ » pleine largeur, qui s'affichent pareil.
 pub fn valider_pseudo(pseudo: &str) -> Result<(), String> {
     if pseudo.chars().count() > LONGUEUR_PSEUDO_MAX {
         return Err(format!(
             "pseudo refusé : {LONGUEUR_PSEUDO_MAX} caractères au plus"
         ));
     }
-    if pseudo.is_empty()
-        || !pseudo
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err("pseudo refusé : lettres, chiffres, « - » et « _ » seulement".to_string());
+    let permis = |c: char| {
+        c.is_ascii_alphanumeric()
+            || c == '-'
+            || c == '_'
+            || ACCENTS.iter().any(|&(a, _)| c.to_lowercase().eq([a]))
+    };
+    if pseudo.is_empty() || !pseudo.chars().all(permis) {
+        return Err(
+            "pseudo refusé : lettres (accents du français compris), chiffres, « - » et « _ » seulement"
+                .to_string(),
+        );
     }
     Ok(())
 }
 
-/// Rend visibles les caractères de contrôle (sauf la tabulation) : ni séquence ANSI ni `\r`
-/// ne doivent atteindre le terminal d'un autre client ou le journal.
+/// La clé sous laquelle un pseudo est unique : en minuscules et sans accents. « Élodie »,
+/// « elodie » et « ELODIE » sont le même pseudo, on ne peut pas les prendre tous les trois.
+pub fn cle_pseudo(pseudo: &str) -> String {
+    let mut cle = String::with_capacity(pseudo.len());
+    for c in pseudo.chars().flat_map(char::to_lowercase) {
+        match ACCENTS.iter().find(|&&(a, _)| a == c) {
+            Some((_, base)) => cle.push_str(base),
+            None => cle.push(c),
+        }
+    }
+    cle
+}
+
+/// Vrai pour les caractères invisibles qui changent l'affichage : espaces de largeur nulle,
+/// marques et remplacements de direction (U+202E retourne le texte qui suit), séparateurs de
+/// ligne Unicode, indicateur d'ordre des octets.
+fn est_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
+/// Rend visibles les caractères de contrôle (sauf la tabulation) et les caractères invisibles de
+/// mise en forme : ni séquence ANSI, ni `\r`, ni inversion du sens d'écriture ne doivent
+/// atteindre le terminal d'un autre client ou le journal.
 pub fn nettoyer(texte: &str) -> String {
     let mut propre = String::with_capacity(texte.len());
     for c in texte.chars() {
-        if c.is_control() && c != '\t' {
-            propre.extend(c.escape_default());
+        if (c.is_control() && c != '\t') || est_invisible(c) {
+            propre.extend(c.escape_unicode());
         } else {
             propre.push(c);
         }
@@ -218,6 +276,14 @@ mod tests {
             Ok(Entree::Commande(Commande::Stop("s3cret".into()))),
         );
         check("stopper", Ok(Entree::Message("stopper".into())));
+        check(
+            "STOP s3cret",
+            Ok(Entree::Commande(Commande::Stop("s3cret".into()))),
+        );
+        check(
+            "stop la musique",
+            Ok(Entree::Message("stop la musique".into())),
+        );
     }
 
     #[test]
@@ -233,6 +299,8 @@ mod tests {
     fn les_pseudos() {
         assert!(valider_pseudo("alice").is_ok());
         assert!(valider_pseudo("Élève-2_b").is_ok());
+        assert!(valider_pseudo("Chloé").is_ok());
+        assert!(valider_pseudo("Zoë_Œuvre").is_ok());
         for refuse in [
             "",
             "a b",
@@ -240,6 +308,10 @@ mod tests {
             "x".repeat(21).as_str(),
             "a:b",
             "*",
+            "\u{430}lice",
+            "\u{ff41}lice",
+            "straße",
+            "ali\u{200b}ce",
         ] {
             assert!(valider_pseudo(refuse).is_err(), "{refuse:?}");
         }
@@ -247,6 +319,18 @@ mod tests {
 
     #[test]
     fn nettoyer_neutralise_les_echappements() {
-        assert_eq!(nettoyer("\u{1b}[2Jfaux\r\n"), "\\u{1b}[2Jfaux\\r\\n");
+        assert_eq!(nettoyer("\u{1b}[2Jfaux\r\n"), "\\u{1b}[2Jfaux\\u{d}\\u{a}");
+        assert_eq!(
+            nettoyer("a\u{202e}b\u{200b}c\u{2028}\u{feff}"),
+            "a\\u{202e}b\\u{200b}c\\u{2028}\\u{feff}"
+        );
+        assert_eq!(nettoyer("tab\tok é"), "tab\tok é");
+    }
+
+    #[test]
+    fn la_cle_d_un_pseudo_oublie_casse_et_accents() {
+        assert_eq!(cle_pseudo("Élodie"), "elodie");
+        assert_eq!(cle_pseudo("ŒUVRE"), "oeuvre");
+        assert_eq!(cle_pseudo("Zoë"), cle_pseudo("zoe"));
     }
 }

@@ -5,18 +5,29 @@
 //! borné ([`mpsc::sync_channel`]) au thread du journal, qui les écrit dans l'ordre d'arrivée.
 //! Deux lignes ne peuvent donc pas s'entremêler, et aucun verrou n'est tenu pendant l'écriture.
 //! Chaque lot de lignes est écrit dès qu'il arrive (`write_all` sur le fichier, sans tampon) :
-//! si le serveur est tué, ce qui était déjà journalisé est sur le disque.
+//! si le serveur est tué, ce qui était déjà journalisé est confié au système, qui l'écrira sur le
+//! disque même si notre programme disparaît. (Contre une coupure de courant, il faudrait en plus
+//! `File::sync_data`, qui attend le disque : trop lent pour chaque message d'un salon.)
+//!
+//! Si le fichier est effacé pendant que le serveur tourne, les lignes suivantes iraient dans un
+//! fichier que plus personne ne voit : avant chaque lot, le thread vérifie que le fichier existe
+//! encore, le recrée sinon, et le dit sur la console.
 
 use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::{self, SyncSender};
 use std::thread::{self, JoinHandle};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::LIMITE_RECEPTION;
 use crate::commandes::nettoyer;
+
+/// Au démarrage, on ne relit que la fin du journal : au plus tant d'octets. Un journal de
+/// plusieurs Go (ou `--journal /dev/zero`) ne doit pas remplir la mémoire.
+pub const LECTURE_HISTORIQUE_MAX: u64 = 8 * 1024 * 1024;
 
 /// Nombre de lignes qui peuvent attendre le thread du journal ; au-delà, celui qui journalise
 /// attend (le disque ralentit alors le salon au lieu de remplir la mémoire).
@@ -35,11 +46,12 @@ impl Journal {
     /// **au démarrage**, pas au premier message. Le thread s'arrête quand la dernière poignée
     /// [`Journal`] est abandonnée ; l'attendre (`join`) garantit que tout est écrit.
     pub fn ouvrir(chemin: &Path) -> io::Result<(Journal, JoinHandle<()>)> {
-        let fichier = OpenOptions::new().create(true).append(true).open(chemin)?;
+        let fichier = ouvrir_en_ajout(chemin)?;
         let (envoi, reception) = mpsc::sync_channel::<Arc<str>>(ATTENTE_JOURNAL);
+        let chemin = chemin.to_path_buf();
         let ecrivain = thread::Builder::new()
             .name("journal".to_string())
-            .spawn(move || ecrire_lignes(fichier, reception))?;
+            .spawn(move || ecrire_lignes(fichier, &chemin, reception))?;
         Ok((Journal { envoi }, ecrivain))
     }
 
@@ -49,8 +61,12 @@ impl Journal {
     }
 }
 
+fn ouvrir_en_ajout(chemin: &Path) -> io::Result<File> {
+    OpenOptions::new().create(true).append(true).open(chemin)
+}
+
 /// Le thread du journal : écrit chaque lot de lignes en un seul `write_all`.
-fn ecrire_lignes(mut fichier: File, reception: mpsc::Receiver<Arc<str>>) {
+fn ecrire_lignes(mut fichier: File, chemin: &Path, reception: mpsc::Receiver<Arc<str>>) {
     let mut lot = String::new();
     while let Ok(premiere) = reception.recv() {
         lot.clear();
@@ -58,8 +74,25 @@ fn ecrire_lignes(mut fichier: File, reception: mpsc::Receiver<Arc<str>>) {
             lot.push_str(&ligne);
             lot.push('\n');
         }
+        if !chemin.exists() {
+            match ouvrir_en_ajout(chemin) {
+                Ok(nouveau) => {
+                    fichier = nouveau;
+                    crate::console(&format!(
+                        "[ATTENTION] Le journal {} avait disparu : recréé",
+                        chemin.display()
+                    ));
+                }
+                Err(erreur) => crate::console(&format!(
+                    "[ERREUR] Le journal {} a disparu et ne peut être recréé : {erreur}",
+                    chemin.display()
+                )),
+            }
+        }
         if let Err(erreur) = fichier.write_all(lot.as_bytes()) {
-            eprintln!("[ERREUR] Écriture du journal impossible : {erreur}");
+            crate::console(&format!(
+                "[ERREUR] Écriture du journal impossible : {erreur}"
+            ));
         }
     }
 }
@@ -67,22 +100,41 @@ fn ecrire_lignes(mut fichier: File, reception: mpsc::Receiver<Arc<str>>) {
 /// Les `n` dernières lignes du journal, lues au démarrage (elles viennent des lancements
 /// précédents). Un fichier absent donne un historique vide ; des octets invalides sont remplacés
 /// et les caractères de contrôle neutralisés, car le fichier a pu être modifié à la main.
+///
+/// Tout est borné : on ne lit que les [`LECTURE_HISTORIQUE_MAX`] derniers octets, et une ligne
+/// plus longue que [`LIMITE_RECEPTION`] est sautée sans être gardée en mémoire.
 pub fn charger_historique(chemin: &Path, n: usize) -> io::Result<VecDeque<Arc<str>>> {
-    let fichier = match File::open(chemin) {
+    let mut fichier = match File::open(chemin) {
         Ok(fichier) => fichier,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(VecDeque::new()),
         Err(e) => return Err(e),
     };
-    let mut dernieres = VecDeque::with_capacity(n);
+    let mut dernieres = VecDeque::new();
     if n == 0 {
         return Ok(dernieres);
     }
-    let mut lecteur = BufReader::new(fichier);
+    let taille = fichier.metadata().map(|m| m.len()).unwrap_or(0);
+    let debut_coupe = taille > LECTURE_HISTORIQUE_MAX;
+    if debut_coupe {
+        fichier.seek(SeekFrom::Start(taille - LECTURE_HISTORIQUE_MAX))?;
+    }
+    let mut lecteur = BufReader::new(fichier.take(LECTURE_HISTORIQUE_MAX));
+    if debut_coupe {
+        // On est tombé au milieu d'une ligne : elle n'est pas entière, on la saute.
+        lecteur.skip_until(b'\n')?;
+    }
     let mut octets = Vec::new();
     loop {
         octets.clear();
-        if lecteur.read_until(b'\n', &mut octets)? == 0 {
+        let lus = (&mut lecteur)
+            .take(LIMITE_RECEPTION as u64 + 1)
+            .read_until(b'\n', &mut octets)?;
+        if lus == 0 {
             break;
+        }
+        if octets.len() > LIMITE_RECEPTION {
+            lecteur.skip_until(b'\n')?;
+            continue;
         }
         let ligne = String::from_utf8_lossy(&octets);
         let ligne = ligne.trim_end_matches(['\r', '\n']);
@@ -167,6 +219,39 @@ mod tests {
         let historique = charger_historique(&chemin, 5)?;
         assert_eq!(historique[1].as_ref(), "\u{fffd}\\u{1b}[2J");
         std::fs::remove_file(&chemin)?;
+        Ok(())
+    }
+
+    #[test]
+    fn l_historique_se_lit_borne_meme_sur_un_journal_enorme() -> io::Result<()> {
+        let chemin =
+            std::env::temp_dir().join(format!("etape8-journal-enorme-{}.txt", std::process::id()));
+        // Une ligne de 20 Mo sans saut de ligne, puis deux lignes normales.
+        let mut contenu = vec![b'z'; 20 * 1024 * 1024];
+        contenu.extend_from_slice(b"\navant\nderniere\n");
+        std::fs::write(&chemin, &contenu)?;
+        let historique = charger_historique(&chemin, usize::MAX)?;
+        std::fs::remove_file(&chemin)?;
+        assert_eq!(
+            historique.iter().map(|l| l.as_ref()).collect::<Vec<_>>(),
+            ["avant", "derniere"]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn un_journal_efface_pendant_le_service_est_recree() -> io::Result<()> {
+        let chemin =
+            std::env::temp_dir().join(format!("etape8-journal-efface-{}.txt", std::process::id()));
+        let _ = std::fs::remove_file(&chemin);
+        let (journal, ecrivain) = Journal::ouvrir(&chemin)?;
+        std::fs::remove_file(&chemin)?;
+        journal.ecrire(Arc::from("après l'effacement"));
+        drop(journal);
+        ecrivain.join().expect("thread du journal");
+        let texte = std::fs::read_to_string(&chemin)?;
+        std::fs::remove_file(&chemin)?;
+        assert_eq!(texte, "après l'effacement\n");
         Ok(())
     }
 

@@ -3,67 +3,212 @@
 //! ```text
 //! # Commentaire : tout ce qui suit un # est ignoré
 //! 192.168.1.66
-//! 10.0.0.13   # la machine du fond
+//! 10.0.0.0/8      # toute une plage (notation CIDR)
+//! 2001:db8::/32
 //! ```
 //!
 //! Relire le fichier à chaque connexion coûte une lecture de quelques octets ; en échange, une
 //! modification s'applique dès la connexion suivante, sans redémarrer le serveur.
+//!
+//! # Une liste noire ne doit jamais s'ouvrir toute seule
+//!
+//! Une configuration de sécurité qui ne se lit plus doit **garder** ce qu'elle protège, pas
+//! tout laisser passer (*fail closed*). D'où trois précautions :
+//!
+//! - le fichier est lu avec indulgence : un octet qui n'est pas de l'UTF-8 (un « é » enregistré
+//!   en Latin-1 par un éditeur Windows) est remplacé, pas fatal, et l'indicateur d'ordre des
+//!   octets (BOM) du début est retiré ;
+//! - si le fichier devient illisible (effacé, remplacé par un dossier), on garde **la dernière
+//!   liste lue** et on le dit sur la console ;
+//! - les adresses sont comparées sous leur forme canonique : un client IPv4 vu par une écoute
+//!   IPv6 (`--adresse ::`) apparaît comme `::ffff:127.0.0.1`, qui est bien `127.0.0.1`.
 
-use std::collections::HashSet;
 use std::io;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
-/// Le fichier de la liste noire, s'il y en a un.
-#[derive(Clone, Debug, Default)]
+/// Une ligne de la liste : une adresse, ou une plage `adresse/longueur de préfixe`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Regle {
+    reseau: IpAddr,
+    prefixe: u8,
+}
+
+impl Regle {
+    /// Lit `192.168.1.66`, `10.0.0.0/8`, `::1` ou `2001:db8::/32` ; `None` sinon.
+    pub fn lire(texte: &str) -> Option<Regle> {
+        let (adresse, prefixe) = match texte.split_once('/') {
+            Some((adresse, prefixe)) => (adresse, Some(prefixe.parse::<u8>().ok()?)),
+            None => (texte, None),
+        };
+        let reseau = adresse.parse::<IpAddr>().ok()?.to_canonical();
+        let maximum = if reseau.is_ipv4() { 32 } else { 128 };
+        let prefixe = prefixe.unwrap_or(maximum);
+        (prefixe <= maximum).then_some(Regle { reseau, prefixe })
+    }
+
+    /// Vrai si `ip` est dans cette plage (une adresse seule est une plage de longueur 32 ou 128).
+    pub fn contient(&self, ip: IpAddr) -> bool {
+        // corrigé:début Indice : comparez les formes canoniques (`to_canonical`) ; deux familles différentes ne se contiennent pas. Pour IPv4, passez en `u32` (`u32::from`), pour IPv6 en `u128`, et comparez les `prefixe` premiers bits : un masque `!0 << (32 - prefixe)`, attention au préfixe 0 (`checked_shl`).
+        match (self.reseau, ip.to_canonical()) {
+            (IpAddr::V4(reseau), IpAddr::V4(ip)) => {
+                let masque = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefixe))
+                    .unwrap_or(0);
+                u32::from(reseau) & masque == u32::from(ip) & masque
+            }
+            (IpAddr::V6(reseau), IpAddr::V6(ip)) => {
+                let masque = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefixe))
+                    .unwrap_or(0);
+                u128::from(reseau) & masque == u128::from(ip) & masque
+            }
+            _ => false,
+        }
+        // corrigé:fin
+    }
+}
+
+/// Les règles d'un texte de liste noire ; une ligne qui n'est ni une adresse ni une plage est
+/// ignorée.
+pub fn analyser(texte: &str) -> Vec<Regle> {
+    texte
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .map(|ligne| ligne.split('#').next().unwrap_or("").trim())
+        .filter_map(Regle::lire)
+        .collect()
+}
+
+/// Lit le fichier avec indulgence (voir le module) et rend ses règles.
+pub fn lire_fichier(chemin: &Path) -> io::Result<Vec<Regle>> {
+    let octets = std::fs::read(chemin)?;
+    Ok(analyser(&String::from_utf8_lossy(&octets)))
+}
+
+/// Ce que la liste dit d'une adresse.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Verdict {
+    pub refuse: bool,
+    /// À dire sur la console : le fichier n'a pas pu être relu.
+    pub avertissement: Option<String>,
+}
+
+/// Le fichier de la liste noire, s'il y en a un, et la dernière liste lue.
+#[derive(Debug, Default)]
 pub struct ListeNoire {
     chemin: Option<PathBuf>,
+    /// La dernière liste lue avec succès, gardée si le fichier devient illisible.
+    derniere: Mutex<Vec<Regle>>,
 }
 
 impl ListeNoire {
-    /// Une liste lue dans `chemin` à chaque connexion ; sans chemin, personne n'est refusé.
-    ///
-    /// Le fichier est lu une première fois ici, pour qu'une faute de chemin soit une erreur au
-    /// démarrage plutôt qu'une surprise à la première connexion.
-    pub fn new(chemin: Option<&Path>) -> io::Result<ListeNoire> {
-        if let Some(chemin) = chemin {
-            std::fs::read_to_string(chemin)?;
-        }
+    /// Une liste lue dans `chemin` à chaque connexion. Le fichier est lu une première fois ici,
+    /// pour qu'une faute de chemin soit une erreur au démarrage plutôt qu'une surprise.
+    pub fn ouvrir(chemin: &Path) -> io::Result<ListeNoire> {
         Ok(ListeNoire {
-            chemin: chemin.map(Path::to_path_buf),
+            chemin: Some(chemin.to_path_buf()),
+            derniere: Mutex::new(lire_fichier(chemin)?),
         })
     }
 
-    /// Vrai si `ip` est dans le fichier tel qu'il est maintenant.
-    pub fn refuse(&self, ip: IpAddr) -> io::Result<bool> {
-        match &self.chemin {
-            None => Ok(false),
-            Some(chemin) => Ok(analyser(&std::fs::read_to_string(chemin)?).contains(&ip)),
+    /// Relit le fichier (hors de tout verrou) et dit si `ip` est refusée.
+    pub fn refuse(&self, ip: IpAddr) -> Verdict {
+        let Some(chemin) = &self.chemin else {
+            return Verdict::default();
+        };
+        let (regles, avertissement) = match lire_fichier(chemin) {
+            Ok(regles) => {
+                // Le verrou n'est tenu que le temps de ranger la liste lue.
+                *self.derniere.lock().unwrap_or_else(PoisonError::into_inner) = regles.clone();
+                (regles, None)
+            }
+            Err(erreur) => {
+                let derniere = self
+                    .derniere
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clone();
+                let avertissement = format!(
+                    "liste noire {} illisible ({erreur}) : on garde la dernière lue ({} règles)",
+                    chemin.display(),
+                    derniere.len()
+                );
+                (derniere, Some(avertissement))
+            }
+        };
+        Verdict {
+            refuse: regles.iter().any(|regle| regle.contient(ip)),
+            avertissement,
         }
     }
-}
-
-/// Les adresses d'un texte de liste noire ; une ligne qui n'est pas une adresse est ignorée.
-pub fn analyser(texte: &str) -> HashSet<IpAddr> {
-    texte
-        .lines()
-        .map(|ligne| ligne.split('#').next().unwrap_or("").trim())
-        .filter_map(|mot| mot.parse().ok())
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn ip(texte: &str) -> IpAddr {
+        texte.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    }
+
+    fn refuse(liste: &str, adresse: &str) -> bool {
+        analyser(liste)
+            .iter()
+            .any(|regle| regle.contient(ip(adresse)))
+    }
+
     #[test]
     fn commentaires_lignes_vides_et_erreurs_sont_ignores() {
-        let liste =
-            analyser("# titre\n\n10.0.0.1\n  ::1  # boucle IPv6\nn'importe quoi\n300.1.1.1\n");
-        let attendu: HashSet<IpAddr> = ["10.0.0.1", "::1"]
-            .iter()
-            .filter_map(|ip| ip.parse().ok())
-            .collect();
-        assert_eq!(liste, attendu);
+        let regles = analyser(
+            "# titre\n\n10.0.0.1\n  ::1  # boucle IPv6\nn'importe quoi\n300.1.1.1\n1.2.3.4/40\n",
+        );
+        assert_eq!(regles.len(), 2, "{regles:?}");
+    }
+
+    #[test]
+    fn adresses_plages_et_formes_canoniques() {
+        assert!(refuse("10.0.0.1", "10.0.0.1"));
+        assert!(!refuse("10.0.0.1", "10.0.0.2"));
+        assert!(refuse("10.0.0.0/8", "10.200.3.4"));
+        assert!(!refuse("10.0.0.0/8", "11.0.0.1"));
+        assert!(refuse("0.0.0.0/0", "203.0.113.9"));
+        assert!(refuse("2001:db8::/32", "2001:db8:1::5"));
+        assert!(
+            refuse("127.0.0.1", "::ffff:127.0.0.1"),
+            "IPv4 vue par une écoute IPv6"
+        );
+        assert!(refuse("::ffff:127.0.0.1", "127.0.0.1"));
+        assert!(!refuse("::1", "127.0.0.1"));
+    }
+
+    #[test]
+    fn un_bom_et_un_octet_latin1_ne_desactivent_rien() -> io::Result<()> {
+        let chemin = std::env::temp_dir().join(format!("e8-liste-{}.txt", std::process::id()));
+        std::fs::write(&chemin, b"\xef\xbb\xbf10.0.0.1\n# \xe9l\xe8ve\n10.0.0.2\n")?;
+        let regles = lire_fichier(&chemin)?;
+        std::fs::remove_file(&chemin)?;
+        assert_eq!(regles.len(), 2, "{regles:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn un_fichier_devenu_illisible_garde_la_derniere_liste() -> io::Result<()> {
+        let chemin =
+            std::env::temp_dir().join(format!("e8-liste-disparue-{}.txt", std::process::id()));
+        std::fs::write(&chemin, "127.0.0.1\n")?;
+        let liste = ListeNoire::ouvrir(&chemin)?;
+        std::fs::remove_file(&chemin)?;
+        let verdict = liste.refuse(ip("127.0.0.1"));
+        assert!(verdict.refuse, "la dernière liste lue reste en vigueur");
+        assert!(verdict.avertissement.is_some());
+        std::fs::create_dir(&chemin)?;
+        assert!(
+            liste.refuse(ip("127.0.0.1")).refuse,
+            "un dossier à la place du fichier"
+        );
+        std::fs::remove_dir(&chemin)?;
+        Ok(())
     }
 }

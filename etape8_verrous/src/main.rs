@@ -5,6 +5,7 @@ use std::io;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use etape8_verrous::Config;
@@ -83,7 +84,7 @@ struct OptionsServeur {
         hide_default_value = true
     )]
     journal: PathBuf,
-    /// Nombre de lignes d'historique envoyées à un nouveau venu ; défaut : 20.
+    /// Nombre de lignes d'historique envoyées à un nouveau venu, de 0 à 1000 ; défaut : 20.
     #[arg(
         long,
         default_value_t = 20,
@@ -94,27 +95,44 @@ struct OptionsServeur {
     /// Fichier des adresses IP refusées (une par ligne, # pour commenter), relu à chaque connexion.
     #[arg(long, value_name = "FICHIER")]
     liste_noire: Option<PathBuf>,
-    /// Jeton qui permet à un client d'arrêter le serveur avec « stop <jeton> ».
+    /// Jeton qui permet à un client d'arrêter le serveur avec « stop <jeton> » ; choisissez au
+    /// moins 12 caractères au hasard (un mot du dictionnaire se devine).
     #[arg(long, value_name = "JETON")]
     jeton_admin: Option<String>,
-    /// Nombre maximal de connexions simultanées ; défaut : 2000.
+    /// Nombre maximal de connexions simultanées ; défaut : 500 (chacune tient un descripteur de
+    /// fichier, souvent limités à 1024 par processus).
     #[arg(
         long,
-        default_value_t = 2000,
+        default_value_t = 500,
         value_name = "N",
         hide_default_value = true
     )]
     max_clients: usize,
+    /// Secondes laissées à une connexion pour choisir son pseudo ; défaut : 30.
+    #[arg(
+        long,
+        default_value_t = 30,
+        value_name = "SECONDES",
+        hide_default_value = true
+    )]
+    delai_pseudo: u64,
 }
 
 impl OptionsServeur {
     fn lancer(self) -> anyhow::Result<()> {
+        if !(1..=3600).contains(&self.delai_pseudo) {
+            anyhow::bail!(
+                "--delai-pseudo {} : choisissez entre 1 et 3600 secondes",
+                self.delai_pseudo
+            );
+        }
         let config = Config {
             journal: self.journal,
             historique: self.historique,
             liste_noire: self.liste_noire,
             jeton_admin: self.jeton_admin,
             max_clients: self.max_clients,
+            delai_pseudo: Duration::from_secs(self.delai_pseudo),
             bavard: true,
         };
         etape8_verrous::lancer_serveur(self.reseau.adresse, self.reseau.port, config)

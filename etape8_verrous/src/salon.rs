@@ -9,10 +9,11 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::TcpStream;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::SystemTime;
 
-use crate::file::{Envoi, FileEnvoi};
+use crate::commandes::cle_pseudo;
 use crate::journal::horodatage;
+use crate::livraison::{Envoi, FileEnvoi};
 
 /// Un destinataire d'une diffusion : son numéro et sa file.
 pub type Destinataire = (u64, Arc<FileEnvoi>);
@@ -32,7 +33,8 @@ struct Fiche {
 #[derive(Debug)]
 pub struct Salon {
     connexions: HashMap<u64, Fiche>,
-    /// Pseudo en minuscules → numéro : l'unicité sans distinction de casse, en un accès.
+    /// Clé du pseudo ([`cle_pseudo`] : minuscules, sans accents) → numéro : l'unicité sans
+    /// distinction de casse ni d'accents, en un accès.
     pseudos: HashMap<String, u64>,
     /// Les membres inscrits, tels qu'une diffusion les voit. Reconstruit à chaque arrivée ou
     /// départ ; une diffusion n'a qu'à cloner cet `Arc` sous le verrou (un compteur à
@@ -41,6 +43,8 @@ pub struct Salon {
     historique: VecDeque<Envoi>,
     taille_historique: usize,
     prochain: u64,
+    /// Vrai après l'annonce d'arrêt : plus rien n'est publié ni journalisé.
+    clos: bool,
 }
 
 /// Une ligne publiée : ce qu'il faut envoyer, à qui, et quoi journaliser.
@@ -65,6 +69,7 @@ impl Salon {
             historique,
             taille_historique,
             prochain: 0,
+            clos: false,
         };
         salon.raccourcir_historique();
         salon
@@ -113,11 +118,11 @@ impl Salon {
     ///
     /// L'historique est déposé dans la même section : toute diffusion publiée avant est dans
     /// l'historique, toute diffusion publiée après compte déjà ce membre. Le nouveau venu reçoit
-    /// donc chaque ligne **exactement une fois**, l'historique d'abord. La file est neuve et vide :
-    /// ces dépôts n'attendent pas.
+    /// donc chaque ligne **exactement une fois**, l'historique d'abord. Un dépôt n'attend jamais :
+    /// c'est de la mémoire, il a sa place dans une section critique.
     pub fn inscrire(&mut self, id: u64, pseudo: &str) -> Result<(), String> {
-        // corrigé:début Indice : dans cette seule méthode (donc sous un seul verrou) : refusez si `self.pseudos` contient déjà le pseudo en minuscules ; sinon remplissez la fiche et l'index, reconstruisez `destinataires`, et déposez l'historique dans la file du nouveau venu.
-        let cle = pseudo.to_lowercase();
+        // corrigé:début Indice : dans cette seule méthode (donc sous un seul verrou) : refusez si `self.pseudos` contient déjà `cle_pseudo(pseudo)` ; sinon remplissez la fiche et l'index, reconstruisez `destinataires`, et déposez l'historique (chaque ligne précédée de « [historique] ») dans la file du nouveau venu, en un seul dépôt.
+        let cle = cle_pseudo(pseudo);
         if self.pseudos.contains_key(&cle) {
             return Err(format!("le pseudo « {pseudo} » est déjà pris"));
         }
@@ -128,10 +133,12 @@ impl Salon {
         let file = Arc::clone(&fiche.file);
         self.pseudos.insert(cle, id);
         self.reconstruire_destinataires();
-        let maintenant = Instant::now();
-        for ligne in &self.historique {
-            let _ = file.deposer(Arc::from(format!("[historique] {ligne}")), maintenant);
-        }
+        let historique: Vec<Envoi> = self
+            .historique
+            .iter()
+            .map(|ligne| Arc::from(format!("[historique] {ligne}")))
+            .collect();
+        let _ = file.deposer(&historique);
         Ok(())
         // corrigé:fin
     }
@@ -139,7 +146,7 @@ impl Salon {
     /// Change le pseudo d'un membre inscrit (même règle : vérifier et agir d'un seul tenant) ;
     /// rend l'ancien.
     pub fn renommer(&mut self, id: u64, nouveau: &str) -> Result<String, String> {
-        let cle = nouveau.to_lowercase();
+        let cle = cle_pseudo(nouveau);
         let ancien = self
             .connexions
             .get(&id)
@@ -148,7 +155,7 @@ impl Salon {
         if self.pseudos.get(&cle).is_some_and(|&autre| autre != id) {
             return Err(format!("le pseudo « {nouveau} » est déjà pris"));
         }
-        self.pseudos.remove(&ancien.to_lowercase());
+        self.pseudos.remove(&cle_pseudo(&ancien));
         self.pseudos.insert(cle, id);
         if let Some(fiche) = self.connexions.get_mut(&id) {
             fiche.pseudo = Some(nouveau.to_string());
@@ -160,7 +167,7 @@ impl Salon {
     pub fn fermer(&mut self, id: u64) -> Option<String> {
         let fiche = self.connexions.remove(&id)?;
         let pseudo = fiche.pseudo?;
-        self.pseudos.remove(&pseudo.to_lowercase());
+        self.pseudos.remove(&cle_pseudo(&pseudo));
         self.reconstruire_destinataires();
         Some(pseudo)
     }
@@ -175,8 +182,22 @@ impl Salon {
     }
 
     /// Publie une ligne pour tout le salon : la garde dans l'historique et rend la
-    /// [`Publication`] à envoyer une fois le verrou relâché.
-    pub fn publier(&mut self, texte: &str) -> Publication {
+    /// [`Publication`] à envoyer une fois le verrou relâché ; `None` une fois le salon clos.
+    pub fn publier(&mut self, texte: &str) -> Option<Publication> {
+        if self.clos {
+            return None;
+        }
+        Some(self.publication(texte))
+    }
+
+    /// Publie l'annonce d'arrêt, la dernière : ensuite le salon est clos.
+    pub fn publier_arret(&mut self, annonce: &str) -> Publication {
+        let publication = self.publication(annonce);
+        self.clos = true;
+        publication
+    }
+
+    fn publication(&mut self, texte: &str) -> Publication {
         let ligne_journal: Envoi = Arc::from(format!("{} {texte}", horodatage(SystemTime::now())));
         if self.taille_historique > 0 {
             self.historique.push_back(Arc::clone(&ligne_journal));
@@ -207,7 +228,7 @@ impl Salon {
 
     /// Le membre qui porte ce pseudo (sans distinction de casse) : son pseudo exact et sa file.
     pub fn trouver(&self, pseudo: &str) -> Option<(String, Arc<FileEnvoi>)> {
-        let id = self.pseudos.get(&pseudo.to_lowercase())?;
+        let id = self.pseudos.get(&cle_pseudo(pseudo))?;
         let fiche = self.connexions.get(id)?;
         Some((fiche.pseudo.clone()?, Arc::clone(&fiche.file)))
     }
@@ -246,7 +267,7 @@ mod tests {
     }
 
     fn nouvelle_file() -> Arc<FileEnvoi> {
-        Arc::new(FileEnvoi::new(64, std::time::Duration::from_secs(1)))
+        Arc::new(FileEnvoi::new(crate::LIMITE_RETARD))
     }
 
     /// Une vraie socket connectée (sur la boucle locale) pour remplir une fiche.
@@ -362,7 +383,7 @@ mod tests {
         let bob = salon.ouvrir(Arc::clone(&file), socket());
         assert_eq!(salon.inscrire(bob, "bob"), Ok(()));
         let mut lot = Vec::new();
-        assert!(file.prendre_tout(&mut lot));
+        assert!(file.prendre(&mut lot));
         assert_eq!(lot.len(), 2, "l'historique est limité à 2 lignes : {lot:?}");
         assert!(lot[0].starts_with("[historique] ") && lot[0].ends_with("alice : un"));
         assert!(lot[1].ends_with("alice : deux"));
@@ -386,6 +407,25 @@ mod tests {
         );
         assert_eq!(salon.fermer(b).as_deref(), Some("bob"));
         assert_eq!(salon.liste(), ["alice", "Alicia"]);
-        assert_eq!(salon.publier("x").destinataires.len(), 2);
+        assert_eq!(salon.publier("x").map(|p| p.destinataires.len()), Some(2));
+    }
+
+    #[test]
+    fn apres_l_annonce_d_arret_plus_rien_n_est_publie() {
+        let mut salon = salon_vide();
+        let annonce = salon.publier_arret("*** fin");
+        assert!(annonce.ligne_journal.ends_with("*** fin"));
+        assert!(salon.publier("trop tard").is_none());
+        assert_eq!(salon.historique.len(), 1);
+    }
+
+    #[test]
+    fn les_pseudos_qui_se_ressemblent_sont_le_meme_pseudo() {
+        let mut salon = salon_vide();
+        let a = salon.ouvrir(nouvelle_file(), socket());
+        let b = salon.ouvrir(nouvelle_file(), socket());
+        assert_eq!(salon.inscrire(a, "Élodie"), Ok(()));
+        assert!(salon.inscrire(b, "elodie").is_err());
+        assert!(salon.inscrire(b, "ELODIE").is_err());
     }
 }

@@ -243,6 +243,11 @@ impl Serveur {
         Client::connecter(self.adresse, &self.etape)
     }
 
+    /// Le numéro du processus serveur (pour lui envoyer un signal).
+    pub fn pid(&self) -> u32 {
+        self.processus.id()
+    }
+
     /// Attend la fin du processus (sortie standard fermée) et rend son code de retour.
     pub fn attendre_fin(&mut self) -> Option<i32> {
         let debut = Instant::now();
@@ -623,6 +628,14 @@ pub fn rejoindre(serveur: &Serveur, pseudo: &str) -> Client {
     client.envoyer(pseudo);
     client.attendre("= bienvenue");
     client
+}
+
+/// Fait une pause pour **jouer** un client lent (qui lit peu à peu).
+///
+/// Ce n'est jamais une façon de se synchroniser : les tests attendent des événements (une ligne,
+/// une fermeture, la fin d'un processus). Cette pause imite seulement un humain ou un réseau lent.
+pub fn patienter(duree: Duration) {
+    thread::sleep(duree);
 }
 
 /// Un dossier temporaire propre à un test, supprimé à la fin du test.

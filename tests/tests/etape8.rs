@@ -95,30 +95,31 @@ fn vingt_clients_envoient_cinquante_messages_en_meme_temps_et_rien_ne_se_perd() 
 }
 
 #[test]
-fn un_client_muet_est_deconnecte_sans_retenir_les_autres() {
+fn un_client_qui_ne_lit_plus_est_deconnecte_sans_retenir_les_autres() {
     let dossier = Dossier::nouveau("e8-muet");
     let serveur = lancer(&dossier, &[]);
     let mut temoin = rejoindre(&serveur, "temoin");
     let _muet = rejoindre(&serveur, "muet");
     let mut inonde = rejoindre(&serveur, "inonde");
     temoin.attendre("*** inonde a rejoint");
-    // 10 000 lignes de 4 000 octets : 40 Mo, bien plus que ce que les tampons TCP du muet
-    // (quelques Mo) et sa file (1 024 lignes) peuvent garder.
-    let lignes: usize = std::env::var("LIGNES_MUET")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
-    let debut = Instant::now();
-    let muet_parti = thread::scope(|portee| {
+    // 2 000 lignes de 4 000 octets : 8 Mo, plus que ce que les tampons TCP du muet absorbent ;
+    // ensuite plus aucun octet ne lui parvient, et le délai de grâce (3 s) le déconnecte.
+    let lignes = 2_000;
+    let echeance = Instant::now() + Duration::from_secs(25);
+    thread::scope(|portee| {
         portee.spawn(|| {
             let ligne = format!("{}\n", "x".repeat(4_000));
             for _ in 0..lignes {
                 inonde.envoyer_octets(ligne.as_bytes());
             }
         });
-        let mut recus = 0;
-        let mut muet_parti = false;
+        let (mut recus, mut muet_parti) = (0, false);
         while recus < lignes || !muet_parti {
+            assert!(
+                Instant::now() < echeance,
+                "Étape 8 : en 25 s, le témoin a reçu {recus} lignes sur {lignes} ; départ du muet \
+                 annoncé : {muet_parti}"
+            );
             let ligne = temoin.ligne(&format!(
                 "la ligne n°{recus} de la rafale (ou le départ du muet)"
             ));
@@ -128,17 +129,81 @@ fn un_client_muet_est_deconnecte_sans_retenir_les_autres() {
                 muet_parti = true;
             }
         }
-        muet_parti
     });
-    assert!(
-        muet_parti,
-        "Étape 8 : le client muet doit être déconnecté et son départ annoncé"
-    );
-    assert!(
-        debut.elapsed() < Duration::from_secs(30),
-        "Étape 8 : la rafale a pris {:?}",
-        debut.elapsed()
-    );
+}
+
+#[test]
+fn un_lecteur_lent_recoit_un_long_copier_coller_en_entier() {
+    let dossier = Dossier::nouveau("e8-lent");
+    let serveur = lancer(&dossier, &[]);
+    let mut lent = rejoindre(&serveur, "lent");
+    let mut inonde = rejoindre(&serveur, "inonde");
+    lent.attendre("*** inonde a rejoint");
+    // 1 500 lignes de 4 000 octets (6 Mo), lues à moins de 1 Mo/s : bien plus lentement que
+    // l'émetteur ne les envoie. Un lecteur qui avance n'est jamais coupé.
+    let lignes = 1_500;
+    let echeance = Instant::now() + Duration::from_secs(25);
+    thread::scope(|portee| {
+        portee.spawn(|| {
+            let ligne = format!("{}\n", "y".repeat(4_000));
+            for _ in 0..lignes {
+                inonde.envoyer_octets(ligne.as_bytes());
+            }
+        });
+        for recus in 0..lignes {
+            assert!(
+                Instant::now() < echeance,
+                "Étape 8 : en 25 s, le lecteur lent n'a reçu que {recus} lignes sur {lignes}"
+            );
+            let ligne = lent.ligne(&format!(
+                "la ligne n°{recus} du copier-coller (sur {lignes})"
+            ));
+            assert!(
+                ligne.starts_with("inonde : y"),
+                "Étape 8 : un client qui lit, même lentement, ne doit pas être coupé ; ligne \
+                 n°{recus} reçue : « {} »",
+                ligne.chars().take(120).collect::<String>()
+            );
+            if recus % 4 == 3 {
+                // Environ 16 ko toutes les 20 ms : un lecteur lent, mais qui lit.
+                tests::patienter(Duration::from_millis(20));
+            }
+        }
+    });
+}
+
+#[test]
+fn un_flot_de_mp_vers_des_muets_ne_retarde_pas_liste() {
+    let dossier = Dossier::nouveau("e8-mp-muets");
+    let serveur = lancer(&dossier, &[]);
+    let mut temoin = rejoindre(&serveur, "temoin");
+    let muets: Vec<Client> = (0..3)
+        .map(|i| rejoindre(&serveur, &format!("muet{i}")))
+        .collect();
+    let mut inonde = rejoindre(&serveur, "inonde");
+    temoin.attendre("*** inonde a rejoint");
+    let texte = "z".repeat(3_900);
+    let flot: String = (0..1_500)
+        .map(|i| format!("/mp muet{} {texte}\n", i % 3))
+        .collect();
+    thread::scope(|portee| {
+        portee.spawn(|| inonde.envoyer_octets(flot.as_bytes()));
+        // Pendant le flot (les files des muets se remplissent, leurs sockets sont pleines),
+        // /liste ne doit attendre personne.
+        let mut pire = Duration::ZERO;
+        for _ in 0..20 {
+            let debut = Instant::now();
+            temoin.envoyer("/liste");
+            temoin.attendre("= connectés");
+            pire = pire.max(debut.elapsed());
+        }
+        assert!(
+            pire < Duration::from_millis(250),
+            "Étape 8 : /liste a attendu {pire:?} pendant un flot de /mp vers des clients qui ne \
+             lisent pas : un verrou est tenu pendant une attente"
+        );
+    });
+    drop(muets);
 }
 
 #[test]
@@ -466,5 +531,244 @@ fn pseudo_renomme_annonce_le_changement_et_refuse_un_nom_pris() {
         alice.attendre("me revoilà"),
         "robert : me revoilà",
         "Étape 8 : après /pseudo, les messages portent le nouveau nom"
+    );
+}
+
+#[test]
+fn une_connexion_qui_ne_choisit_pas_de_pseudo_a_temps_est_fermee() {
+    let dossier = Dossier::nouveau("e8-delai-pseudo");
+    let serveur = lancer(&dossier, &["--delai-pseudo", "1", "--max-clients", "2"]);
+    let debut = Instant::now();
+    let mut muet = serveur.connecter();
+    // Celui-ci envoie un octet de temps en temps, sans jamais finir sa ligne.
+    let mut goutte = serveur.connecter();
+    goutte.attendre("pseudo");
+    goutte.envoyer_octets(b"a");
+    muet.attendre("pseudo");
+    let refus = muet.ligne("le refus après le délai du pseudo");
+    assert!(
+        refus.starts_with("ERREUR") && refus.contains("pseudo"),
+        "Étape 8 : après --delai-pseudo 1, « ERREUR : pas de pseudo … » ; reçu « {refus} »"
+    );
+    muet.attendre_fermeture("pas de pseudo dans le délai");
+    goutte.envoyer_octets(b"b");
+    goutte.attendre_fermeture("une ligne de pseudo jamais finie, même goutte à goutte");
+    assert!(
+        debut.elapsed() < Duration::from_secs(5),
+        "Étape 8 : les connexions sans pseudo doivent être fermées au bout du délai (1 s) ; \
+         il a fallu {:?}",
+        debut.elapsed()
+    );
+    // Leurs places sont libres : deux vrais clients entrent.
+    let _alice = rejoindre(&serveur, "alice");
+    let _bob = rejoindre(&serveur, "bob");
+}
+
+#[test]
+fn stop_est_exact_et_ne_montre_jamais_le_jeton() {
+    let dossier = Dossier::nouveau("e8-stop-exact");
+    let serveur = lancer(&dossier, &["--jeton-admin", "s3cret"]);
+    let mut alice = rejoindre(&serveur, "alice");
+    let mut bob = rejoindre(&serveur, "bob");
+    alice.attendre("*** bob a rejoint");
+    bob.envoyer("stop la musique");
+    assert_eq!(
+        alice.attendre("bob :"),
+        "bob : stop la musique",
+        "Étape 8 : une phrase qui commence par « stop » est un message ordinaire"
+    );
+    for essai in ["STOP S3CRET", "le jeton est S3cret, chut"] {
+        let reponse = bob.demander(essai);
+        assert!(
+            reponse.starts_with("ERREUR"),
+            "Étape 8 : « {essai} » doit être refusé et jamais diffusé ; reçu « {reponse} »"
+        );
+    }
+    bob.envoyer("témoin");
+    assert_eq!(
+        alice.attendre("bob :"),
+        "bob : témoin",
+        "Étape 8 : le jeton, en majuscules ou non, ne doit être montré à personne"
+    );
+    alice.envoyer("/quitter");
+    bob.envoyer("/quitter");
+    drop(serveur);
+    let texte = journal(&dossier);
+    assert!(
+        !texte.to_lowercase().contains("s3cret"),
+        "Étape 8 : le jeton ne doit pas être journalisé ; journal :\n{texte}"
+    );
+}
+
+#[test]
+fn deviner_le_jeton_ferme_la_connexion_apres_trois_essais() {
+    let dossier = Dossier::nouveau("e8-jeton-force");
+    let serveur = lancer(&dossier, &["--jeton-admin", "s3cret-bien-long"]);
+    let mut pirate = rejoindre(&serveur, "pirate");
+    let essais: String = (0..1000).map(|i| format!("stop {i:05}\n")).collect();
+    pirate.envoyer_octets(essais.as_bytes());
+    pirate.attendre_fermeture("trop d'essais de jeton");
+    let refus = pirate
+        .recu
+        .iter()
+        .filter(|l| l.starts_with("ERREUR"))
+        .count();
+    assert!(
+        refus <= 3,
+        "Étape 8 : au plus trois essais de jeton par connexion ; {refus} refus reçus"
+    );
+    let mut temoin = rejoindre(&serveur, "temoin");
+    assert!(temoin.demander("/liste").starts_with("= connectés (1)"));
+}
+
+#[test]
+fn sans_jeton_admin_stop_d_un_client_ne_fait_rien() {
+    let dossier = Dossier::nouveau("e8-stop-sans-jeton");
+    let serveur = lancer(&dossier, &[]);
+    let mut alice = rejoindre(&serveur, "alice");
+    for essai in ["stop", "stop ", "stop x"] {
+        let reponse = alice.demander(essai);
+        assert!(
+            reponse.starts_with("ERREUR"),
+            "Étape 8 : sans --jeton-admin, « {essai} » venu d'un client est refusé ; reçu « {reponse} »"
+        );
+    }
+    assert!(
+        alice.demander("/liste").starts_with("= connectés (1)"),
+        "Étape 8 : le serveur doit toujours tourner"
+    );
+}
+
+#[test]
+fn la_liste_noire_lue_avec_indulgence_ne_s_ouvre_jamais() {
+    let dossier = Dossier::nouveau("e8-liste-robuste");
+    let liste = dossier.fichier("refus.txt");
+    // Un BOM, un commentaire en Latin-1 (« élève » d'un éditeur Windows), une plage CIDR.
+    std::fs::write(&liste, b"\xef\xbb\xbf127.0.0.0/8\n# \xe9l\xe8ve du fond\n")
+        .expect("écriture de la liste");
+    let serveur = lancer(&dossier, &["--liste-noire", &liste]);
+    let mut refuse = serveur.connecter();
+    assert_eq!(
+        refuse.ligne("le refus de la plage 127.0.0.0/8"),
+        "Accès refusé",
+        "Étape 8 : un BOM, un octet Latin-1 ou une plage CIDR ne doivent pas ouvrir la liste"
+    );
+    std::fs::remove_file(&liste).expect("effacement de la liste");
+    let mut encore = serveur.connecter();
+    assert_eq!(
+        encore.ligne("le refus, liste effacée"),
+        "Accès refusé",
+        "Étape 8 : une liste noire effacée pendant le service garde la dernière liste lue"
+    );
+}
+
+#[test]
+fn des_options_hors_limites_sont_refusees_en_francais() {
+    let dossier = Dossier::nouveau("e8-options");
+    std::fs::write(
+        dossier.0.join("chat_log.txt"),
+        "2026-01-01 00:00:00 ancien\n",
+    )
+    .expect("journal");
+    for options in [
+        ["--historique", "18446744073709551615"],
+        ["--historique", "1001"],
+        ["--delai-pseudo", "0"],
+        ["--max-clients", "0"],
+    ] {
+        assert_cmd::Command::new(programme(ETAPE))
+            .current_dir(&dossier.0)
+            .args(["serveur", "--port", "0"])
+            .args(options)
+            .timeout(DELAI)
+            .assert()
+            .failure()
+            .stderr(predicate::str::contains(options[0]))
+            .stderr(predicate::str::contains("panicked").not());
+    }
+}
+
+#[test]
+fn les_caracteres_invisibles_et_les_sosies_de_pseudo_sont_neutralises() {
+    let dossier = Dossier::nouveau("e8-invisibles");
+    let serveur = lancer(&dossier, &[]);
+    let mut alice = rejoindre(&serveur, "alice");
+    for sosie in ["\u{430}lice", "\u{ff41}lice", "ALICE", "alice\u{200b}"] {
+        let mut imposteur = serveur.connecter();
+        imposteur.attendre("pseudo");
+        let reponse = imposteur.demander(sosie);
+        assert!(
+            reponse.starts_with("ERREUR"),
+            "Étape 8 : le pseudo {sosie:?} ressemble à « alice » et doit être refusé ; reçu « {reponse} »"
+        );
+    }
+    let mut bob = rejoindre(&serveur, "bob");
+    alice.attendre("*** bob a rejoint");
+    bob.envoyer("à l'envers \u{202e}txet\u{200b} fin\u{2028}x");
+    let recu = alice.attendre("bob :");
+    assert!(
+        !recu.contains(['\u{202e}', '\u{200b}', '\u{2028}']),
+        "Étape 8 : les caractères invisibles de mise en forme ne doivent atteindre personne ; \
+         reçu {recu:?}"
+    );
+}
+
+#[test]
+fn rien_n_est_journalise_apres_l_annonce_d_arret() {
+    let dossier = Dossier::nouveau("e8-apres-arret");
+    let mut serveur = lancer(&dossier, &[]);
+    let mut bavards: Vec<Client> = (0..5)
+        .map(|i| rejoindre(&serveur, &format!("b{i}")))
+        .collect();
+    let paroles: String = (0..2_000).map(|i| format!("parole {i}\n")).collect();
+    thread::scope(|portee| {
+        for bavard in bavards.iter_mut() {
+            let paroles = &paroles;
+            portee.spawn(move || {
+                // Le serveur peut fermer pendant l'envoi : on ne regarde pas le résultat.
+                let mut flux = bavard.flux();
+                let _ = std::io::Write::write_all(&mut flux, paroles.as_bytes());
+            });
+        }
+        serveur.taper("stop");
+        assert_eq!(serveur.attendre_fin(), Some(0), "Étape 8 : l'arrêt rend 0");
+    });
+    let texte = journal(&dossier);
+    let annonce = texte
+        .lines()
+        .position(|l| l.ends_with("*** Le serveur s'arrête"))
+        .unwrap_or_else(|| panic!("Étape 8 : l'annonce d'arrêt doit être journalisée"));
+    let apres = texte.lines().count() - annonce - 1;
+    assert_eq!(
+        apres, 0,
+        "Étape 8 : {apres} lignes journalisées après l'annonce d'arrêt"
+    );
+}
+
+#[test]
+fn ctrl_c_sur_la_console_arrete_comme_stop() {
+    // Envoyer Ctrl-C à un autre processus n'a pas de moyen portable dans la bibliothèque
+    // standard : on se sert de la commande `kill` quand elle existe (Linux, macOS).
+    let Ok(sortie) = std::process::Command::new("kill").arg("-l").output() else {
+        eprintln!("Étape 8 : pas de commande kill sur cette machine, test de Ctrl-C sauté");
+        return;
+    };
+    if !sortie.status.success() {
+        return;
+    }
+    let dossier = Dossier::nouveau("e8-ctrl-c");
+    let mut serveur = lancer(&dossier, &[]);
+    let mut alice = rejoindre(&serveur, "alice");
+    let envoye = std::process::Command::new("kill")
+        .args(["-INT", &serveur.pid().to_string()])
+        .status()
+        .is_ok_and(|statut| statut.success());
+    assert!(envoye, "Étape 8 : kill -INT n'a pas pu être envoyé");
+    alice.attendre("*** Le serveur s'arrête");
+    alice.attendre_fermeture("Ctrl-C arrête le serveur");
+    assert_eq!(
+        serveur.attendre_fin(),
+        Some(0),
+        "Étape 8 : après Ctrl-C, le serveur prévient tout le monde et rend 0"
     );
 }

@@ -1,0 +1,423 @@
+//! La livraison : une file bornée par client, et le thread qui la vide dans la socket.
+//!
+//! C'est le cœur de l'étape, en trois règles :
+//!
+//! 1. **aucune entrée-sortie sous un verrou** : diffuser un message, c'est le *déposer* dans des
+//!    files ([`FileEnvoi::deposer`]), une opération en mémoire qui ne touche à aucune socket et
+//!    **n'attend jamais**. Seul le thread d'écriture du client ([`ecrire_vers_le_client`]) parle à
+//!    sa socket ; s'il reste bloqué, il ne bloque que lui-même ;
+//! 2. **une file bornée par client** : ce qu'un client n'a pas encore reçu (son *retard*) ne peut
+//!    pas dépasser [`LIMITE_RETARD`] octets. Un dépôt qui la dépasserait ferme la file : le client
+//!    sera déconnecté, et la mémoire du serveur reste bornée ;
+//! 3. **celui qui ne suit pas est déconnecté**, et lui seul : soit son retard passe la limite,
+//!    soit aucun octet ne lui est parvenu pendant [`DELAI_GRACE`] alors qu'il y avait à écrire.
+//!    Un client qui lit, même lentement, fait avancer ses octets : il n'est jamais coupé tant que
+//!    son retard reste sous la limite.
+//!
+//! C'est le modèle des serveurs qui ont fait leurs preuves : `client-output-buffer-limit` de
+//! Redis, la « SendQ » des serveurs IRC. Celui qui diffuse n'attend jamais un destinataire.
+//!
+//! # Pourquoi une `VecDeque` sous un `Mutex`, et pas `mpsc::sync_channel` ?
+//!
+//! `sync_channel` est borné en *nombre* de messages ; nous voulons borner des *octets* (une ligne
+//! de 4 Kio pèse cent fois une ligne de 40 octets), et que l'écrivain prenne **tout** ce qui
+//! attend d'un coup pour l'écrire en un seul envoi. Une `VecDeque`, un compteur d'octets, un
+//! `Mutex` et **une** `Condvar` (pour réveiller l'écrivain) font les deux en quelques lignes. Le
+//! verrou de la file n'est tenu que le temps de manipuler la `VecDeque`.
+//!
+//! # Compter honnêtement
+//!
+//! Le texte d'un message est partagé entre toutes les files (`Arc<str>`) : un seul exemplaire en
+//! mémoire. Mais pour **ce** client, c'est autant d'octets qu'il doit encore recevoir : chaque
+//! ligne compte, dans chaque file, sa longueur, son saut de ligne et [`SURCOUT_LIGNE`] octets pour
+//! sa place dans la `VecDeque`. Le lot que l'écrivain est en train d'écrire (au plus
+//! [`LOT_ECRITURE`] octets) ne compte plus ; les tampons TCP du système non plus.
+
+use std::collections::VecDeque;
+use std::io::{self, Write};
+use std::net::{Shutdown, TcpStream};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+/// Le retard maximal d'un client, en octets (voir « Compter honnêtement »).
+///
+/// Choisie pour qu'un client qui lit à 200 ko/s reçoive **en entier** un copier-coller de 10 Mo :
+/// l'émetteur est limité à [`crate::DEBIT_EMETTEUR`] (après une réserve de
+/// [`crate::RESERVE_EMETTEUR`]), donc ces 10 Mo durent environ 4 s, pendant lesquelles le lecteur
+/// en reçoit 0,8 Mo ; son retard culmine vers 9,5 Mo, sous les 16 Mio.
+pub const LIMITE_RETARD: usize = 16 * 1024 * 1024;
+
+/// Ce qu'une ligne coûte en plus de son texte dans une file : sa place dans la `VecDeque` (un
+/// `Arc<str>`, deux mots machine).
+pub const SURCOUT_LIGNE: usize = std::mem::size_of::<Envoi>();
+
+/// Au plus tant d'octets par lot d'écriture (un lot commence toujours par au moins une ligne).
+pub const LOT_ECRITURE: usize = 64 * 1024;
+
+/// Si aucun octet n'a pu être écrit vers un client pendant ce délai, il ne lit plus : il est
+/// déconnecté.
+pub const DELAI_GRACE: Duration = Duration::from_secs(3);
+
+/// Le plus longtemps qu'un `write` reste bloqué dans le système avant de rendre la main, ce qui
+/// permet au thread d'écriture de vérifier la règle du [`DELAI_GRACE`].
+pub const DELAI_ECRITURE: Duration = Duration::from_millis(250);
+
+/// La dernière ligne envoyée à un client dont le retard a passé la limite.
+pub const MOT_DEBORDEMENT: &str =
+    "*** Vous êtes déconnecté : vous ne lisiez pas assez vite (trop de messages en retard)";
+
+/// Un message prêt à partir : le texte est partagé entre toutes les files, pas copié.
+pub type Envoi = Arc<str>;
+
+/// Pourquoi une file a été fermée. La première raison compte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fermeture {
+    /// Le client est parti : on écrit ce qui reste, puis on ferme.
+    Depart,
+    /// Le serveur s'arrête : on écrit ce qui reste (dont l'annonce), puis on ferme.
+    Arret,
+    /// Le retard du client a passé [`LIMITE_RETARD`] : ce qui restait est jeté.
+    Debordement,
+    /// Aucun octet n'a pu lui être écrit pendant [`DELAI_GRACE`] : il ne lit plus.
+    Bloque,
+    /// L'écriture a échoué : le client est parti (connexion fermée ou coupée).
+    Ecriture,
+}
+
+impl Fermeture {
+    /// Vrai si le client est coupé parce qu'il ne suivait pas (et pas parce qu'il est parti).
+    pub fn ne_suivait_pas(self) -> bool {
+        matches!(self, Fermeture::Debordement | Fermeture::Bloque)
+    }
+}
+
+/// Ce que [`FileEnvoi::deposer`] peut refuser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refus {
+    /// Ce dépôt a fait passer la limite : la file vient d'être fermée, à signaler une fois.
+    Debordement,
+    /// La file était déjà fermée : le message n'a plus de destinataire.
+    Fermee,
+}
+
+#[derive(Debug, Default)]
+struct Etat {
+    lignes: VecDeque<Envoi>,
+    /// Ce que coûtent les lignes de `lignes` (voir [`cout`]).
+    octets: usize,
+    fermeture: Option<Fermeture>,
+}
+
+/// La file d'un client, entre ceux qui diffusent et son thread d'écriture.
+#[derive(Debug)]
+pub struct FileEnvoi {
+    etat: Mutex<Etat>,
+    limite: usize,
+    /// Signalée quand des lignes arrivent ou que la file ferme : réveille l'écrivain.
+    du_nouveau: Condvar,
+}
+
+/// Ce qu'une ligne pèse dans une file : son texte, son saut de ligne, sa place.
+pub fn cout(ligne: &str) -> usize {
+    ligne.len() + 1 + SURCOUT_LIGNE
+}
+
+impl FileEnvoi {
+    /// Une file vide dont le retard ne peut pas dépasser `limite` octets.
+    pub fn new(limite: usize) -> FileEnvoi {
+        FileEnvoi {
+            etat: Mutex::new(Etat::default()),
+            limite,
+            du_nouveau: Condvar::new(),
+        }
+    }
+
+    fn etat(&self) -> MutexGuard<'_, Etat> {
+        self.etat.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Dépose des lignes, dans l'ordre, **sans jamais attendre**.
+    ///
+    /// Si elles feraient passer le retard au-delà de la limite, rien n'est déposé : la file est
+    /// fermée ([`Fermeture::Debordement`]), vidée, et l'écrivain réveillé pour qu'il coupe la
+    /// connexion. Les dépôts suivants échouent aussitôt ([`Refus::Fermee`]).
+    pub fn deposer(&self, lignes: &[Envoi]) -> Result<(), Refus> {
+        // corrigé:début Indice : verrouillez l'état ; une file déjà fermée refuse (`Refus::Fermee`). Calculez le coût des lignes avec `cout` : si le retard dépasserait `self.limite`, fermez la file (Debordement), videz-la et remettez `octets` à 0 ; sinon ajoutez les lignes (des `Arc::clone`) et leur coût. Dans les deux cas, réveillez l'écrivain (`notify_one`) et ne faites rien d'autre : ici, on n'attend jamais.
+        let mut etat = self.etat();
+        if etat.fermeture.is_some() {
+            return Err(Refus::Fermee);
+        }
+        let cout_du_lot: usize = lignes.iter().map(|ligne| cout(ligne)).sum();
+        let resultat = if etat.octets + cout_du_lot > self.limite {
+            etat.fermeture = Some(Fermeture::Debordement);
+            etat.lignes.clear();
+            etat.octets = 0;
+            Err(Refus::Debordement)
+        } else {
+            etat.lignes.extend(lignes.iter().map(Arc::clone));
+            etat.octets += cout_du_lot;
+            Ok(())
+        };
+        drop(etat);
+        self.du_nouveau.notify_one();
+        resultat
+        // corrigé:fin
+    }
+
+    /// Attend qu'il y ait des lignes et les déplace dans `lot`, jusqu'à [`LOT_ECRITURE`] octets
+    /// (au moins une ligne). Rend `false` quand il n'y a plus rien à écrire : file fermée et vide.
+    pub fn prendre(&self, lot: &mut Vec<Envoi>) -> bool {
+        // corrigé:début Indice : verrouillez l'état ; tant que la file est vide et ouverte, attendez sur `du_nouveau` (`wait` rend la garde). Puis sortez des lignes par l'avant tant que le lot reste sous LOT_ECRITURE octets (la première passe toujours), retirez leur coût de `octets`, et rendez `true` si le lot n'est pas vide.
+        let mut etat = self.etat();
+        while etat.lignes.is_empty() && etat.fermeture.is_none() {
+            etat = self
+                .du_nouveau
+                .wait(etat)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        let mut pris = 0;
+        while let Some(ligne) = etat.lignes.front() {
+            let poids = cout(ligne);
+            if pris > 0 && pris + poids > LOT_ECRITURE {
+                break;
+            }
+            pris += poids;
+            lot.extend(etat.lignes.pop_front());
+        }
+        etat.octets -= pris;
+        !lot.is_empty()
+        // corrigé:fin
+    }
+
+    /// Ferme la file (la première raison compte) et réveille l'écrivain. Avec une raison où le
+    /// client ne suit pas ou est parti, ce qui restait est jeté.
+    pub fn fermer(&self, raison: Fermeture) {
+        let mut etat = self.etat();
+        etat.fermeture.get_or_insert(raison);
+        if matches!(
+            raison,
+            Fermeture::Debordement | Fermeture::Bloque | Fermeture::Ecriture
+        ) {
+            etat.lignes.clear();
+            etat.octets = 0;
+        }
+        drop(etat);
+        self.du_nouveau.notify_one();
+    }
+
+    /// La raison de la fermeture, si la file est fermée.
+    pub fn fermeture(&self) -> Option<Fermeture> {
+        self.etat().fermeture
+    }
+
+    /// Le retard du client, en octets (pour les tests et le banc d'essai).
+    pub fn retard(&self) -> usize {
+        self.etat().octets
+    }
+}
+
+/// Le thread d'écriture d'un client : vide sa file par lots et écrit chaque lot en un envoi.
+///
+/// C'est le **seul** thread qui écrit dans cette socket. Quand il a fini (file fermée, client
+/// bloqué ou parti), il envoie au client débordé un dernier mot qui dit pourquoi, puis ferme la
+/// socket dans les deux sens : le thread de lecture du client voit la fin du flux et annonce le
+/// départ.
+pub fn ecrire_vers_le_client(flux: &TcpStream, file: &FileEnvoi) {
+    let mut lot: Vec<Envoi> = Vec::new();
+    let mut octets: Vec<u8> = Vec::with_capacity(LOT_ECRITURE);
+    while file.prendre(&mut lot) {
+        octets.clear();
+        for ligne in lot.drain(..) {
+            octets.extend_from_slice(ligne.as_bytes());
+            octets.push(b'\n');
+        }
+        if let Err(raison) = ecrire_en_surveillant(flux, &octets, DELAI_GRACE) {
+            file.fermer(raison);
+            break;
+        }
+    }
+    // Le lot en cours est parti en entier : ce dernier mot commence au début d'une ligne. Le
+    // délai d'écriture de la socket borne cette tentative.
+    if file.fermeture() == Some(Fermeture::Debordement) {
+        let mut flux = flux;
+        let _ = writeln!(flux, "{MOT_DEBORDEMENT}");
+    }
+    let _ = flux.shutdown(Shutdown::Both);
+}
+
+/// Écrit tous les `octets`, tant que le client en prend ; abandonne si **aucun** octet n'est
+/// passé pendant `grace`.
+///
+/// La socket a un délai d'écriture court ([`DELAI_ECRITURE`]) : un `write` bloqué rend la main
+/// avec `WouldBlock` ou `TimedOut` (selon le système), et l'on regarde depuis quand rien n'a
+/// bougé. Ce n'est pas la durée du lot qui compte, mais le **progrès** : un client lent qui lit
+/// fait avancer ses octets et n'est pas coupé.
+pub fn ecrire_en_surveillant(
+    mut flux: &TcpStream,
+    mut octets: &[u8],
+    grace: Duration,
+) -> Result<(), Fermeture> {
+    // corrigé:début Indice : notez l'instant du dernier progrès ; tant qu'il reste des octets, `flux.write(octets)` : Ok(0) ou une autre erreur → Err(Fermeture::Ecriture) ; Ok(n) → avancez (`&octets[n..]`) et notez le progrès ; WouldBlock, TimedOut ou Interrupted → si rien n'a bougé depuis `grace`, Err(Fermeture::Bloque), sinon réessayez.
+    let mut dernier_progres = Instant::now();
+    while !octets.is_empty() {
+        match flux.write(octets) {
+            Ok(0) => return Err(Fermeture::Ecriture),
+            Ok(n) => {
+                octets = &octets[n..];
+                dernier_progres = Instant::now();
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                        | io::ErrorKind::Interrupted
+                ) =>
+            {
+                if dernier_progres.elapsed() >= grace {
+                    return Err(Fermeture::Bloque);
+                }
+            }
+            Err(_) => return Err(Fermeture::Ecriture),
+        }
+    }
+    Ok(())
+    // corrigé:fin
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+    use std::net::TcpListener;
+    use std::thread;
+
+    fn envoi(texte: &str) -> Envoi {
+        Arc::from(texte)
+    }
+
+    #[test]
+    fn les_lignes_sortent_dans_l_ordre() {
+        let file = FileEnvoi::new(1000);
+        assert_eq!(file.deposer(&[envoi("a"), envoi("b")]), Ok(()));
+        assert_eq!(file.deposer(&[envoi("c")]), Ok(()));
+        let mut lot = Vec::new();
+        assert!(file.prendre(&mut lot));
+        assert_eq!(lot, [envoi("a"), envoi("b"), envoi("c")]);
+        assert_eq!(file.retard(), 0, "ce qui est pris ne compte plus");
+    }
+
+    #[test]
+    fn un_depot_qui_passe_la_limite_ferme_la_file_sans_attendre() {
+        let limite = 3 * cout("0123456789");
+        let file = FileEnvoi::new(limite);
+        for _ in 0..3 {
+            assert_eq!(file.deposer(&[envoi("0123456789")]), Ok(()));
+        }
+        assert_eq!(file.retard(), limite);
+        let debut = Instant::now();
+        assert_eq!(file.deposer(&[envoi("x")]), Err(Refus::Debordement));
+        assert!(
+            debut.elapsed() < Duration::from_millis(100),
+            "jamais d'attente"
+        );
+        assert_eq!(file.fermeture(), Some(Fermeture::Debordement));
+        assert_eq!(file.deposer(&[envoi("y")]), Err(Refus::Fermee));
+        let mut lot = Vec::new();
+        assert!(!file.prendre(&mut lot), "ce qui restait est jeté");
+    }
+
+    #[test]
+    fn les_lots_sont_bornes_en_octets_mais_contiennent_au_moins_une_ligne() {
+        let file = FileEnvoi::new(usize::MAX);
+        let grande: Envoi = Arc::from("g".repeat(LOT_ECRITURE * 2));
+        let petites: Vec<Envoi> = (0..100_000).map(|_| envoi("p")).collect();
+        assert_eq!(file.deposer(std::slice::from_ref(&grande)), Ok(()));
+        assert_eq!(file.deposer(&petites), Ok(()));
+        let mut lot = Vec::new();
+        assert!(file.prendre(&mut lot));
+        assert_eq!(lot, [grande], "une ligne plus grande qu'un lot part seule");
+        lot.clear();
+        assert!(file.prendre(&mut lot));
+        assert!(lot.len() * cout("p") <= LOT_ECRITURE && lot.len() > 1000);
+    }
+
+    #[test]
+    fn l_ecrivain_endormi_est_reveille_par_un_depot() {
+        let file = Arc::new(FileEnvoi::new(1000));
+        let ecrivain = {
+            let file = Arc::clone(&file);
+            thread::spawn(move || {
+                let mut lot = Vec::new();
+                file.prendre(&mut lot);
+                lot
+            })
+        };
+        assert_eq!(file.deposer(&[envoi("réveil")]), Ok(()));
+        assert_eq!(ecrivain.join().ok(), Some(vec![envoi("réveil")]));
+    }
+
+    #[test]
+    fn a_l_arret_l_ecrivain_recoit_ce_qui_reste_puis_la_fin() {
+        let file = FileEnvoi::new(1000);
+        assert_eq!(file.deposer(&[envoi("dernier")]), Ok(()));
+        file.fermer(Fermeture::Arret);
+        let mut lot = Vec::new();
+        assert!(file.prendre(&mut lot));
+        assert_eq!(lot, [envoi("dernier")]);
+        lot.clear();
+        assert!(!file.prendre(&mut lot));
+        assert_eq!(file.fermeture(), Some(Fermeture::Arret));
+    }
+
+    /// Une paire de sockets connectées sur la boucle locale.
+    fn paire() -> io::Result<(TcpStream, TcpStream)> {
+        let ecoute = TcpListener::bind("127.0.0.1:0")?;
+        let client = TcpStream::connect(ecoute.local_addr()?)?;
+        let (serveur, _) = ecoute.accept()?;
+        serveur.set_write_timeout(Some(DELAI_ECRITURE))?;
+        Ok((serveur, client))
+    }
+
+    #[test]
+    fn un_client_qui_ne_lit_pas_est_declare_bloque_apres_la_grace() -> io::Result<()> {
+        let (serveur, _client_muet) = paire()?;
+        let beaucoup = vec![b'x'; 64 * 1024 * 1024];
+        let debut = Instant::now();
+        let resultat = ecrire_en_surveillant(&serveur, &beaucoup, Duration::from_millis(500));
+        assert_eq!(resultat, Err(Fermeture::Bloque));
+        assert!(debut.elapsed() < Duration::from_secs(10));
+        Ok(())
+    }
+
+    #[test]
+    fn un_client_lent_qui_lit_n_est_pas_coupe() -> io::Result<()> {
+        let (serveur, mut client) = paire()?;
+        let total = 16 * 1024 * 1024;
+        // Il lit 64 Kio toutes les 10 ms (au plus 6,5 Mo/s) : bien plus lent que la boucle
+        // locale, et 16 Mio dépassent ce que les tampons du système absorbent d'un coup.
+        let lecteur = thread::spawn(move || {
+            let mut tampon = vec![0; 64 * 1024];
+            let mut lus = 0;
+            while lus < total {
+                match client.read(&mut tampon) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => lus += n,
+                }
+                thread::sleep(Duration::from_millis(10));
+            }
+            lus
+        });
+        let octets = vec![b'y'; total];
+        let grace = Duration::from_millis(200);
+        let debut = Instant::now();
+        assert_eq!(ecrire_en_surveillant(&serveur, &octets, grace), Ok(()));
+        let duree = debut.elapsed();
+        assert!(
+            duree > 2 * grace,
+            "l'écriture ({duree:?}) a duré plus que la grâce : seul le progrès compte"
+        );
+        assert_eq!(lecteur.join().ok(), Some(total));
+        Ok(())
+    }
+}

@@ -1,0 +1,334 @@
+//! La boucle d'acceptation et l'arrêt : qui entre, et comment tout le monde sort.
+//!
+//! [`Serveur::servir`] accepte les connexions, décide de leur sort **avant** tout thread et toute
+//! annonce (liste noire, salon complet), lance un thread par client admis, et, à la demande
+//! d'arrêt, prévient tout le monde, ferme tout et attend chaque thread ([`arreter`]).
+
+use std::io::{self, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::conversation::servir_client;
+use crate::journal::{Journal, charger_historique};
+use crate::liste_noire::ListeNoire;
+use crate::livraison::{DELAI_ECRITURE, Fermeture, FileEnvoi, LIMITE_RETARD};
+use crate::salon::Salon;
+use crate::{
+    ACCES_REFUSE, ANNONCE_ARRET, Config, DELAI_ARRET, HISTORIQUE_MAX, Partage, TAILLE_PILE,
+};
+
+/// La demande d'arrêt, partagée entre la console, Ctrl-C, les clients et la boucle d'acceptation.
+#[derive(Debug)]
+pub struct Arret {
+    demande: AtomicBool,
+    /// Où se connecter pour réveiller `accept()`, qui ne sait pas attendre autre chose.
+    reveil: SocketAddr,
+}
+
+impl Arret {
+    pub(crate) fn new(ecoute: SocketAddr) -> Arret {
+        // Une écoute sur « toutes les adresses » se réveille par la boucle locale.
+        let ip = match ecoute.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        Arret {
+            demande: AtomicBool::new(false),
+            reveil: SocketAddr::new(ip, ecoute.port()),
+        }
+    }
+
+    /// Demande l'arrêt (une seule fois suffit) et réveille la boucle d'acceptation en s'y
+    /// connectant : c'est la façon portable d'interrompre un `accept()` bloquant.
+    pub fn declencher(&self) {
+        if !self.demande.swap(true, Ordering::SeqCst) {
+            let _ = TcpStream::connect_timeout(&self.reveil, DELAI_ARRET);
+        }
+    }
+
+    /// Vrai une fois l'arrêt demandé.
+    pub fn est_demande(&self) -> bool {
+        self.demande.load(Ordering::SeqCst)
+    }
+}
+
+/// Le recul après un échec d'`accept` : 10 ms, puis le double à chaque échec, jusqu'à 1 s.
+///
+/// Quand le processus n'a plus de descripteurs de fichiers (`EMFILE`, « Too many open files »),
+/// `accept` échoue **aussitôt**, et la connexion reste dans la file d'attente : réessayer sans
+/// pause ferait tourner un cœur à vide et écrirait des millions de lignes d'erreur. On attend
+/// donc, de plus en plus, et on ne le dit qu'une fois par épisode.
+#[derive(Debug, Default)]
+pub struct Recul {
+    pause: Duration,
+}
+
+impl Recul {
+    /// Un échec de plus : rend la pause à faire, et vrai si c'est le premier de l'épisode.
+    pub fn echec(&mut self) -> (Duration, bool) {
+        let premier = self.pause.is_zero();
+        self.pause = (self.pause * 2).clamp(Duration::from_millis(10), Duration::from_secs(1));
+        (self.pause, premier)
+    }
+
+    /// Un succès : rend vrai s'il termine un épisode d'échecs.
+    pub fn succes(&mut self) -> bool {
+        !std::mem::take(&mut self.pause).is_zero()
+    }
+}
+
+/// Le serveur prêt à servir : son écoute, son état partagé, son thread de journal.
+pub struct Serveur {
+    ecoute: TcpListener,
+    partage: Arc<Partage>,
+    ecrivain_journal: JoinHandle<()>,
+    fins: Receiver<()>,
+}
+
+impl Serveur {
+    /// Prépare le serveur : vérifie les réglages, ouvre le journal, relit l'historique, lit la
+    /// liste noire. Chaque échec est une erreur claire **au démarrage**.
+    pub fn new(ecoute: TcpListener, config: Config) -> anyhow::Result<Serveur> {
+        if config.historique > HISTORIQUE_MAX {
+            anyhow::bail!(
+                "--historique {} : au plus {HISTORIQUE_MAX} lignes d'historique",
+                config.historique
+            );
+        }
+        if config.max_clients == 0 {
+            anyhow::bail!("--max-clients 0 : il faut au moins une connexion");
+        }
+        let adresse = ecoute.local_addr().context("adresse locale introuvable")?;
+        let historique =
+            charger_historique(&config.journal, config.historique).with_context(|| {
+                format!("impossible de lire le journal {}", config.journal.display())
+            })?;
+        let (journal, ecrivain_journal) = Journal::ouvrir(&config.journal).with_context(|| {
+            format!(
+                "impossible d'écrire dans le journal {} ; choisissez un autre fichier avec --journal",
+                config.journal.display()
+            )
+        })?;
+        let liste_noire = match &config.liste_noire {
+            None => ListeNoire::default(),
+            Some(chemin) => ListeNoire::ouvrir(chemin).with_context(|| {
+                format!("impossible de lire la liste noire {}", chemin.display())
+            })?,
+        };
+        let (signaler_fin, fins) = mpsc::channel();
+        let partage = Arc::new(Partage {
+            salon: Mutex::new(Salon::new(historique, config.historique)),
+            journal,
+            config,
+            arret: Arc::new(Arret::new(adresse)),
+            liste_noire,
+            prochain_essai_jeton: Mutex::new(Instant::now()),
+            fins: signaler_fin,
+        });
+        Ok(Serveur {
+            ecoute,
+            partage,
+            ecrivain_journal,
+            fins,
+        })
+    }
+
+    /// L'adresse réellement réservée.
+    pub fn adresse(&self) -> io::Result<SocketAddr> {
+        self.ecoute.local_addr()
+    }
+
+    /// De quoi demander l'arrêt depuis un autre thread (la console, la démo, un test).
+    pub fn arret(&self) -> Arc<Arret> {
+        Arc::clone(&self.partage.arret)
+    }
+
+    /// Accepte les clients jusqu'à la demande d'arrêt, puis arrête tout proprement : annonce,
+    /// fermeture des files et des sockets, attente de **tous** les threads, journal écrit.
+    pub fn servir(self) -> io::Result<()> {
+        let Serveur {
+            ecoute,
+            partage,
+            ecrivain_journal,
+            fins,
+        } = self;
+        let mut clients: Vec<JoinHandle<()>> = Vec::new();
+        // Chaque thread lancé enverra exactement un signal sur `fins` en se terminant.
+        let mut lances = 0;
+        let mut recul = Recul::default();
+        for connexion in ecoute.incoming() {
+            if partage.arret.est_demande() {
+                break;
+            }
+            match connexion {
+                Ok(flux) => {
+                    if recul.succes() {
+                        partage.journaliser_console(
+                            "[ÉCOUTE] Les connexions sont de nouveau acceptées",
+                        );
+                    }
+                    clients.retain(|client| !client.is_finished());
+                    if let Some(client) = accueillir(&partage, flux) {
+                        clients.push(client);
+                        lances += 1;
+                    }
+                }
+                Err(erreur) => {
+                    let (pause, premier) = recul.echec();
+                    if premier {
+                        partage.journaliser_console(&format!(
+                            "[ERREUR] accept a échoué ({erreur}) : on réessaie en ralentissant, \
+                             jusqu'à une fois par seconde"
+                        ));
+                    }
+                    thread::sleep(pause);
+                }
+            }
+        }
+        drop(ecoute);
+        arreter(&partage, clients, lances, &fins);
+        // Plus aucun thread de client : ce `drop` libère la dernière poignée du journal, dont le
+        // thread écrit ce qui reste puis s'arrête.
+        drop(partage);
+        ecrivain_journal
+            .join()
+            .map_err(|_| io::Error::other("le thread du journal a paniqué"))
+    }
+}
+
+/// Décide du sort d'une nouvelle connexion, **avant** tout thread et toute annonce : liste noire,
+/// nombre de clients. Si elle est admise, lance son thread et rend sa poignée.
+fn accueillir(partage: &Arc<Partage>, flux: TcpStream) -> Option<JoinHandle<()>> {
+    let pair = flux.peer_addr().ok()?;
+    flux.set_write_timeout(Some(DELAI_ECRITURE)).ok()?;
+    // Sans `TCP_NODELAY`, le système retient un petit envoi tant que le précédent n'est pas
+    // acquitté (algorithme de Nagle), et le client retarde ses acquittements (jusqu'à 40 ms) :
+    // deux `write` de suite (l'historique, puis l'accueil) coûteraient 40 ms.
+    flux.set_nodelay(true).ok()?;
+    let verdict = partage.liste_noire.refuse(pair.ip());
+    if let Some(avertissement) = verdict.avertissement {
+        partage.journaliser_console(&format!("[ATTENTION] {avertissement}"));
+    }
+    if verdict.refuse {
+        partage.journaliser_console(&format!("[REFUS] {pair} est sur la liste noire"));
+        refuser(&flux, ACCES_REFUSE);
+        return None;
+    }
+    let file = Arc::new(FileEnvoi::new(LIMITE_RETARD));
+    let flux = Arc::new(flux);
+    let id = {
+        let mut salon = partage.salon();
+        if salon.nombre_de_connexions() >= partage.config.max_clients {
+            None
+        } else {
+            Some(salon.ouvrir(Arc::clone(&file), Arc::clone(&flux)))
+        }
+    };
+    let Some(id) = id else {
+        partage.journaliser_console(&format!("[REFUS] {pair} : salon complet"));
+        let raison = format!(
+            "ERREUR : le salon est complet ({} connexions au plus) ; réessayez plus tard",
+            partage.config.max_clients
+        );
+        refuser(&flux, &raison);
+        return None;
+    };
+    partage.journaliser_console(&format!("[CONNEXION] {pair}"));
+    let pour_le_thread = Arc::clone(partage);
+    let lancement = thread::Builder::new()
+        .name(format!("client-{id}"))
+        .stack_size(TAILLE_PILE)
+        .spawn(move || servir_client(flux, pair, id, file, pour_le_thread));
+    match lancement {
+        Ok(poignee) => Some(poignee),
+        Err(erreur) => {
+            // Plus de threads disponibles : on refuse ce client, on ne tombe pas.
+            partage.salon().fermer(id);
+            partage.journaliser_console(&format!(
+                "[ERREUR] Thread impossible pour {pair} : {erreur}"
+            ));
+            None
+        }
+    }
+}
+
+/// Envoie une dernière ligne et ferme (la socket a un délai d'écriture : rien ne bloque).
+fn refuser(mut flux: &TcpStream, raison: &str) {
+    let _ = writeln!(flux, "{raison}");
+    let _ = flux.shutdown(Shutdown::Write);
+}
+
+/// L'arrêt : annonce à tous, fermeture de toutes les files, puis attente de tous les threads.
+///
+/// Chaque thread d'écriture envoie ce qui reste (dont l'annonce) puis ferme sa socket ; le thread
+/// de lecture du client voit alors la fin du flux, se termine et le signale sur `fins` (`lances`
+/// threads en tout, chacun un signal, y compris ceux déjà terminés). Un client qui ne lit plus ne
+/// va pas au bout : après [`DELAI_ARRET`], on **coupe** toutes les sockets qui restent
+/// (`shutdown`), ce qui débloque aussitôt leurs threads. Puis on les attend tous.
+fn arreter(partage: &Partage, clients: Vec<JoinHandle<()>>, lances: usize, fins: &Receiver<()>) {
+    // corrigé:début Indice : sous le verrou, récupérez toutes les connexions et publiez l'annonce (`publier_arret` : plus rien ne sera publié ensuite) ; hors du verrou, déposez-la dans chaque file puis fermez-la (`Fermeture::Arret`). Attendez les signaux de fin avec `recv_timeout` jusqu'à une échéance `DELAI_ARRET`, coupez les sockets restantes, `join` chaque thread, et journalisez l'annonce en dernier.
+    let (connexions, publication) = {
+        let mut salon = partage.salon();
+        (
+            salon.toutes_les_connexions(),
+            salon.publier_arret(ANNONCE_ARRET),
+        )
+    };
+    partage.journaliser_console(&format!(
+        "[ARRÊT] Arrêt du serveur ({} connexions à prévenir)",
+        connexions.len()
+    ));
+    for (file, _) in &connexions {
+        let _ = file.deposer(std::slice::from_ref(&publication.message));
+        file.fermer(Fermeture::Arret);
+    }
+    let echeance = Instant::now() + DELAI_ARRET;
+    let mut termines = 0;
+    while termines < lances {
+        match fins.recv_timeout(echeance.saturating_duration_since(Instant::now())) {
+            Ok(()) => termines += 1,
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    for (_, flux) in &connexions {
+        let _ = flux.shutdown(Shutdown::Both);
+    }
+    for client in clients {
+        let _ = client.join();
+    }
+    // Journalisée en dernier : un thread qui a publié juste avant l'annonce a fini de journaliser.
+    partage.journal.ecrire(publication.ligne_journal);
+    // corrigé:fin
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn une_ecoute_sur_toutes_les_adresses_se_reveille_par_la_boucle_locale() {
+        let arret = Arret::new(SocketAddr::from(([0, 0, 0, 0], 5050)));
+        assert_eq!(arret.reveil, SocketAddr::from(([127, 0, 0, 1], 5050)));
+    }
+
+    #[test]
+    fn le_recul_double_jusqu_a_une_seconde_et_ne_parle_qu_une_fois_par_episode() {
+        let mut recul = Recul::default();
+        assert_eq!(recul.echec(), (Duration::from_millis(10), true));
+        assert_eq!(recul.echec(), (Duration::from_millis(20), false));
+        for _ in 0..20 {
+            recul.echec();
+        }
+        assert_eq!(recul.echec(), (Duration::from_secs(1), false));
+        assert!(recul.succes(), "le succès termine l'épisode");
+        assert!(!recul.succes());
+        assert_eq!(recul.echec(), (Duration::from_millis(10), true));
+    }
+}
