@@ -47,6 +47,8 @@ pub struct Reglages {
     pub delai: Duration,
     /// Numéro du processus serveur, pour lire sa mémoire (Linux).
     pub pid_serveur: Option<u32>,
+    /// Un client de plus qui lit à ce débit (octets par seconde), s'il y en a un.
+    pub lent: Option<u64>,
     /// Afficher la progression sur la sortie d'erreur.
     pub progression: bool,
 }
@@ -63,6 +65,8 @@ pub struct Mesure {
     pub max: Duration,
     /// Mémoire résidente du serveur à la fin, et sa pointe (Kio), si connues.
     pub memoire_kio: Option<(u64, u64)>,
+    /// Pour le client lent : messages reçus, messages attendus, et s'il a été déconnecté.
+    pub lent: Option<(usize, usize, bool)>,
 }
 
 impl Mesure {
@@ -148,10 +152,27 @@ pub fn mesurer(r: &Reglages) -> anyhow::Result<Mesure> {
             }
         }
     }
-    drop((fin, pret));
+    drop(pret);
     let muets: Vec<TcpStream> = (0..r.muets)
         .map(|k| rejoindre(adresse, &format!("muet{k}")).map(|(flux, _)| flux))
         .collect::<anyhow::Result<_>>()?;
+    // Le lecteur lent lit par morceaux de 4 Kio, en s'arrêtant pour ne pas dépasser son débit.
+    let lent = match r.lent {
+        None => None,
+        Some(debit) => {
+            let (flux, lecteur) = rejoindre(adresse, "lent")?;
+            let attendues = r.emetteurs * r.messages;
+            let fin = fin.clone();
+            let copie = flux.try_clone()?;
+            let fil = thread::spawn(move || {
+                let resultat = lire_lentement(lecteur, debit.max(1), attendues);
+                let _ = fin.send(());
+                resultat
+            });
+            Some((copie, fil, attendues))
+        }
+    };
+    drop(fin);
     let connexion = origine.elapsed();
     if !erreurs.is_empty() {
         for flux in flux_par_client.iter().flatten() {
@@ -192,7 +213,8 @@ pub fn mesurer(r: &Reglages) -> anyhow::Result<Mesure> {
     // 3. Attendre les lecteurs, avec une progression et une échéance.
     let echeance = debut + r.delai;
     let mut finis = 0;
-    while finis < r.clients {
+    let a_attendre = r.clients + usize::from(lent.is_some());
+    while finis < a_attendre {
         let reste = echeance.saturating_duration_since(Instant::now());
         match fins.recv_timeout(reste.min(Duration::from_secs(1))) {
             Ok(()) => finis += 1,
@@ -216,6 +238,11 @@ pub fn mesurer(r: &Reglages) -> anyhow::Result<Mesure> {
     for flux in flux_par_client.iter().flatten().chain(muets.iter()) {
         let _ = flux.shutdown(Shutdown::Both);
     }
+    let lent = lent.map(|(flux, fil, attendues)| {
+        let _ = flux.shutdown(Shutdown::Both);
+        let (recues, coupe) = fil.join().unwrap_or((0, false));
+        (recues, attendues, coupe)
+    });
     for emetteur in emetteurs {
         let _ = emetteur.join();
     }
@@ -241,7 +268,36 @@ pub fn mesurer(r: &Reglages) -> anyhow::Result<Mesure> {
         p99: centile(0.99),
         max: Duration::from_micros(latences.last().copied().unwrap_or(0).into()),
         memoire_kio,
+        lent,
     })
+}
+
+/// Lit au plus `debit` octets par seconde jusqu'à `attendues` messages du banc ; rend combien
+/// sont arrivés et si le serveur a fermé la connexion avant.
+fn lire_lentement(
+    mut lecteur: BufReader<TcpStream>,
+    debit: u64,
+    attendues: usize,
+) -> (usize, bool) {
+    let debut = Instant::now();
+    let (mut lus, mut recues) = (0u64, 0);
+    let mut ligne = String::new();
+    while recues < attendues {
+        // En avance sur le débit voulu : on attend d'être de nouveau à l'heure.
+        let a_l_heure = Duration::from_secs_f64(lus as f64 / debit as f64);
+        if let Some(avance) = a_l_heure.checked_sub(debut.elapsed()) {
+            thread::sleep(avance);
+        }
+        ligne.clear();
+        match lecteur.read_line(&mut ligne) {
+            Ok(0) | Err(_) => return (recues, true),
+            Ok(n) => lus += n as u64,
+        }
+        if ligne.contains(": charge ") {
+            recues += 1;
+        }
+    }
+    (recues, false)
 }
 
 /// Se connecte et choisit un pseudo ; rend la socket et son lecteur, prêts pour le salon.
@@ -363,6 +419,17 @@ pub fn compte_rendu(r: &Reglages, m: &Mesure) -> String {
         ms(m.p99),
         ms(m.max)
     );
+    if let Some((recues, attendues, coupe)) = m.lent {
+        texte.push_str(&format!(
+            "Client lent ({} octets/s) : {recues} / {attendues} messages reçus{}\n",
+            r.lent.unwrap_or(0),
+            if coupe {
+                ", déconnecté par le serveur"
+            } else {
+                ", jamais déconnecté"
+            }
+        ));
+    }
     if let Some((rss, pointe)) = m.memoire_kio {
         texte.push_str(&format!(
             "Mémoire du serveur : {} Mio (pointe {} Mio)\n",

@@ -122,6 +122,10 @@ struct OptionsCharge {
         hide_default_value = true
     )]
     delai: u64,
+    /// Ajoute un client qui lit lentement, à ce débit en octets par seconde (par exemple 200000),
+    /// et dit s'il a tout reçu.
+    #[arg(long, value_name = "OCTETS_PAR_S")]
+    lent: Option<u64>,
     /// Numéro de processus du serveur, pour mesurer sa mémoire (Linux).
     #[arg(long, value_name = "PID")]
     pid_serveur: Option<u32>,
@@ -182,6 +186,7 @@ fn executer(commande: Commande) -> anyhow::Result<()> {
                 taille: o.taille,
                 delai: Duration::from_secs(o.delai),
                 pid_serveur: o.pid_serveur,
+                lent: o.lent,
                 progression: true,
             };
             let mesure = charge::mesurer(&reglages)?;
