@@ -60,6 +60,7 @@
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::thread;
+use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 
@@ -71,6 +72,15 @@ pub const MESSAGE_BIENVENUE: &str = "Bienvenue sur le serveur !";
 /// Au-delà, la ligne est refusée avec un message d'erreur et **jetée au fil de l'eau** : le
 /// serveur ne garde jamais plus de `LIMITE_LIGNE + 1` octets en mémoire pour un client.
 pub const LIMITE_LIGNE: usize = 4096;
+
+/// Le plus longtemps qu'une réponse peut rester bloquée dans `write`.
+///
+/// Un client qui envoie sans jamais lire remplit d'abord ses propres tampons de réception, puis
+/// ceux d'envoi du serveur ; ensuite chaque `write` du serveur **attend** qu'il lise. Ce serveur
+/// n'a qu'un thread : sans délai d'écriture ([`TcpStream::set_write_timeout`]), il attendrait pour
+/// toujours, et le client suivant avec lui. Passé ce délai, `write` échoue (`WouldBlock` ou
+/// `TimedOut`) et la conversation se termine.
+pub const DELAI_ECRITURE: Duration = Duration::from_secs(1);
 
 /// Ce qu'une lecture de ligne peut donner.
 #[derive(Debug, PartialEq, Eq)]
@@ -228,7 +238,8 @@ pub fn servir(ecoute: TcpListener, console: &mut impl Write) -> io::Result<()> {
 
 /// La conversation avec un client : bienvenue, puis une réponse par ligne reçue.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
-    // corrigé:début Indice : envoyez MESSAGE_BIENVENUE, puis `loop { match lire_ligne(...)? { ... } }` ; chaque réponse est une ligne terminée par '\n'.
+    // corrigé:début Indice : posez le délai d'écriture (`set_write_timeout(Some(DELAI_ECRITURE))`), envoyez MESSAGE_BIENVENUE, puis `loop { match lire_ligne(...)? { ... } }` ; chaque réponse est une ligne terminée par '\n'.
+    flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     let mut ecrivain = flux;
     let mut lecteur = BufReader::new(flux);
     writeln!(ecrivain, "{MESSAGE_BIENVENUE}")?;

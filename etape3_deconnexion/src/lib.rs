@@ -87,6 +87,18 @@ pub const LIMITE_LIGNE: usize = 4096;
 /// silence en erreur `WouldBlock`/`TimedOut`, que l'on traite comme une déconnexion.
 pub const DELAI_INACTIVITE: Duration = Duration::from_secs(300);
 
+/// Le plus longtemps qu'une réponse peut rester bloquée dans `write`.
+///
+/// Un client qui envoie sans jamais lire remplit d'abord ses propres tampons de réception, puis
+/// ceux d'envoi du serveur ; ensuite chaque `write` du serveur **attend** qu'il lise. Ce serveur
+/// n'a qu'un thread : sans délai d'écriture ([`TcpStream::set_write_timeout`]), il attendrait pour
+/// toujours, et le client suivant avec lui. Passé ce délai, `write` échoue (`WouldBlock` ou
+/// `TimedOut`) et la conversation se termine.
+pub const DELAI_ECRITURE: Duration = Duration::from_secs(1);
+
+/// La pause après un échec d'`accept` (voir [`servir`]).
+pub const PAUSE_ACCEPT: Duration = Duration::from_millis(100);
+
 /// Ce qu'une lecture de ligne peut donner.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Ligne {
@@ -238,7 +250,10 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
 ///    tue le serveur même avec un `while True` : la boucle seule ne suffit pas.
 ///
 /// Une erreur de `accept()` lui-même (connexion abandonnée avant d'être acceptée, trop de
-/// fichiers ouverts) est elle aussi écrite dans le journal, puis on continue.
+/// fichiers ouverts) est elle aussi écrite dans le journal, puis on continue, après une pause
+/// ([`PAUSE_ACCEPT`]) : quand le processus n'a plus de descripteurs de fichiers, `accept` échoue
+/// aussitôt, et réessayer sans pause ferait tourner un cœur à vide en écrivant des millions de
+/// lignes d'erreur.
 ///
 /// # Question : peut-il servir plusieurs clients en même temps ?
 ///
@@ -253,18 +268,26 @@ pub fn servir(
     console: &mut impl Write,
     limite: Option<usize>,
 ) -> io::Result<()> {
-    // corrigé:début Indice : bouclez sur `ecoute.incoming()` (limité avec `.take(…)` si `limite` est donné) ; pour chaque connexion, posez le délai d'inactivité, appelez `converser` et écrivez dans le journal comment elle s'est terminée, sans jamais propager l'erreur d'un client.
+    // corrigé:début Indice : bouclez sur `ecoute.incoming()` (limité avec `.take(…)` si `limite` est donné) ; une erreur d'`accept` : écrivez-la une fois par épisode et faites une pause de PAUSE_ACCEPT ; pour chaque connexion, posez le délai d'inactivité, appelez `converser` et écrivez dans le journal comment elle s'est terminée, sans jamais propager l'erreur d'un client.
+    let mut en_echec = false;
     for connexion in ecoute.incoming().take(limite.unwrap_or(usize::MAX)) {
         let flux = match connexion {
             Ok(flux) => flux,
             Err(erreur) => {
-                writeln!(
-                    console,
-                    "[ERREUR] Connexion refusée par le système : {erreur}"
-                )?;
+                // Trop de fichiers ouverts (`EMFILE`) : `accept` échouerait aussitôt, en boucle.
+                // On le dit une fois, puis on laisse au système le temps de libérer.
+                if !en_echec {
+                    writeln!(
+                        console,
+                        "[ERREUR] Connexion refusée par le système : {erreur} (on réessaie toutes les 100 ms)"
+                    )?;
+                }
+                en_echec = true;
+                thread::sleep(PAUSE_ACCEPT);
                 continue;
             }
         };
+        en_echec = false;
         let pair = match flux.peer_addr() {
             Ok(pair) => pair,
             // Le client est déjà reparti entre `accept` et ici.
@@ -284,7 +307,7 @@ pub fn servir(
             {
                 writeln!(
                     console,
-                    "[DÉCONNEXION] {pair} inactif trop longtemps, connexion fermée"
+                    "[DÉCONNEXION] {pair} inactif trop longtemps, ou ne lit plus ses réponses : connexion fermée"
                 )?
             }
             Err(erreur) => writeln!(
@@ -299,6 +322,7 @@ pub fn servir(
 
 /// La conversation avec un client : bienvenue, puis une réponse par ligne reçue.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
+    flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     let mut ecrivain = flux;
     let mut lecteur = BufReader::new(flux);
     writeln!(ecrivain, "{MESSAGE_BIENVENUE}")?;

@@ -72,7 +72,7 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread;
 use std::time::Duration;
 
@@ -90,6 +90,18 @@ pub const TAILLE_ENTETE: usize = 64;
 
 /// Durée au-delà de laquelle un client qui n'envoie plus rien est congédié (voir l'étape 3).
 pub const DELAI_INACTIVITE: Duration = Duration::from_secs(300);
+
+/// Le plus longtemps qu'un envoi au client peut rester bloqué dans `write` (un client qui ne lit
+/// plus) ; passé ce délai, la conversation se termine. Voir l'étape 3.
+pub const DELAI_ECRITURE: Duration = Duration::from_secs(1);
+
+/// Nombre d'événements qui peuvent attendre dans le canal.
+///
+/// Un canal **borné** ([`mpsc::sync_channel`]) : quand il est plein, le thread de lecture attend
+/// dans `send` et ne lit plus la socket ; TCP fait alors patienter le client qui inonde. Avec
+/// `mpsc::channel`, sans borne, un client qui envoie plus vite que la console n'affiche ferait
+/// grossir la mémoire du serveur sans limite (1,5 Go en 3 s, mesuré).
+pub const FILE_EVENEMENTS: usize = 1024;
 
 /// Le message de fin de conversation, compris des deux côtés.
 ///
@@ -231,12 +243,14 @@ fn vers_texte(octets: Vec<u8>) -> Message {
     }
 }
 
-/// Rend visibles les caractères de contrôle, sauf la tabulation (et le saut de ligne, qu'un
-/// message à en-tête peut contenir) : pas de séquences ANSI ni de `\r` dans le journal.
+/// Rend visibles les caractères de contrôle, sauf la tabulation : pas de séquences ANSI, ni de
+/// `\r`, ni de `\n` dans le journal. Un message à en-tête peut contenir des sauts de ligne : les
+/// laisser passer permettrait d'écrire une fausse ligne `[CONNEXION] …` dans le journal ; le
+/// client les affiche, lui, ligne par ligne ([`client`]).
 pub fn nettoyer(texte: &str) -> String {
     let mut propre = String::with_capacity(texte.len());
     for c in texte.chars() {
-        if c.is_control() && c != '\t' && c != '\n' {
+        if c.is_control() && c != '\t' {
             propre.extend(c.escape_default());
         } else {
             propre.push(c);
@@ -251,7 +265,7 @@ pub fn nettoyer(texte: &str) -> String {
 ///
 /// Les appels restent bloquants, mais **chacun dans son thread** : un thread attend le clavier,
 /// un autre attend la socket, et aucun n'empêche l'autre d'avancer. Ils déposent ce qu'ils lisent
-/// dans un canal ([`mpsc::channel`]) ; le thread principal traite ces événements un par un, et
+/// dans un canal (borné : [`mpsc::sync_channel`], voir [`FILE_EVENEMENTS`]) ; le thread principal traite ces événements un par un, et
 /// il est le seul à écrire sur la socket et dans le journal : pas de données partagées, donc pas
 /// de verrou. Le canal se charge de la synchronisation.
 ///
@@ -315,7 +329,7 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16, cadrage: Cadrage) -> anyhow::R
         Cadrage::Entete => "entete",
     };
     println!("[ÉCOUTE] Serveur en écoute sur {locale} (cadrage {nom_du_cadrage})");
-    let (emetteur, evenements) = mpsc::channel();
+    let (emetteur, evenements) = mpsc::sync_channel(FILE_EVENEMENTS);
     let clavier = emetteur.clone();
     // Ce thread n'est jamais attendu : la bibliothèque standard ne sait pas interrompre une
     // lecture bloquante du clavier. Il s'arrête à la fin de l'entrée (Ctrl-D) ou avec le processus.
@@ -331,7 +345,7 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16, cadrage: Cadrage) -> anyhow::R
 }
 
 /// Envoie chaque ligne de `clavier` comme [`Evenement::Console`], jusqu'à sa fin.
-pub fn lire_clavier(clavier: impl BufRead, evenements: Sender<Evenement>) {
+pub fn lire_clavier(clavier: impl BufRead, evenements: SyncSender<Evenement>) {
     for ligne in clavier.lines().map_while(Result::ok) {
         if evenements.send(Evenement::Console(ligne)).is_err() {
             return;
@@ -346,22 +360,29 @@ pub fn lire_clavier(clavier: impl BufRead, evenements: Sender<Evenement>) {
 pub fn servir(
     ecoute: TcpListener,
     cadrage: Cadrage,
-    canal: (Sender<Evenement>, Receiver<Evenement>),
+    canal: (SyncSender<Evenement>, Receiver<Evenement>),
     console: &mut impl Write,
     limite: Option<usize>,
 ) -> io::Result<()> {
     let (emetteur, evenements) = canal;
+    let mut en_echec = false;
     for connexion in ecoute.incoming().take(limite.unwrap_or(usize::MAX)) {
         let flux = match connexion {
             Ok(flux) => flux,
             Err(erreur) => {
-                writeln!(
-                    console,
-                    "[ERREUR] Connexion refusée par le système : {erreur}"
-                )?;
+                // Une fois par épisode, puis une pause (voir l'étape 3).
+                if !en_echec {
+                    writeln!(
+                        console,
+                        "[ERREUR] Connexion refusée par le système : {erreur} (on réessaie toutes les 100 ms)"
+                    )?;
+                }
+                en_echec = true;
+                thread::sleep(Duration::from_millis(100));
                 continue;
             }
         };
+        en_echec = false;
         let Ok(pair) = flux.peer_addr() else {
             continue;
         };
@@ -400,12 +421,13 @@ pub fn converser(
     flux: TcpStream,
     pair: SocketAddr,
     cadrage: Cadrage,
-    emetteur: &Sender<Evenement>,
+    emetteur: &SyncSender<Evenement>,
     evenements: &Receiver<Evenement>,
     console: &mut impl Write,
 ) -> io::Result<()> {
-    // corrigé:début Indice : envoyez la bienvenue, lancez `lire_client` dans un thread (sur un clone du flux), puis traitez les événements du canal jusqu'à `Parti` ; `/quitter` d'un côté ou de l'autre ferme la socket avec `shutdown`. Attendez le thread avec `join` avant de rendre la main.
+    // corrigé:début Indice : posez le délai d'écriture (DELAI_ECRITURE), envoyez la bienvenue, lancez `lire_client` dans un thread (sur un clone du flux), puis traitez les événements du canal jusqu'à `Parti` ; `/quitter` d'un côté ou de l'autre ferme la socket avec `shutdown`. Attendez le thread avec `join` avant de rendre la main.
     let mut ecrivain = &flux;
+    flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     ecrire_message(&mut ecrivain, cadrage, MESSAGE_BIENVENUE)?;
     flux.set_read_timeout(Some(DELAI_INACTIVITE))?;
     let lecture = flux.try_clone()?;
@@ -489,7 +511,7 @@ pub fn converser(
 }
 
 /// Le thread de lecture du serveur : dépose chaque message reçu dans le canal, puis `Parti`.
-pub fn lire_client(flux: TcpStream, cadrage: Cadrage, evenements: Sender<Evenement>) {
+pub fn lire_client(flux: TcpStream, cadrage: Cadrage, evenements: SyncSender<Evenement>) {
     let mut lecteur = BufReader::new(flux);
     let erreur = loop {
         match lire_message(&mut lecteur, cadrage, LIMITE_MESSAGE) {
@@ -527,7 +549,7 @@ pub fn client(
     entree: impl BufRead + Send + 'static,
     sortie: &mut impl Write,
 ) -> anyhow::Result<()> {
-    // corrigé:début Indice : clonez le flux avec `try_clone` pour le donner à un thread qui envoie chaque ligne de `entree` puis FIN et `shutdown(Write)` ; dans le thread courant, affichez chaque message reçu jusqu'à la fin du flux.
+    // corrigé:début Indice : clonez le flux avec `try_clone` pour le donner à un thread qui envoie chaque ligne de `entree` puis FIN et `shutdown(Write)` ; dans le thread courant, affichez chaque message reçu (ligne par ligne, nettoyée) jusqu'à la fin du flux.
     let flux = connecter(adresse, port)?;
     let mut ecrivain = flux
         .try_clone()
@@ -546,7 +568,11 @@ pub fn client(
     let mut lecteur = BufReader::new(flux);
     loop {
         match lire_message(&mut lecteur, cadrage, LIMITE_MESSAGE) {
-            Ok(Message::Texte(texte)) => writeln!(sortie, "{}", nettoyer(&texte))?,
+            Ok(Message::Texte(texte)) => {
+                for morceau in texte.split('\n') {
+                    writeln!(sortie, "{}", nettoyer(morceau))?;
+                }
+            }
             Ok(Message::Fin) => return Ok(()),
             Ok(autre) => writeln!(sortie, "(message illisible reçu du serveur : {autre:?})")?,
             // Le serveur a coupé brutalement : la conversation est finie de toute façon.
@@ -573,7 +599,7 @@ pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
         sortie,
         "[démo] Serveur en écoute sur {adresse} (port choisi par le système)."
     )?;
-    let (emetteur, evenements) = mpsc::channel();
+    let (emetteur, evenements) = mpsc::sync_channel(FILE_EVENEMENTS);
     let clavier = emetteur.clone();
     let serveur = thread::spawn(move || {
         let mut journal = Vec::new();

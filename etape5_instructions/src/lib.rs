@@ -95,6 +95,15 @@ pub const LIMITE_LIGNE: usize = 4096;
 /// Durée au-delà de laquelle un client qui n'envoie plus rien est congédié (voir l'étape 3).
 pub const DELAI_INACTIVITE: Duration = Duration::from_secs(300);
 
+/// Le plus longtemps qu'une réponse peut rester bloquée dans `write`.
+///
+/// Un client qui envoie sans jamais lire remplit d'abord ses propres tampons de réception, puis
+/// ceux d'envoi du serveur ; ensuite chaque `write` du serveur **attend** qu'il lise. Ce serveur
+/// n'a qu'un thread : sans délai d'écriture ([`TcpStream::set_write_timeout`]), il attendrait pour
+/// toujours, et le client suivant avec lui. Passé ce délai, `write` échoue (`WouldBlock` ou
+/// `TimedOut`) et la conversation se termine.
+pub const DELAI_ECRITURE: Duration = Duration::from_secs(1);
+
 /// Le message de fin de conversation (voir l'étape 4).
 pub const FIN: &str = "/quitter";
 
@@ -329,7 +338,7 @@ pub fn servir(
             {
                 writeln!(
                     console,
-                    "[DÉCONNEXION] {pair} inactif trop longtemps, connexion fermée"
+                    "[DÉCONNEXION] {pair} inactif trop longtemps, ou ne lit plus ses réponses : connexion fermée"
                 )?
             }
             Err(erreur) => writeln!(
@@ -344,6 +353,7 @@ pub fn servir(
 /// La conversation avec un client : bienvenue, puis une réponse par instruction, jusqu'à
 /// [`FIN`] ou la fin du flux.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
+    flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     let mut ecrivain = flux;
     let mut lecteur = BufReader::new(flux);
     writeln!(ecrivain, "{MESSAGE_BIENVENUE}")?;
@@ -357,8 +367,9 @@ pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -
                 let reponse = repondre(&texte);
                 writeln!(
                     console,
-                    "[INSTRUCTION] {pair} : {} → {reponse}",
-                    nettoyer(&texte)
+                    "[INSTRUCTION] {pair} : {} → {}",
+                    nettoyer(&texte),
+                    nettoyer(&reponse)
                 )?;
                 reponse
             }

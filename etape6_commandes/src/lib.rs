@@ -93,6 +93,15 @@ pub const LIMITE_LIGNE: usize = 4096;
 /// Durée au-delà de laquelle un client qui n'envoie plus rien est congédié (voir l'étape 3).
 pub const DELAI_INACTIVITE: Duration = Duration::from_secs(300);
 
+/// Le plus longtemps qu'une réponse peut rester bloquée dans `write`.
+///
+/// Un client qui envoie sans jamais lire remplit d'abord ses propres tampons de réception, puis
+/// ceux d'envoi du serveur ; ensuite chaque `write` du serveur **attend** qu'il lise. Ce serveur
+/// n'a qu'un thread : sans délai d'écriture ([`TcpStream::set_write_timeout`]), il attendrait pour
+/// toujours, et le client suivant avec lui. Passé ce délai, `write` échoue (`WouldBlock` ou
+/// `TimedOut`) et la conversation se termine.
+pub const DELAI_ECRITURE: Duration = Duration::from_secs(1);
+
 /// Le message de fin de conversation (voir l'étape 4).
 pub const FIN: &str = "/quitter";
 
@@ -429,7 +438,7 @@ pub fn servir(
             {
                 writeln!(
                     console,
-                    "[DÉCONNEXION] {pair} inactif trop longtemps, connexion fermée"
+                    "[DÉCONNEXION] {pair} inactif trop longtemps, ou ne lit plus ses réponses : connexion fermée"
                 )?
             }
             Err(erreur) => writeln!(
@@ -444,6 +453,7 @@ pub fn servir(
 /// La conversation avec un client : bienvenue, puis une réponse par ligne, jusqu'à `/quitter`
 /// ou la fin du flux.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
+    flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     let mut ecrivain = flux;
     let mut lecteur = BufReader::new(flux);
     let mut session = Session::default();
@@ -467,8 +477,9 @@ pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -
                     };
                     writeln!(
                         console,
-                        "[COMMANDE] {pair} : {} → {reponse}",
-                        nettoyer(&texte)
+                        "[COMMANDE] {pair} : {} → {}",
+                        nettoyer(&texte),
+                        nettoyer(&reponse)
                     )?;
                     reponse
                 }
@@ -476,8 +487,9 @@ pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -
                     let reponse = format!("ERREUR : {raison}");
                     writeln!(
                         console,
-                        "[COMMANDE] {pair} : {} → {reponse}",
-                        nettoyer(&texte)
+                        "[COMMANDE] {pair} : {} → {}",
+                        nettoyer(&texte),
+                        nettoyer(&reponse)
                     )?;
                     reponse
                 }

@@ -88,6 +88,7 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
+use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 
@@ -338,9 +339,19 @@ pub fn connecter(adresse: IpAddr, port: u16) -> anyhow::Result<TcpStream> {
 pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
     let ecoute = ouvrir_ecoute(adresse, port)?;
     let locale = ecoute.local_addr().context("adresse locale introuvable")?;
-    println!("[ÉCOUTE] Serveur en écoute sur {locale}");
+    console(&format!("[ÉCOUTE] Serveur en écoute sur {locale}"));
     servir(ecoute, SalonPartage::default(), true);
     Ok(())
+}
+
+/// La pause après un échec d'`accept` (voir l'étape 3).
+pub const PAUSE_ACCEPT: Duration = Duration::from_millis(100);
+
+/// Écrit une ligne du journal sur la console. Chaque thread de client y écrit : si la sortie
+/// standard est fermée, `println!` **paniquerait** dans chacun d'eux ; une erreur ignorée ne fait
+/// tomber personne.
+pub fn console(texte: &str) {
+    let _ = writeln!(io::stdout().lock(), "{texte}");
 }
 
 /// Accepte les connexions et lance un thread par client. `bavard` : écrire le journal sur la
@@ -350,18 +361,25 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
 /// terminés sont retirées à chaque nouvelle connexion. Ce serveur tourne jusqu'à ce qu'on
 /// l'interrompe (Ctrl-C) ; l'étape 8 ajoute un arrêt propre qui les attend tous.
 pub fn servir(ecoute: TcpListener, salon: SalonPartage, bavard: bool) {
-    // corrigé:début Indice : pour chaque connexion de `ecoute.incoming()`, clonez l'`Arc` du salon et lancez `servir_client` dans un nouveau thread (`thread::spawn(move || …)`) ; gardez les `JoinHandle`.
+    // corrigé:début Indice : pour chaque connexion de `ecoute.incoming()`, clonez l'`Arc` du salon et lancez `servir_client` dans un nouveau thread (`thread::spawn(move || …)`) ; gardez les `JoinHandle`. Une erreur d'`accept` : dites-la une fois par épisode (avec `console`) et faites une pause de PAUSE_ACCEPT (voir l'étape 3).
     let mut threads: Vec<JoinHandle<()>> = Vec::new();
+    let mut en_echec = false;
     for connexion in ecoute.incoming() {
         let flux = match connexion {
             Ok(flux) => flux,
             Err(erreur) => {
-                if bavard {
-                    println!("[ERREUR] Connexion refusée par le système : {erreur}");
+                // Plus de descripteurs de fichiers : `accept` échouerait aussitôt, en boucle.
+                if bavard && !en_echec {
+                    console(&format!(
+                        "[ERREUR] Connexion refusée par le système : {erreur} (on réessaie toutes les 100 ms)"
+                    ));
                 }
+                en_echec = true;
+                thread::sleep(PAUSE_ACCEPT);
                 continue;
             }
         };
+        en_echec = false;
         threads.retain(|thread| !thread.is_finished());
         let salon = Arc::clone(&salon);
         threads.push(thread::spawn(move || servir_client(flux, salon, bavard)));
@@ -378,7 +396,7 @@ pub fn servir_client(flux: TcpStream, salon: SalonPartage, bavard: bool) {
     // retiendrait une ligne tant que la précédente n'est pas acquittée (jusqu'à 40 ms).
     let _ = flux.set_nodelay(true);
     if bavard {
-        println!("[CONNEXION] {pair}");
+        console(&format!("[CONNEXION] {pair}"));
     }
     let Ok(lecture) = flux.try_clone() else {
         return;
@@ -386,7 +404,9 @@ pub fn servir_client(flux: TcpStream, salon: SalonPartage, bavard: bool) {
     let mut lecteur = BufReader::new(lecture);
     let Some(pseudo) = choisir_pseudo(&flux, &mut lecteur, &salon) else {
         if bavard {
-            println!("[DÉCONNEXION] {pair} parti avant de choisir un pseudo");
+            console(&format!(
+                "[DÉCONNEXION] {pair} parti avant de choisir un pseudo"
+            ));
         }
         return;
     };
@@ -396,7 +416,7 @@ pub fn servir_client(flux: TcpStream, salon: SalonPartage, bavard: bool) {
     };
     let id = inscrire(&salon, &pseudo, copie);
     if bavard {
-        println!("[ARRIVÉE] {pair} est {pseudo}");
+        console(&format!("[ARRIVÉE] {pair} est {pseudo}"));
     }
     // L'annonce d'abord, l'accueil ensuite : quand le nouveau venu lit « bienvenue », tous les
     // autres ont déjà reçu son arrivée, avant tout ce qui suivra.
@@ -415,7 +435,7 @@ pub fn servir_client(flux: TcpStream, salon: SalonPartage, bavard: bool) {
     let pseudo = retirer(&salon, id).unwrap_or(pseudo);
     let _ = flux.shutdown(Shutdown::Both);
     if bavard {
-        println!("[DÉCONNEXION] {pair} ({pseudo}) : {depart}");
+        console(&format!("[DÉCONNEXION] {pair} ({pseudo}) : {depart}"));
     }
     diffuser(&salon, None, &format!("*** {pseudo} a quitté le salon"));
 }
@@ -474,7 +494,7 @@ fn converser(lecteur: &mut impl BufRead, salon: &SalonPartage, id: u64, bavard: 
             Ok(Entree::Message(texte)) => {
                 let ligne = format!("{pseudo} : {}", nettoyer(&texte));
                 if bavard {
-                    println!("[MESSAGE] {ligne}");
+                    console(&format!("[MESSAGE] {ligne}"));
                 }
                 diffuser(salon, Some(id), &ligne);
             }

@@ -373,6 +373,20 @@ impl Client {
         }
     }
 
+    /// Envoie `fois` fois la ligne `ligne` sans jamais rien lire, et ignore les erreurs : le
+    /// serveur finira par couper la connexion (c'est ce qu'on attend de lui). Rend le nombre de
+    /// lignes envoyées.
+    pub fn inonder_sans_lire(&self, ligne: &str, fois: usize) -> usize {
+        let lot = format!("{ligne}\n").repeat(1000);
+        let mut flux = &self.flux;
+        for envoyes in (0..fois).step_by(1000) {
+            if flux.write_all(lot.as_bytes()).is_err() {
+                return envoyes;
+            }
+        }
+        fois
+    }
+
     /// Envoie `texte` et rend la ligne qui répond.
     pub fn demander(&mut self, texte: &str) -> String {
         self.envoyer(texte);

@@ -122,3 +122,19 @@ fn une_session_scriptee_du_client_affiche_chaque_accuse() {
 fn la_demo_affiche_le_resultat_attendu_de_l_enonce() {
     verifier_demo(ETAPE);
 }
+
+#[test]
+fn un_client_qui_envoie_sans_jamais_lire_ne_bloque_pas_le_serveur() {
+    let mut serveur = Serveur::lancer(ETAPE, &[]);
+    let inondeur = serveur.connecter();
+    std::thread::scope(|portee| {
+        // Les réponses remplissent les tampons ; le serveur doit abandonner au bout de son délai
+        // d'écriture, terminer la conversation et s'arrêter, au lieu d'attendre pour toujours.
+        portee.spawn(|| inondeur.inonder_sans_lire("bonjour", 1_000_000));
+        assert_eq!(
+            serveur.attendre_fin(),
+            Some(0),
+            "Étape 2 : face à un client qui ne lit jamais, le serveur doit finir la conversation"
+        );
+    });
+}

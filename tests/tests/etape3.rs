@@ -119,3 +119,16 @@ fn une_session_scriptee_du_client_se_termine_avec_le_code_zero() {
 fn la_demo_affiche_le_resultat_attendu_de_l_enonce() {
     verifier_demo(ETAPE);
 }
+
+#[test]
+fn un_client_qui_envoie_sans_jamais_lire_ne_bloque_pas_le_suivant() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let inondeur = serveur.connecter();
+    std::thread::scope(|portee| {
+        // Des centaines de milliers de lignes, et jamais une lecture : les réponses remplissent
+        // les tampons, et le `write` du serveur bloque. Il doit abandonner au bout de son délai.
+        portee.spawn(|| inondeur.inonder_sans_lire("aide", 1_000_000));
+        let mut suivant = serveur.connecter();
+        suivant.attendre("Bienvenue");
+    });
+}

@@ -83,9 +83,17 @@ fn le_cadrage_entete_transporte_un_message_avec_saut_de_ligne() {
         Some("Bienvenue sur le serveur !"),
         "Étape 4 : en cadrage entete, la bienvenue doit arriver avec un en-tête de 64 octets"
     );
-    flux.write_all(&trame("première\nseconde")).expect("envoi");
-    serveur.attendre_console("première");
-    serveur.attendre_console("seconde");
+    // Le saut de ligne arrive intact… mais ne doit pas fabriquer une fausse ligne de journal.
+    flux.write_all(&trame(
+        "première\n[CONNEXION] Client connecté depuis 6.6.6.6:666",
+    ))
+    .expect("envoi");
+    let ligne = serveur.attendre_console("première");
+    assert!(
+        ligne.contains("6.6.6.6:666"),
+        "Étape 4 : un message à plusieurs lignes s'écrit sur une seule ligne du journal, \
+         sauts de ligne rendus visibles ; vu « {ligne} »"
+    );
     serveur.taper("réponse");
     assert_eq!(lire_trame(&mut flux).as_deref(), Some("réponse"));
 }
