@@ -5,11 +5,11 @@
 //! Le salon de l'étape 7, fait correctement, tel qu'une école pourrait le faire tourner pour une
 //! classe :
 //!
-//! - **aucune entrée-sortie sous un verrou** : chaque client a une file bornée ([`file`](mod@crate::file)) et un
-//!   thread d'écriture ; diffuser, c'est déposer un message partagé (`Arc<str>`) dans des files ;
-//! - un client qui lit n'est jamais déconnecté, même pendant une rafale de milliers de lignes ; un
-//!   client qui ne lit plus est déconnecté, avec une annonce, au bout de [`DELAI_GRACE`] au plus,
-//!   et il ne retient pas le salon plus longtemps ;
+//! - **aucune entrée-sortie sous un verrou ; une file bornée par client ; celui qui ne suit pas
+//!   est déconnecté** ([`livraison`]). Diffuser, c'est déposer un message partagé (`Arc<str>`)
+//!   dans des files, sans jamais attendre personne ; un thread d'écriture par client vide la
+//!   sienne. Un client qui lit n'est jamais déconnecté, même pendant un copier-coller de 10 Mo ;
+//!   un client qui ne lit plus l'est, avec une annonce, et il ne retient personne ;
 //! - le pseudo est vérifié et réservé dans **une seule** section critique
 //!   ([`salon::Salon::inscrire`]) : de deux clients qui veulent « bob » au même instant, un seul
 //!   l'obtient ;
@@ -34,7 +34,7 @@
 //! - Le serveur garde les poignées de tous ses threads et les attend à l'arrêt ([`Serveur`]).
 //! - `lib.rs` est découpé par idée : [`serveur`] (la boucle d'acceptation et l'arrêt),
 //!   [`conversation`] (un client, de son pseudo à son départ), [`livraison`] (la file et le thread
-//!   d'écriture), [`salon`] (l'état partagé), [`journal`], [`liste_noire`], [`client`], [`demo`].
+//!   d'écriture), [`salon`] (l'état partagé), [`journal`], [`liste_noire`], [`client`](mod@client), [`demo`](mod@demo).
 //! - Nouveau aussi : un délai pour choisir son pseudo ([`Config::delai_pseudo`]), une pause quand
 //!   `accept` échoue, Ctrl-C sur la console fait comme `stop`. Voir « Ce que le serveur final
 //!   refuse » plus bas.

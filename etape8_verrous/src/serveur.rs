@@ -272,7 +272,12 @@ fn refuser(mut flux: &TcpStream, raison: &str) {
 /// threads en tout, chacun un signal, y compris ceux déjà terminés). Un client qui ne lit plus ne
 /// va pas au bout : après [`DELAI_ARRET`], on **coupe** toutes les sockets qui restent
 /// (`shutdown`), ce qui débloque aussitôt leurs threads. Puis on les attend tous.
-fn arreter(partage: &Partage, clients: Vec<JoinHandle<()>>, lances: usize, fins: &Receiver<()>) {
+pub fn arreter(
+    partage: &Partage,
+    clients: Vec<JoinHandle<()>>,
+    lances: usize,
+    fins: &Receiver<()>,
+) {
     // corrigé:début Indice : sous le verrou, récupérez toutes les connexions et publiez l'annonce (`publier_arret` : plus rien ne sera publié ensuite) ; hors du verrou, déposez-la dans chaque file puis fermez-la (`Fermeture::Arret`). Attendez les signaux de fin avec `recv_timeout` jusqu'à une échéance `DELAI_ARRET`, coupez les sockets restantes, `join` chaque thread, et journalisez l'annonce en dernier.
     let (connexions, publication) = {
         let mut salon = partage.salon();
