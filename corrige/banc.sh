@@ -49,14 +49,14 @@ arreter_serveur() {
     wait "$pid" 2>/dev/null || true
 }
 
-# essai ÉTAPE MODE CLIENTS ÉMETTEURS MESSAGES MUETS DÉLAI : une ligne « livrés attendus débit p99 mémoire ».
+# essai ÉTAPE MODE CLIENTS ÉMETTEURS MESSAGES MUETS DÉLAI [TAILLE] : une ligne « livrés attendus débit p99 mémoire ».
 essai() {
     local etape=$1 mode=$2 banc=()
     lancer_serveur "$etape" "$mode"
     [ "$mode" = épinglé ] && banc=(taskset -c 1)
     local ligne
     ligne=$("${banc[@]}" "$cible/corrige" charge --port "$port" --clients "$3" --emetteurs "$4" \
-        --messages "$5" --muets "$6" --delai "$7" --pid-serveur "$pid" --ligne-tableau x 2>/dev/null \
+        --messages "$5" --muets "$6" --delai "$7" --taille "${8:-0}" --pid-serveur "$pid" --ligne-tableau x 2>/dev/null \
         | tail -n 1) || ligne="| x | | | | 0/0 | 0 | 0 | 0 | 0 |"
     arreter_serveur
     # | x | clients | config | muets | livrés/attendus | débit | p50 | p99 | mémoire |
@@ -64,12 +64,12 @@ essai() {
         p = $9; gsub(/ /, "", p); m = $10; gsub(/ /, "", m); print l[1], l[2], d, p, m }'
 }
 
-# mesurer ÉTAPE MODE CLIENTS ÉMETTEURS MESSAGES MUETS DÉLAI : une ligne du tableau.
+# mesurer ÉTAPE MODE CLIENTS ÉMETTEURS MESSAGES MUETS DÉLAI [TAILLE] : une ligne du tableau.
 mesurer() {
     local resultats="$travail/essais.txt"
     : > "$resultats"
     for _ in $(seq "$essais"); do essai "$@" >> "$resultats"; done
-    awk -v etape="${1%%_*}" -v mode="$2" -v c="$3" -v s="$4" -v n="$5" -v k="$6" '
+    awk -v etape="${1%%_*}" -v mode="$2" -v c="$3" -v s="$4" -v n="$5" -v k="$6" -v o="${8:-40}" '
         function mediane(v, n,   i, j, t) {
             for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
             return (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
@@ -80,8 +80,8 @@ mesurer() {
         END {
             for (i = 1; i <= n_; i++) { d[i] = debit[i]; q[i] = p99[i] }
             med = mediane(d, n_); min = d[1]; max = d[n_]
-            printf "| %s | %s | %s | %s×%s | %s | %s/%s | %s (%s – %s) | %s | %s |\n",
-                etape, mode, c, s, n, k, pire, attendus, grouper(med), grouper(min), grouper(max), mediane(q, n_), mem
+            printf "| %s | %s | %s | %s×%s (%s o) | %s | %s/%s | %s (%s – %s) | %s | %s |\n",
+                etape, mode, c, s, n, o, k, pire, attendus, grouper(med), grouper(min), grouper(max), mediane(q, n_), mem
         }' "$resultats"
 }
 
@@ -101,6 +101,10 @@ mesurer etape7_multiclients session 10 10 4000 0 10
 mesurer etape7_multiclients session 100 10 400 0 10
 mesurer etape7_multiclients session 100 10 400 5 10
 mesurer etape7_multiclients session 1000 2 100 0 10
+# Des lignes de 1 000 octets : 1 Mo par client, plus que les tampons TCP d'un muet n'absorbent.
+# L'étape 7 se fige (ce qui reste est perdu à l'échéance) ; l'étape 8 coupe les muets.
+mesurer etape7_multiclients session 100 10 1000 5 10 1000
+mesurer etape8_verrous session 100 10 1000 5 30 1000
 
 echo
 echo "Un client qui lit à 200 ko/s pendant qu'un autre colle 10 Mo (10 000 lignes de 1 000 octets) :"

@@ -116,7 +116,11 @@ pub fn ecrire_version_eleve(source: &Path, destination: &Path) -> anyhow::Result
 
 /// Les fichiers du classeur à copier, en chemins relatifs : tout sauf la compilation (`target`),
 /// l'historique git, le corrigé, la CI et les journaux de discussion.
-fn collecter(racine: &Path, dossier: &Path, fichiers: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+pub(crate) fn collecter(
+    racine: &Path,
+    dossier: &Path,
+    fichiers: &mut Vec<PathBuf>,
+) -> anyhow::Result<()> {
     let mut entrees: Vec<_> = fs::read_dir(dossier)
         .with_context(|| format!("lecture de {} impossible", dossier.display()))?
         .collect::<Result<_, _>>()?;
@@ -151,7 +155,7 @@ fn etape_du_chemin(relatif: &Path) -> Option<u8> {
 }
 
 /// Le manifeste de la copie : sans le paquet `corrige`.
-fn retirer_le_corrige(manifeste: &str) -> String {
+pub(crate) fn retirer_le_corrige(manifeste: &str) -> String {
     manifeste
         .lines()
         .filter(|ligne| ligne.trim() != "\"corrige\",")

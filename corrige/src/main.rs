@@ -54,6 +54,34 @@ enum Commande {
         /// Ne note que ces étapes (par exemple --etapes 3,4) ; défaut : toutes.
         #[arg(long, value_delimiter = ',', value_name = "N,…")]
         etapes: Vec<u8>,
+        /// Secondes laissées à chaque étape (compilation et tests) ; défaut : 120.
+        #[arg(
+            long,
+            default_value_t = 120,
+            value_name = "SECONDES",
+            hide_default_value = true
+        )]
+        delai: u64,
+    },
+    /// Note toute une classe : chaque sous-dossier de <DOSSIER> est la copie d'un élève.
+    #[command(help_template = MODELE_AIDE)]
+    Classe {
+        /// Le dossier de la classe (un sous-dossier par élève).
+        dossier: PathBuf,
+        /// Écrit la table de la classe en CSV dans ce fichier (une ligne par élève et par étape).
+        #[arg(long, value_name = "FICHIER")]
+        csv: Option<PathBuf>,
+        /// Ne note que ces étapes (par exemple --etapes 3,4) ; défaut : toutes.
+        #[arg(long, value_delimiter = ',', value_name = "N,…")]
+        etapes: Vec<u8>,
+        /// Secondes laissées à chaque étape de chaque copie ; défaut : 120.
+        #[arg(
+            long,
+            default_value_t = 120,
+            value_name = "SECONDES",
+            hide_default_value = true
+        )]
+        delai: u64,
     },
     /// Banc d'essai : N clients, S émetteurs, M messages, K muets ; débit, latence, pertes.
     #[command(help_template = MODELE_AIDE)]
@@ -165,11 +193,47 @@ fn executer(commande: Commande) -> anyhow::Result<()> {
             dossier,
             csv,
             etapes,
+            delai,
         } => {
-            let resultats = note::noter(&dossier, &etapes)?;
+            let reglages = note::Reglages {
+                etapes,
+                delai: Duration::from_secs(delai),
+                progression: true,
+            };
+            let classeur = classeur_par_defaut();
+            let reference = note::reference(&classeur, &reglages)?;
+            let resultats = note::noter(&dossier, &classeur, &reference, &reglages)?;
             print!("{}", note::tableau(&resultats));
             if let Some(fichier) = csv {
                 std::fs::write(&fichier, note::csv(&resultats))
+                    .with_context(|| format!("écriture de {} impossible", fichier.display()))?;
+                println!("Table écrite aussi dans {}.", fichier.display());
+            }
+            Ok(())
+        }
+        Commande::Classe {
+            dossier,
+            csv,
+            etapes,
+            delai,
+        } => {
+            let reglages = note::Reglages {
+                etapes,
+                delai: Duration::from_secs(delai),
+                progression: true,
+            };
+            let classeur = classeur_par_defaut();
+            let debut = std::time::Instant::now();
+            let reference = note::reference(&classeur, &reglages)?;
+            let classe = note::noter_la_classe(&dossier, &classeur, &reference, &reglages)?;
+            print!("{}", note::tableau_de_classe(&classe));
+            println!(
+                "{} copies notées en {} s.",
+                classe.len(),
+                debut.elapsed().as_secs()
+            );
+            if let Some(fichier) = csv {
+                std::fs::write(&fichier, note::csv_de_classe(&classe))
                     .with_context(|| format!("écriture de {} impossible", fichier.display()))?;
                 println!("Table écrite aussi dans {}.", fichier.display());
             }

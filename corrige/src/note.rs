@@ -1,8 +1,22 @@
-//! La table des notes : la suite de notation lancée dans la copie d'un élève, étape par étape.
+//! La table des notes : la suite de notation **du classeur** lancée sur la copie d'un élève.
 //!
-//! Pour chaque étape, `note` vérifie d'abord que le paquet compile (`cargo build`), puis lance le
-//! fichier de la suite qui la note (`cargo test -p tests --test etapeN`) et compte les tests
-//! réussis. Les points de l'étape sont proportionnels : `barème × réussis / total`.
+//! Une note doit pouvoir se défendre devant un élève. D'où cinq règles :
+//!
+//! 1. **seuls les tests de l'enseignant comptent** : la copie est recopiée dans un dossier de
+//!    notation, et son paquet `tests` (que l'élève a pu modifier : un `#[test]` vide par fichier,
+//!    des `#[ignore]`) est remplacé par celui du classeur, ainsi que le manifeste de l'espace de
+//!    travail ;
+//! 2. **chaque test attendu est compté** : la liste vient du classeur (`cargo test -- --list`) ;
+//!    un test absent de la sortie compte comme échoué ;
+//! 3. **chaque copie a son propre dossier de compilation** (`CARGO_TARGET_DIR` est imposé, quoi
+//!    que dise l'environnement) : jamais le programme d'une autre copie ;
+//! 4. **chaque étape a un temps limité** (`--delai`, 120 s par défaut) ; au-delà, tout ce que
+//!    l'étape a lancé est arrêté, et elle a 0 avec la remarque « délai dépassé » ;
+//! 5. **pas de point sans travail** : un test qui réussit déjà sur l'édition élève intacte (un
+//!    message d'erreur donné, l'aide) n'est pas noté ; il est listé « non noté ». L'édition intacte
+//!    a donc 0,00/20.
+//!
+//! Les points d'une étape sont proportionnels : `barème × réussis / notés`.
 //!
 //! # Le barème (sur 20)
 //!
@@ -17,11 +31,17 @@
 //! | 7 multiclients | 3 | un thread par client, l'état partagé, la diffusion |
 //! | 8 verrous | 4 | la discipline des verrous, les files, l'arrêt propre |
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::path::Path;
-use std::process::Command;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
-use crate::edition::verifier_classeur;
+use anyhow::{Context, bail};
+
+use crate::edition::{collecter, ecrire_version_eleve, retirer_le_corrige, verifier_classeur};
 
 /// Une étape notée : numéro, paquet, points au barème.
 #[derive(Clone, Copy, Debug)]
@@ -81,108 +101,384 @@ pub struct Resultat {
     pub etape: u8,
     pub paquet: &'static str,
     pub compile: bool,
+    /// Tests notés réussis.
     pub reussis: usize,
+    /// Tests notés (les tests attendus, moins ceux qui réussissent sur l'édition intacte).
     pub total: usize,
     pub points: f64,
     pub bareme: f64,
-    /// Une remarque pour l'enseignant (« ne compile pas », …), vide sinon.
+    /// Les tests attendus qui ne sont pas notés (ils réussissent sur l'édition intacte).
+    pub non_notes: Vec<String>,
+    /// Une remarque pour l'enseignant (« ne compile pas », « délai dépassé »…), vide sinon.
     pub remarque: String,
 }
 
-/// Note les étapes `etapes` (toutes si vide) du classeur `dossier`.
-pub fn noter(dossier: &Path, etapes: &[u8]) -> anyhow::Result<Vec<Resultat>> {
-    verifier_classeur(dossier)?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+/// Ce que le classeur attend, étape par étape : les tests de sa suite, et ceux qui réussissent
+/// déjà sur l'édition élève intacte (non notés).
+#[derive(Clone, Debug, Default)]
+pub struct Reference {
+    /// Pour l'étape `n`, à l'indice `n - 1` : les noms des tests attendus.
+    pub attendus: [Vec<String>; 8],
+    /// Pour l'étape `n`, à l'indice `n - 1` : les tests qui réussissent sur l'édition intacte.
+    pub gratuits: [BTreeSet<String>; 8],
+}
+
+/// Les réglages d'une notation.
+#[derive(Clone, Debug)]
+pub struct Reglages {
+    /// Les étapes à noter ; vide : toutes.
+    pub etapes: Vec<u8>,
+    /// Le temps laissé à chaque étape (compilation et suite).
+    pub delai: Duration,
+    /// Afficher l'avancement sur la sortie d'erreur.
+    pub progression: bool,
+}
+
+impl Reglages {
+    fn etapes(&self) -> impl Iterator<Item = &'static Bareme> + '_ {
+        BAREME
+            .iter()
+            .filter(|b| self.etapes.is_empty() || self.etapes.contains(&b.etape))
+    }
+}
+
+/// Le dossier de travail de la notation, dans `target/notation` du classeur.
+fn dossier_de_notation(classeur: &Path) -> PathBuf {
+    classeur.join("target").join("notation")
+}
+
+/// Calcule la [`Reference`] du classeur : liste les tests de la suite, puis note l'édition élève
+/// intacte pour savoir lesquels réussissent sans aucun travail.
+pub fn reference(classeur: &Path, reglages: &Reglages) -> anyhow::Result<Reference> {
+    verifier_classeur(classeur)?;
+    let mut reference = Reference::default();
+    for bareme in reglages.etapes() {
+        let liste = Command::new(cargo())
+            .current_dir(classeur)
+            .args(["test", "--quiet", "--package", "tests", "--test"])
+            .arg(format!("etape{}", bareme.etape))
+            .args(["--", "--list"])
+            .output()
+            .context("impossible de lancer cargo")?;
+        let noms: Vec<String> = String::from_utf8_lossy(&liste.stdout)
+            .lines()
+            .filter_map(|ligne| ligne.strip_suffix(": test"))
+            .map(str::to_string)
+            .collect();
+        if noms.is_empty() {
+            bail!(
+                "la suite de notation du classeur ne liste aucun test pour l'étape {} :\n{}",
+                bareme.etape,
+                String::from_utf8_lossy(&liste.stderr)
+            );
+        }
+        reference.attendus[usize::from(bareme.etape - 1)] = noms;
+    }
+    // L'édition est réécrite à chaque fois (les sources ont pu changer), mais sa compilation
+    // (`target`) est gardée d'une fois sur l'autre.
+    let edition = dossier_de_notation(classeur).join("edition-intacte");
+    let neuve = dossier_de_notation(classeur).join(format!("edition-{}", std::process::id()));
+    if neuve.exists() {
+        fs::remove_dir_all(&neuve)?;
+    }
+    ecrire_version_eleve(classeur, &neuve)?;
+    vider_sauf_target(&edition)?;
+    for entree in fs::read_dir(&neuve)? {
+        let entree = entree?;
+        fs::rename(entree.path(), edition.join(entree.file_name()))?;
+    }
+    fs::remove_dir_all(&neuve)?;
+    for bareme in reglages.etapes() {
+        if reglages.progression {
+            eprintln!(
+                "[note] édition intacte, étape {} : tests qui réussissent sans travail…",
+                bareme.etape
+            );
+        }
+        let i = usize::from(bareme.etape - 1);
+        if let Essai::Fini { reussis, .. } = essayer(&edition, classeur, bareme, reglages.delai)? {
+            reference.gratuits[i] = reussis
+                .into_iter()
+                .filter(|nom| reference.attendus[i].contains(nom))
+                .collect();
+        }
+    }
+    Ok(reference)
+}
+
+/// Note la copie `copie` avec la suite du `classeur` (voir les règles du module).
+pub fn noter(
+    copie: &Path,
+    classeur: &Path,
+    reference: &Reference,
+    reglages: &Reglages,
+) -> anyhow::Result<Vec<Resultat>> {
+    verifier_classeur(copie)?;
+    let nom = copie
+        .canonicalize()
+        .ok()
+        .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "copie".to_string());
+    let travail = dossier_de_notation(classeur).join(format!("copie-{nom}"));
+    preparer(copie, classeur, &travail)?;
     let mut resultats = Vec::new();
-    for bareme in BAREME
-        .iter()
-        .filter(|b| etapes.is_empty() || etapes.contains(&b.etape))
-    {
-        let total_prevu = compter_tests(dossier, bareme.etape);
-        let compilation = Command::new(&cargo)
-            .current_dir(dossier)
-            .args([
-                "build",
-                "--quiet",
-                "--package",
-                bareme.paquet,
-                "--all-targets",
-            ])
-            .output()?;
+    for bareme in reglages.etapes() {
+        let i = usize::from(bareme.etape - 1);
+        let gratuits = &reference.gratuits[i];
+        let notes: Vec<&String> = reference.attendus[i]
+            .iter()
+            .filter(|nom| !gratuits.contains(*nom))
+            .collect();
         let mut resultat = Resultat {
             etape: bareme.etape,
             paquet: bareme.paquet,
-            compile: compilation.status.success(),
+            compile: true,
             reussis: 0,
-            total: total_prevu,
+            total: notes.len(),
             points: 0.0,
             bareme: bareme.points,
+            non_notes: gratuits.iter().cloned().collect(),
             remarque: String::new(),
         };
-        if !resultat.compile {
-            resultat.remarque = "ne compile pas".to_string();
-            resultats.push(resultat);
-            continue;
-        }
-        let essai = Command::new(&cargo)
-            .current_dir(dossier)
-            .args(["test", "--quiet", "--package", "tests", "--test"])
-            .arg(format!("etape{}", bareme.etape))
-            .args(["--", "--test-threads", "8"])
-            .output()?;
-        match compter_resultats(&String::from_utf8_lossy(&essai.stdout)) {
-            Some((reussis, total)) => {
-                resultat.reussis = reussis;
-                resultat.total = total;
+        match essayer(&travail, classeur, bareme, reglages.delai)? {
+            Essai::NeCompilePas => {
+                resultat.compile = false;
+                resultat.remarque = "ne compile pas".to_string();
             }
-            None => resultat.remarque = "la suite de notation n'a pas pu tourner".to_string(),
+            Essai::DelaiDepasse => resultat.remarque = "délai dépassé".to_string(),
+            Essai::Fini { reussis, .. } => {
+                resultat.reussis = notes.iter().filter(|nom| reussis.contains(**nom)).count();
+                if resultat.total > 0 {
+                    resultat.points =
+                        bareme.points * resultat.reussis as f64 / resultat.total as f64;
+                }
+            }
         }
-        if resultat.total > 0 {
-            resultat.points = bareme.points * resultat.reussis as f64 / resultat.total as f64;
+        if reglages.progression {
+            eprintln!(
+                "[note] {nom}, étape {} : {}/{} ({} / {}) {}",
+                bareme.etape,
+                resultat.reussis,
+                resultat.total,
+                decimal(resultat.points),
+                resultat.bareme,
+                resultat.remarque
+            );
         }
         resultats.push(resultat);
     }
     Ok(resultats)
 }
 
-/// Le nombre de tests du fichier de notation d'une étape (pour le total d'une étape qui ne
-/// compile pas).
-fn compter_tests(dossier: &Path, etape: u8) -> usize {
-    std::fs::read_to_string(
-        dossier
-            .join("tests")
-            .join("tests")
-            .join(format!("etape{etape}.rs")),
-    )
-    .map(|texte| texte.matches("#[test]").count())
-    .unwrap_or(0)
+/// Recopie la copie dans `travail`, sans sa compilation ni son paquet `tests`, puis y met la
+/// suite, le manifeste et le fichier de verrouillage du classeur.
+fn preparer(copie: &Path, classeur: &Path, travail: &Path) -> anyhow::Result<()> {
+    // On garde `travail/target` d'une notation à l'autre de la même copie : seules les sources
+    // changent. Tout le reste est refait.
+    vider_sauf_target(travail)?;
+    let mut fichiers = Vec::new();
+    collecter(copie, copie, &mut fichiers)?;
+    for relatif in fichiers {
+        if relatif.starts_with("tests") {
+            continue;
+        }
+        copier(&copie.join(&relatif), &travail.join(&relatif))?;
+    }
+    let mut suite = Vec::new();
+    collecter(classeur, &classeur.join("tests"), &mut suite)?;
+    for relatif in suite {
+        copier(&classeur.join(&relatif), &travail.join(&relatif))?;
+    }
+    let manifeste = fs::read_to_string(classeur.join("Cargo.toml"))?;
+    fs::write(travail.join("Cargo.toml"), retirer_le_corrige(&manifeste))?;
+    copier(&classeur.join("Cargo.lock"), &travail.join("Cargo.lock"))?;
+    // Une copie neuve part de la compilation de l'édition intacte : les dépendances (clap,
+    // anyhow…) sont déjà compilées. Les paquets des étapes, eux, sont toujours recompilés : leurs
+    // fichiers portent une empreinte de leur chemin, qui n'est pas celui de l'édition.
+    let amorce = dossier_de_notation(classeur)
+        .join("edition-intacte")
+        .join("target");
+    let cible = travail.join("target");
+    if !cible.exists() && amorce.is_dir() && travail != amorce.parent().unwrap_or(travail) {
+        copier_dossier(&amorce, &cible)?;
+    }
+    Ok(())
 }
 
-/// Additionne les lignes `test result: … N passed; M failed; …` d'une sortie de `cargo test`.
-pub fn compter_resultats(sortie: &str) -> Option<(usize, usize)> {
-    let mut trouve = false;
-    let (mut reussis, mut total) = (0, 0);
-    for ligne in sortie.lines().filter(|l| l.starts_with("test result:")) {
-        trouve = true;
-        let nombre = |mot: &str| {
-            ligne
-                .split(';')
-                .find_map(|morceau| {
-                    morceau
-                        .trim()
-                        .strip_suffix(mot)?
-                        .trim()
-                        .rsplit(' ')
-                        .next()?
-                        .parse::<usize>()
-                        .ok()
-                })
-                .unwrap_or(0)
-        };
-        reussis += nombre("passed");
-        total += nombre("passed") + nombre("failed");
+/// Crée `dossier` s'il n'existe pas, et retire tout ce qu'il contient sauf `target`.
+fn vider_sauf_target(dossier: &Path) -> anyhow::Result<()> {
+    fs::create_dir_all(dossier)
+        .with_context(|| format!("création de {} impossible", dossier.display()))?;
+    for entree in fs::read_dir(dossier)? {
+        let entree = entree?;
+        if entree.file_name() != "target" {
+            let chemin = entree.path();
+            if entree.file_type()?.is_dir() {
+                fs::remove_dir_all(&chemin)?;
+            } else {
+                fs::remove_file(&chemin)?;
+            }
+        }
     }
-    trouve.then_some((reussis, total))
+    Ok(())
+}
+
+/// Copie un dossier entier (sans suivre les liens symboliques).
+fn copier_dossier(source: &Path, destination: &Path) -> anyhow::Result<()> {
+    fs::create_dir_all(destination)?;
+    for entree in fs::read_dir(source)? {
+        let entree = entree?;
+        let type_ = entree.file_type()?;
+        let cible = destination.join(entree.file_name());
+        if type_.is_dir() {
+            copier_dossier(&entree.path(), &cible)?;
+        } else if type_.is_file() {
+            fs::copy(entree.path(), &cible)?;
+        }
+    }
+    Ok(())
+}
+
+fn copier(source: &Path, destination: &Path) -> anyhow::Result<()> {
+    if let Some(parent) = destination.parent() {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("création de {} impossible", parent.display()))?;
+    }
+    fs::copy(source, destination).with_context(|| {
+        format!(
+            "copie de {} vers {} impossible",
+            source.display(),
+            destination.display()
+        )
+    })?;
+    Ok(())
+}
+
+/// Ce qu'a donné une étape.
+enum Essai {
+    NeCompilePas,
+    DelaiDepasse,
+    /// Les noms des tests réussis.
+    Fini {
+        reussis: BTreeSet<String>,
+    },
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string())
+}
+
+/// Compile l'étape puis lance son fichier de la suite dans `dossier`, avec son propre dossier de
+/// compilation, le tout en moins de `delai`.
+fn essayer(
+    dossier: &Path,
+    classeur: &Path,
+    bareme: &Bareme,
+    delai: Duration,
+) -> anyhow::Result<Essai> {
+    let echeance = Instant::now() + delai;
+    let cible = dossier.join("target");
+    let commande = |arguments: &[&str]| {
+        let mut commande = Command::new(cargo());
+        commande
+            .current_dir(dossier)
+            .args(arguments)
+            .env("CARGO_TARGET_DIR", &cible)
+            .env_remove("CARGO_BUILD_TARGET_DIR")
+            .env_remove("RUSTFLAGS")
+            .stdin(Stdio::null());
+        commande
+    };
+    let _ = classeur;
+    let compilation = lancer_avec_echeance(
+        commande(&["build", "--quiet", "--package", bareme.paquet]),
+        echeance,
+    )?;
+    match compilation {
+        None => return Ok(Essai::DelaiDepasse),
+        Some((false, _)) => return Ok(Essai::NeCompilePas),
+        Some((true, _)) => {}
+    }
+    let fichier = format!("etape{}", bareme.etape);
+    let suite = lancer_avec_echeance(
+        // Sans `--quiet` : le programme de tests écrit alors une ligne `test nom ... ok` par test.
+        commande(&[
+            "test",
+            "--package",
+            "tests",
+            "--test",
+            &fichier,
+            "--",
+            "--test-threads",
+            "8",
+        ]),
+        echeance,
+    )?;
+    let Some((_, sortie)) = suite else {
+        return Ok(Essai::DelaiDepasse);
+    };
+    Ok(Essai::Fini {
+        reussis: tests_reussis(&sortie),
+    })
+}
+
+/// Lance `commande`, lit sa sortie standard, et l'arrête (elle et tout ce qu'elle a lancé) si
+/// elle n'a pas fini à `echeance`. Rend `None` dans ce cas, sinon son succès et sa sortie.
+fn lancer_avec_echeance(
+    mut commande: Command,
+    echeance: Instant,
+) -> anyhow::Result<Option<(bool, String)>> {
+    commande.stdout(Stdio::piped()).stderr(Stdio::null());
+    #[cfg(unix)]
+    {
+        // Un groupe de processus à part : à l'échéance, on arrête cargo, le programme de tests
+        // et les serveurs qu'il a lancés, d'un seul coup.
+        use std::os::unix::process::CommandExt;
+        commande.process_group(0);
+    }
+    let mut enfant = commande.spawn().context("impossible de lancer cargo")?;
+    let sortie = enfant.stdout.take();
+    let lecteur = std::thread::spawn(move || {
+        let mut texte = String::new();
+        if let Some(mut sortie) = sortie {
+            let _ = sortie.read_to_string(&mut texte);
+        }
+        texte
+    });
+    loop {
+        if let Some(statut) = enfant.try_wait()? {
+            let texte = lecteur.join().unwrap_or_default();
+            return Ok(Some((statut.success(), texte)));
+        }
+        if Instant::now() >= echeance {
+            arreter_tout(&mut enfant);
+            let _ = enfant.wait();
+            return Ok(None);
+        }
+        // Un outil de l'enseignant qui surveille un processus : une pause entre deux coups d'œil.
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[cfg(unix)]
+fn arreter_tout(enfant: &mut std::process::Child) {
+    let groupe = format!("-{}", enfant.id());
+    let _ = Command::new("kill").args(["-KILL", "--", &groupe]).status();
+    let _ = enfant.kill();
+}
+
+#[cfg(not(unix))]
+fn arreter_tout(enfant: &mut std::process::Child) {
+    let _ = enfant.kill();
+}
+
+/// Les noms des tests réussis, lus dans la sortie de `cargo test` (`test nom ... ok`).
+pub fn tests_reussis(sortie: &str) -> BTreeSet<String> {
+    sortie
+        .lines()
+        .filter_map(|ligne| ligne.strip_prefix("test ")?.strip_suffix(" ... ok"))
+        .map(str::to_string)
+        .collect()
 }
 
 /// `12.5` → `« 12,50 »` : la virgule décimale française.
@@ -218,6 +514,14 @@ pub fn tableau(resultats: &[Resultat]) -> String {
         "",
         format!("{} / {}", decimal(points), bareme)
     );
+    for r in resultats.iter().filter(|r| !r.non_notes.is_empty()) {
+        let _ = writeln!(
+            texte,
+            "non notés à l'étape {} (ils réussissent sur l'édition intacte) : {}",
+            r.etape,
+            r.non_notes.join(", ")
+        );
+    }
     texte
 }
 
@@ -243,6 +547,128 @@ pub fn csv(resultats: &[Resultat]) -> String {
     texte
 }
 
+/// Une copie de la classe : le nom de l'élève (son dossier) et ses résultats, ou pourquoi elle
+/// n'a pas pu être notée.
+#[derive(Clone, Debug)]
+pub struct Copie {
+    pub eleve: String,
+    pub resultats: Result<Vec<Resultat>, String>,
+}
+
+/// Note chaque sous-dossier de `classe`, dans l'ordre alphabétique. Une copie qui n'est pas un
+/// classeur, qui ne compile pas ou qui dépasse le délai a ses zéros et n'arrête pas les autres.
+pub fn noter_la_classe(
+    classe: &Path,
+    classeur: &Path,
+    reference: &Reference,
+    reglages: &Reglages,
+) -> anyhow::Result<Vec<Copie>> {
+    let mut dossiers: Vec<PathBuf> = fs::read_dir(classe)
+        .with_context(|| format!("{} n'est pas un dossier lisible", classe.display()))?
+        .filter_map(Result::ok)
+        .filter(|entree| entree.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|entree| entree.path())
+        .collect();
+    dossiers.sort();
+    let mut copies = Vec::new();
+    for (rang, dossier) in dossiers.iter().enumerate() {
+        let eleve = dossier
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if reglages.progression {
+            eprintln!("[classe] copie {}/{} : {eleve}", rang + 1, dossiers.len());
+        }
+        let resultats =
+            noter(dossier, classeur, reference, reglages).map_err(|erreur| format!("{erreur:#}"));
+        copies.push(Copie { eleve, resultats });
+    }
+    Ok(copies)
+}
+
+/// Le total d'une copie sur 20.
+fn total(resultats: &[Resultat]) -> f64 {
+    resultats.iter().map(|r| r.points).sum()
+}
+
+/// La table de la classe : une ligne par élève, ses points par étape et son total.
+pub fn tableau_de_classe(copies: &[Copie]) -> String {
+    let mut texte = String::new();
+    let _ = write!(texte, "{:<20}", "élève");
+    for bareme in BAREME {
+        let _ = write!(texte, " {:>6}", format!("é{}", bareme.etape));
+    }
+    let _ = writeln!(texte, " {:>8}   remarques", "total");
+    for copie in copies {
+        let _ = write!(texte, "{:<20}", copie.eleve);
+        match &copie.resultats {
+            Ok(resultats) => {
+                for bareme in BAREME {
+                    let case = resultats
+                        .iter()
+                        .find(|r| r.etape == bareme.etape)
+                        .map(|r| decimal(r.points))
+                        .unwrap_or_default();
+                    let _ = write!(texte, " {case:>6}");
+                }
+                let remarques: Vec<String> = resultats
+                    .iter()
+                    .filter(|r| !r.remarque.is_empty())
+                    .map(|r| format!("étape {} : {}", r.etape, r.remarque))
+                    .collect();
+                let _ = writeln!(
+                    texte,
+                    " {:>8}   {}",
+                    decimal(total(resultats)),
+                    remarques.join(" ; ")
+                );
+            }
+            Err(raison) => {
+                let _ = writeln!(texte, "{:>57}   non notée : {raison}", "0,00");
+            }
+        }
+    }
+    texte
+}
+
+/// La table de la classe en CSV : une ligne par élève et par étape, puis son total.
+pub fn csv_de_classe(copies: &[Copie]) -> String {
+    let mut texte =
+        String::from("eleve;etape;paquet;reussis;total;points;bareme;remarque;non_notes\n");
+    for copie in copies {
+        let eleve = copie.eleve.replace(';', ",");
+        match &copie.resultats {
+            Ok(resultats) => {
+                for r in resultats {
+                    let _ = writeln!(
+                        texte,
+                        "{eleve};{};{};{};{};{};{};{};{}",
+                        r.etape,
+                        r.paquet,
+                        r.reussis,
+                        r.total,
+                        decimal(r.points),
+                        r.bareme,
+                        r.remarque,
+                        r.non_notes.join(" ")
+                    );
+                }
+                let bareme: f64 = resultats.iter().map(|r| r.bareme).sum();
+                let _ = writeln!(
+                    texte,
+                    "{eleve};total;;;;{};{bareme};;",
+                    decimal(total(resultats))
+                );
+            }
+            Err(raison) => {
+                let raison = raison.replace([';', '\n'], " ");
+                let _ = writeln!(texte, "{eleve};total;;;;0,00;;non notée : {raison};");
+            }
+        }
+    }
+    texte
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,12 +679,11 @@ mod tests {
     }
 
     #[test]
-    fn compter_les_resultats_de_cargo_test() {
-        let sortie = "running 3 tests\n...\ntest result: ok. 3 passed; 0 failed; 0 ignored; \
-                      0 measured; 0 filtered out; finished in 0.01s\n\ntest result: FAILED. 2 \
-                      passed; 5 failed; 0 ignored; 0 measured; 0 filtered out; finished in 1s\n";
-        assert_eq!(compter_resultats(sortie), Some((5, 10)));
-        assert_eq!(compter_resultats("error: could not compile"), None);
+    fn lire_les_tests_reussis_dans_la_sortie_de_cargo_test() {
+        let sortie = "running 3 tests\ntest a ... ok\ntest b ... FAILED\ntest c ... ignored\n\
+                      test d ... ok\ntest result: FAILED. 2 passed; 1 failed; 1 ignored\n";
+        let reussis: Vec<String> = tests_reussis(sortie).into_iter().collect();
+        assert_eq!(reussis, ["a", "d"]);
     }
 
     #[test]
@@ -271,6 +696,7 @@ mod tests {
             total: 4,
             points: 1.5,
             bareme: 2.0,
+            non_notes: Vec::new(),
             remarque: String::new(),
         }];
         assert!(tableau(&resultats).contains("1,50 / 2"));
