@@ -24,7 +24,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -112,7 +112,7 @@ pub struct Serveur {
     console: Receiver<Sortie>,
     /// Toutes les lignes du journal lues jusqu'ici (pour les messages d'échec).
     pub lu: Vec<String>,
-    erreurs: Receiver<String>,
+    erreurs: SortieErreur,
 }
 
 impl Serveur {
@@ -128,6 +128,8 @@ impl Serveur {
         commande
             .args(["serveur", "--port", "0"])
             .args(options)
+            // Le message d'une panique suffit ; une trace de pile noierait la fin de stderr.
+            .env("RUST_BACKTRACE", "0")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -138,19 +140,15 @@ impl Serveur {
             .spawn()
             .unwrap_or_else(|e| panic!("{etape} : impossible de lancer le serveur : {e}"));
         let console = lire_en_fond(processus.stdout.take());
-        let erreurs = {
-            let (envoi, reception) = mpsc::channel();
-            if let Some(flux) = processus.stderr.take() {
-                thread::spawn(move || {
-                    for ligne in BufReader::new(flux).lines().map_while(Result::ok) {
-                        if envoi.send(ligne).is_err() {
-                            break;
-                        }
-                    }
-                });
-            }
-            reception
-        };
+        let erreurs = SortieErreur::default();
+        if let Some(flux) = processus.stderr.take() {
+            let erreurs = erreurs.clone();
+            thread::spawn(move || {
+                for ligne in BufReader::new(flux).lines().map_while(Result::ok) {
+                    erreurs.ajouter(ligne);
+                }
+            });
+        }
         let entree = processus.stdin.take();
         let mut serveur = Serveur {
             etape,
@@ -180,17 +178,15 @@ impl Serveur {
 
     /// Ce que le serveur a écrit sur sa sortie d'erreur jusqu'ici (pour les messages d'échec).
     fn stderr(&self) -> String {
-        let lignes: Vec<String> = self.erreurs.try_iter().collect();
-        if lignes.is_empty() {
-            String::new()
-        } else {
-            format!("\nSortie d'erreur du serveur :\n{}", lignes.join("\n"))
-        }
+        self.erreurs.pour_un_echec()
     }
 
-    /// La prochaine ligne du journal du serveur, ou la raison de son absence.
-    fn ligne_console(&mut self) -> Result<String, String> {
-        match self.console.recv_timeout(DELAI) {
+    /// La prochaine ligne du journal du serveur avant `echeance`, ou la raison de son absence.
+    fn ligne_console_avant(&mut self, echeance: Instant) -> Result<String, String> {
+        match self
+            .console
+            .recv_timeout(echeance.saturating_duration_since(Instant::now()))
+        {
             Ok(Sortie::Ligne(ligne)) => {
                 self.lu.push(ligne.clone());
                 Ok(ligne)
@@ -198,14 +194,23 @@ impl Serveur {
             Ok(Sortie::Fin) | Err(RecvTimeoutError::Disconnected) => {
                 Err("le serveur s'est arrêté".to_string())
             }
-            Err(RecvTimeoutError::Timeout) => Err(format!("rien reçu en {} s", DELAI.as_secs())),
+            Err(RecvTimeoutError::Timeout) => Err(format!("rien de tel en {} s", DELAI.as_secs())),
         }
     }
 
+    /// La prochaine ligne du journal du serveur, ou la raison de son absence.
+    fn ligne_console(&mut self) -> Result<String, String> {
+        self.ligne_console_avant(Instant::now() + DELAI)
+    }
+
     /// Attend une ligne du journal du serveur contenant `motif` et la rend.
+    ///
+    /// L'attente entière est bornée par [`DELAI`] : un serveur qui écrit sans cesse autre chose
+    /// ne la prolonge pas.
     pub fn attendre_console(&mut self, motif: &str) -> String {
+        let echeance = Instant::now() + DELAI;
         loop {
-            match self.ligne_console() {
+            match self.ligne_console_avant(echeance) {
                 Ok(ligne) if ligne.contains(motif) => return ligne,
                 Ok(_) => {}
                 Err(raison) => panic!(
@@ -239,8 +244,17 @@ impl Serveur {
     }
 
     /// Ouvre une connexion TCP vers le serveur.
+    ///
+    /// Si la connexion échoue (le serveur est mort, par exemple sur un `todo!`), le message
+    /// d'échec montre la fin de sa sortie d'erreur.
     pub fn connecter(&self) -> Client {
-        Client::connecter(self.adresse, &self.etape)
+        match Client::essayer(self.adresse, &self.etape) {
+            Ok(mut client) => {
+                client.erreurs_serveur = Some(self.erreurs.clone());
+                client
+            }
+            Err(raison) => panic!("{raison}{}", self.stderr()),
+        }
     }
 
     /// Le numéro du processus serveur (pour lui envoyer un signal).
@@ -277,6 +291,54 @@ impl Drop for Serveur {
     fn drop(&mut self) {
         let _ = self.processus.kill();
         let _ = self.processus.wait();
+    }
+}
+
+/// La sortie d'erreur d'un serveur lancé par un test, partagée avec ses clients : quand le
+/// serveur meurt (un `todo!` qui panique), chaque message d'échec en montre la fin.
+#[derive(Clone, Debug, Default)]
+pub struct SortieErreur(Arc<Mutex<VecDeque<String>>>);
+
+impl SortieErreur {
+    /// Nombre de lignes gardées : les dernières.
+    const GARDEES: usize = 20;
+
+    fn ajouter(&self, ligne: String) {
+        let mut lignes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if lignes.len() == Self::GARDEES {
+            lignes.pop_front();
+        }
+        lignes.push_back(ligne);
+    }
+
+    /// « Sortie d'erreur du serveur : … », ou rien si elle est vide.
+    pub fn pour_un_echec(&self) -> String {
+        let lignes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if lignes.is_empty() {
+            String::new()
+        } else {
+            let texte: Vec<&str> = lignes.iter().map(String::as_str).collect();
+            format!("\nSortie d'erreur du serveur :\n{}", texte.join("\n"))
+        }
+    }
+}
+
+/// Une lecture de socket avec une **échéance globale** : avant chaque `read`, le délai de la
+/// socket est réglé sur ce qui reste. Un serveur qui envoie un octet par seconde, sans jamais
+/// finir sa ligne, ne retient donc pas un test au-delà de l'échéance.
+struct AvecEcheance {
+    flux: TcpStream,
+    echeance: Instant,
+}
+
+impl Read for AvecEcheance {
+    fn read(&mut self, tampon: &mut [u8]) -> std::io::Result<usize> {
+        let reste = self.echeance.saturating_duration_since(Instant::now());
+        if reste.is_zero() {
+            return Err(std::io::ErrorKind::TimedOut.into());
+        }
+        self.flux.set_read_timeout(Some(reste))?;
+        self.flux.read(tampon)
     }
 }
 
@@ -325,35 +387,47 @@ pub enum Recu {
 /// Nombre de lignes reçues qu'un [`Client`] garde pour ses messages d'échec.
 pub const GARDEES: usize = 200;
 
-/// Un client TCP de test : chaque lecture est bornée par [`DELAI`].
+/// Un client TCP de test : chaque attente (une ligne, un motif, la fermeture) est bornée en
+/// tout par [`DELAI`], quel que soit le nombre de lectures qu'elle demande.
 pub struct Client {
     etape: String,
     flux: TcpStream,
-    lecteur: BufReader<TcpStream>,
+    lecteur: BufReader<AvecEcheance>,
     /// Les dernières lignes reçues ([`GARDEES`] au plus), pour les messages d'échec.
     pub recu: VecDeque<String>,
+    /// La sortie d'erreur du serveur, quand le client vient de [`Serveur::connecter`].
+    erreurs_serveur: Option<SortieErreur>,
 }
 
 impl Client {
     /// Se connecte à `adresse` ; `etape` préfixe les messages d'échec.
     pub fn connecter(adresse: SocketAddr, etape: &str) -> Client {
-        let flux = TcpStream::connect_timeout(&adresse, DELAI).unwrap_or_else(|e| {
-            panic!("{etape} : connexion au serveur {adresse} impossible : {e}")
-        });
+        Client::essayer(adresse, etape).unwrap_or_else(|raison| panic!("{raison}"))
+    }
+
+    /// Comme [`Client::connecter`], mais rend la raison d'un échec au lieu d'échouer.
+    pub fn essayer(adresse: SocketAddr, etape: &str) -> Result<Client, String> {
+        let flux = TcpStream::connect_timeout(&adresse, DELAI)
+            .map_err(|e| format!("{etape} : connexion au serveur {adresse} impossible : {e}"))?;
+        // Les deux copies partagent la même socket, donc les mêmes délais.
         let reglage = flux.try_clone().and_then(|lecture| {
-            lecture.set_read_timeout(Some(DELAI))?;
+            flux.set_read_timeout(Some(DELAI))?;
             flux.set_write_timeout(Some(DELAI))?;
             Ok(lecture)
         });
-        let lecture = reglage.unwrap_or_else(|e| {
-            panic!("{etape} : réglage de la socket de test impossible (délais, copie) : {e}")
-        });
-        Client {
+        let lecture = reglage.map_err(|e| {
+            format!("{etape} : réglage de la socket de test impossible (délais, copie) : {e}")
+        })?;
+        Ok(Client {
             etape: etape.to_string(),
             flux,
-            lecteur: BufReader::new(lecture),
+            lecteur: BufReader::new(AvecEcheance {
+                flux: lecture,
+                echeance: Instant::now() + DELAI,
+            }),
             recu: VecDeque::new(),
-        }
+            erreurs_serveur: None,
+        })
     }
 
     /// Le flux brut, pour les tests qui veulent fermer ou couper eux-mêmes.
@@ -408,9 +482,16 @@ impl Client {
 
     /// Lit la prochaine ligne (sans `\r\n`), la fermeture, ou rien dans le délai.
     pub fn lire(&mut self) -> Recu {
+        self.lire_avant(Instant::now() + DELAI)
+    }
+
+    /// Lit la prochaine ligne, la fermeture, ou rien avant `echeance`.
+    fn lire_avant(&mut self, echeance: Instant) -> Recu {
+        self.lecteur.get_mut().echeance = echeance;
         let mut octets = Vec::new();
         match self.lecteur.read_until(b'\n', &mut octets) {
             Ok(0) => Recu::Fermeture,
+            Ok(_) if octets.last() != Some(&b'\n') => Recu::Fermeture,
             Ok(_) => {
                 let ligne = String::from_utf8_lossy(&octets)
                     .trim_end_matches(['\r', '\n'])
@@ -434,6 +515,16 @@ impl Client {
         }
     }
 
+    /// Les lignes reçues, puis la fin de la sortie d'erreur du serveur s'il en a écrit une.
+    fn contexte(&self) -> String {
+        let erreurs = self
+            .erreurs_serveur
+            .as_ref()
+            .map(SortieErreur::pour_un_echec)
+            .unwrap_or_default();
+        format!("{}{erreurs}", Vec::from(self.recu.clone()).join("\n"))
+    }
+
     /// La prochaine ligne ; échoue si le serveur ferme ou ne dit rien.
     pub fn ligne(&mut self, attendu: &str) -> String {
         match self.lire() {
@@ -442,31 +533,35 @@ impl Client {
                 "{} : {attendu} était attendu ; {}. Lignes reçues avant :\n{}",
                 self.etape,
                 decrire(&autre),
-                Vec::from(self.recu.clone()).join("\n")
+                self.contexte()
             ),
         }
     }
 
-    /// Lit des lignes jusqu'à en trouver une qui contient `motif`, et la rend.
+    /// Lit des lignes jusqu'à en trouver une qui contient `motif`, et la rend. L'attente entière
+    /// est bornée par [`DELAI`] : un serveur qui bavarde sans jamais dire `motif` échoue aussi.
     pub fn attendre(&mut self, motif: &str) -> String {
+        let echeance = Instant::now() + DELAI;
         loop {
-            match self.lire() {
+            match self.lire_avant(echeance) {
                 Recu::Ligne(ligne) if ligne.contains(motif) => return ligne,
                 Recu::Ligne(_) => {}
                 autre => panic!(
                     "{} : une ligne contenant « {motif} » était attendue ; {}. Lignes reçues :\n{}",
                     self.etape,
                     decrire(&autre),
-                    Vec::from(self.recu.clone()).join("\n")
+                    self.contexte()
                 ),
             }
         }
     }
 
-    /// Lit jusqu'à ce que le serveur ferme la connexion ; échoue s'il la garde ouverte.
+    /// Lit jusqu'à ce que le serveur ferme la connexion ; échoue s'il la garde ouverte plus de
+    /// [`DELAI`] en tout.
     pub fn attendre_fermeture(&mut self, pourquoi: &str) {
+        let echeance = Instant::now() + DELAI;
         loop {
-            match self.lire() {
+            match self.lire_avant(echeance) {
                 Recu::Fermeture => return,
                 Recu::Ligne(_) => {}
                 Recu::Rien => panic!(
@@ -474,7 +569,7 @@ impl Client {
                      ouverte après {} s. Lignes reçues :\n{}",
                     self.etape,
                     DELAI.as_secs(),
-                    Vec::from(self.recu.clone()).join("\n")
+                    self.contexte()
                 ),
             }
         }
