@@ -90,6 +90,9 @@ pub fn ecrire_version_eleve(source: &Path, destination: &Path) -> anyhow::Result
             (_, Ok(texte)) if relatif == Path::new("Cargo.toml") => {
                 retirer_le_corrige(&texte).into_bytes()
             }
+            (_, Ok(texte)) if relatif == Path::new("README.fr.md") => {
+                readme_eleve(&texte).into_bytes()
+            }
             (_, Ok(texte)) => texte.into_bytes(),
             (_, Err(binaire)) => binaire.into_bytes(),
         };
@@ -152,6 +155,35 @@ fn etape_du_chemin(relatif: &Path) -> Option<u8> {
         .next()?
         .to_digit(10)?;
     u8::try_from(chiffre).ok().filter(|n| (1..=8).contains(n))
+}
+
+/// Le README de l'édition : celui du classeur sans ce qui concerne l'enseignant (la section
+/// « Pour les enseignants », les mesures faites avec les outils du corrigé) et sans aucune
+/// mention du corrigé, précédé d'un mot pour l'élève.
+pub fn readme_eleve(readme: &str) -> String {
+    let mut texte = String::new();
+    let mut garder = true;
+    for ligne in readme.lines() {
+        if let Some(titre) = ligne.strip_prefix("## ") {
+            garder = !(titre.starts_with("Pour les enseignants") || titre.starts_with("Mesures"));
+        }
+        if !garder {
+            continue;
+        }
+        texte.push_str(&ligne.replace(" et le corrigé", ""));
+        texte.push('\n');
+        if ligne.starts_with("# ") {
+            texte.push_str(
+                "\n**Votre copie de travail.** Dans chaque étape, les fonctions à écrire contiennent \
+                 `todo!(\"Étape N : …\")` avec un indice ; remplacez-les par votre code. \
+                 `cargo test --workspace` (ou `cargo test -p tests --test etape3` pour une seule \
+                 étape) lance la suite qui vous notera : chaque échec dit, en français, ce qui \
+                 était attendu. Les questions du TP sont dans la documentation de chaque étape \
+                 (`cargo doc --workspace --no-deps --open`) ; à vous d'y répondre.\n",
+            );
+        }
+    }
+    texte
 }
 
 /// Le manifeste de la copie : sans le paquet `corrige`.
@@ -235,6 +267,15 @@ pub fn transformer_source(source: &str, etape: u8) -> anyhow::Result<Transforme>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn le_readme_de_l_eleve_ne_parle_ni_du_corrige_ni_des_enseignants() {
+        let eleve = readme_eleve(include_str!("../../README.fr.md"));
+        assert!(!eleve.to_lowercase().contains("corrig"), "{eleve}");
+        assert!(!eleve.contains("enseignant"), "{eleve}");
+        assert!(eleve.contains("cargo test --workspace"));
+        assert!(eleve.contains("todo!"));
+    }
 
     const SOURCE: &str = "\
 /// Sert un client.

@@ -42,6 +42,7 @@
 
 pub mod charge;
 pub mod edition;
+pub mod erreurs;
 pub mod note;
 
 /// Les réponses aux questions du TP, une page par étape.

@@ -83,6 +83,22 @@ enum Commande {
         )]
         delai: u64,
     },
+    /// Applique chaque erreur typique du corrigé (corrige/erreurs.txt) et vérifie que la suite
+    /// de notation l'attrape.
+    #[command(help_template = MODELE_AIDE)]
+    Erreurs {
+        /// Seulement les erreurs de ces étapes (par exemple --etapes 2,8) ; défaut : toutes.
+        #[arg(long, value_delimiter = ',', value_name = "N,…")]
+        etapes: Vec<u8>,
+        /// Secondes laissées à chaque erreur (compilation et suite) ; défaut : 120.
+        #[arg(
+            long,
+            default_value_t = 120,
+            value_name = "SECONDES",
+            hide_default_value = true
+        )]
+        delai: u64,
+    },
     /// Banc d'essai : N clients, S émetteurs, M messages, K muets ; débit, latence, pertes.
     #[command(help_template = MODELE_AIDE)]
     Charge(OptionsCharge),
@@ -236,6 +252,20 @@ fn executer(commande: Commande) -> anyhow::Result<()> {
                 std::fs::write(&fichier, note::csv_de_classe(&classe))
                     .with_context(|| format!("écriture de {} impossible", fichier.display()))?;
                 println!("Table écrite aussi dans {}.", fichier.display());
+            }
+            Ok(())
+        }
+        Commande::Erreurs { etapes, delai } => {
+            let (attrapees, total) = corrige::erreurs::verifier(
+                &classeur_par_defaut(),
+                &etapes,
+                Duration::from_secs(delai),
+            )?;
+            if attrapees < total {
+                anyhow::bail!(
+                    "{} erreurs typiques ne sont pas attrapées",
+                    total - attrapees
+                );
             }
             Ok(())
         }

@@ -143,7 +143,7 @@ impl Reglages {
 }
 
 /// Le dossier de travail de la notation, dans `target/notation` du classeur.
-fn dossier_de_notation(classeur: &Path) -> PathBuf {
+pub(crate) fn dossier_de_notation(classeur: &Path) -> PathBuf {
     classeur.join("target").join("notation")
 }
 
@@ -272,7 +272,7 @@ pub fn noter(
 
 /// Recopie la copie dans `travail`, sans sa compilation ni son paquet `tests`, puis y met la
 /// suite, le manifeste et le fichier de verrouillage du classeur.
-fn preparer(copie: &Path, classeur: &Path, travail: &Path) -> anyhow::Result<()> {
+pub(crate) fn preparer(copie: &Path, classeur: &Path, travail: &Path) -> anyhow::Result<()> {
     // On garde `travail/target` d'une notation à l'autre de la même copie : seules les sources
     // changent. Tout le reste est refait.
     vider_sauf_target(travail)?;
@@ -355,12 +355,13 @@ fn copier(source: &Path, destination: &Path) -> anyhow::Result<()> {
 }
 
 /// Ce qu'a donné une étape.
-enum Essai {
+pub(crate) enum Essai {
     NeCompilePas,
     DelaiDepasse,
-    /// Les noms des tests réussis.
+    /// Les noms des tests réussis, et de ceux qui ont échoué.
     Fini {
         reussis: BTreeSet<String>,
+        echoues: BTreeSet<String>,
     },
 }
 
@@ -370,7 +371,7 @@ fn cargo() -> String {
 
 /// Compile l'étape puis lance son fichier de la suite dans `dossier`, avec son propre dossier de
 /// compilation, le tout en moins de `delai`.
-fn essayer(
+pub(crate) fn essayer(
     dossier: &Path,
     classeur: &Path,
     bareme: &Bareme,
@@ -419,6 +420,11 @@ fn essayer(
     };
     Ok(Essai::Fini {
         reussis: tests_reussis(&sortie),
+        echoues: sortie
+            .lines()
+            .filter_map(|ligne| ligne.strip_prefix("test ")?.strip_suffix(" ... FAILED"))
+            .map(str::to_string)
+            .collect(),
     })
 }
 

@@ -42,7 +42,7 @@
 //!
 //! ## Questions du TP
 //!
-//! Les réponses sont placées dans la documentation du code qu'elles expliquent :
+//! Chaque question est posée dans la documentation du code qui y répond :
 //!
 //! 1. *Pourquoi `accept()` est-il bloquant ?* → [`servir`].
 //! 2. *Que se passe-t-il si le client ne trouve pas le serveur ?* → [`connecter`].

@@ -25,10 +25,10 @@
 //! [`diffuser`] écrit dans les sockets **en tenant le verrou** du salon. Un seul client qui
 //! cesse de lire (programme suspendu, réseau saturé) finit par remplir ses tampons TCP ; l'écriture
 //! vers lui bloque alors, verrou tenu, et **tout le salon se fige**. C'est fait exprès ici, pour
-//! être vu, et l'étape 8 le corrige. Le banc d'essai le mesure : avec
-//! `cargo run -p corrige --release -- charge --clients 100 --emetteurs 10 --messages 1000
-//! --taille 1000 --muets 5`, plus de la moitié des messages n'arrivent jamais (voir le README).
-//! Tant que la rafale tient dans les tampons du noyau (quelques Mo par client), rien ne se voit.
+//! être vu, et l'étape 8 le corrige. Le banc d'essai du classeur le mesure (section « Mesures »
+//! du README) : 100 clients, 10 qui envoient 1 000 lignes de 1 000 octets, et 5 clients qui ne
+//! lisent plus : le salon se fige, et la plupart des messages n'arrivent jamais. Tant que la
+//! rafale tient dans les tampons du noyau (quelques Mo par client), rien ne se voit.
 //!
 //! ## Lancer l'étape
 //!

@@ -180,14 +180,19 @@ pub fn valider_pseudo(pseudo: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// La clé sous laquelle un pseudo est unique : en minuscules et sans accents. « Élodie »,
-/// « elodie » et « ELODIE » sont le même pseudo, on ne peut pas les prendre tous les trois.
+/// La clé sous laquelle un pseudo est unique : en minuscules, sans accents, et avec les lettres
+/// qui se confondent à l'écran réunies (`I` majuscule, `l` minuscule et `1` ; `O` et `0`).
+/// « Élodie », « elodie » et « ELODIE » sont le même pseudo, comme « alice » et « aIice ».
 pub fn cle_pseudo(pseudo: &str) -> String {
     let mut cle = String::with_capacity(pseudo.len());
     for c in pseudo.chars().flat_map(char::to_lowercase) {
         match ACCENTS.iter().find(|&&(a, _)| a == c) {
             Some((_, base)) => cle.push_str(base),
-            None => cle.push(c),
+            None => cle.push(match c {
+                'i' | '1' => 'l',
+                '0' => 'o',
+                autre => autre,
+            }),
         }
     }
     cle
@@ -195,11 +200,14 @@ pub fn cle_pseudo(pseudo: &str) -> String {
 
 /// Vrai pour les caractères invisibles qui changent l'affichage : espaces de largeur nulle,
 /// marques et remplacements de direction (U+202E retourne le texte qui suit), séparateurs de
-/// ligne Unicode, indicateur d'ordre des octets.
+/// ligne Unicode, indicateur d'ordre des octets, caractères « étiquettes » (texte caché), lettres
+/// de remplissage coréennes qui s'affichent comme un blanc.
 fn est_invisible(c: char) -> bool {
     matches!(c,
-        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{0600}'..='\u{0605}' | '\u{115F}' | '\u{1160}'
+        | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{206F}'
+        | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0000}'..='\u{E007F}')
 }
 
 /// Rend visibles les caractères de contrôle (sauf la tabulation) et les caractères invisibles de
@@ -329,8 +337,10 @@ mod tests {
 
     #[test]
     fn la_cle_d_un_pseudo_oublie_casse_et_accents() {
-        assert_eq!(cle_pseudo("Élodie"), "elodie");
+        assert_eq!(cle_pseudo("Élodie"), "elodle");
         assert_eq!(cle_pseudo("ŒUVRE"), "oeuvre");
         assert_eq!(cle_pseudo("Zoë"), cle_pseudo("zoe"));
+        assert_eq!(cle_pseudo("aIice"), cle_pseudo("alice"));
+        assert_eq!(cle_pseudo("b0b"), cle_pseudo("bob"));
     }
 }

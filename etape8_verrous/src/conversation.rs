@@ -6,13 +6,13 @@
 //! des files : jamais d'entrée-sortie sous le verrou.
 
 use std::io::{self, BufRead, BufReader, Read};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::sync::{Arc, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::commandes::{Commande, Entree, analyser, nettoyer, repondre, valider_pseudo};
-use crate::livraison::{Envoi, Fermeture, FileEnvoi, LIMITE_RETARD, Refus, ecrire_vers_le_client};
+use crate::livraison::{Envoi, Fermeture, FileEnvoi, Refus, ecrire_vers_le_client};
 use crate::{
     DEBIT_EMETTEUR, ESSAIS_JETON, INVITE_PSEUDO, LIMITE_LIGNE, Ligne, MESSAGE_BIENVENUE,
     PAUSE_JETON, Partage, RESERVE_EMETTEUR, TAILLE_PILE, lire_ligne,
@@ -140,7 +140,7 @@ fn servir_client_jusqu_au_depart(
                 file,
                 &format!("= bienvenue {pseudo} ; /aide pour les commandes"),
             );
-            let depart = converser(&mut lecteur, id, file, partage);
+            let depart = converser(&mut lecteur, pair.ip(), id, file, partage);
             let pourquoi = match file.fermeture() {
                 Some(Fermeture::Debordement) => " (ne lisait pas assez vite)",
                 Some(Fermeture::Bloque) => " (ne lisait plus les messages)",
@@ -219,10 +219,12 @@ fn choisir_pseudo(
 ///
 /// Quand le client envoie vite (un copier-coller, un programme), plusieurs lignes complètes sont
 /// déjà dans le tampon de lecture : on les prend ensemble et on les diffuse **en un lot**, d'où un
-/// dépôt et un réveil par destinataire au lieu d'un par ligne. Chaque ligne est payée sur le
-/// [`Budget`] de l'émetteur.
+/// dépôt et un réveil par destinataire au lieu d'un par ligne. Ce que chaque ligne fait produire
+/// (le texte diffusé, échappé ; la réponse d'une commande) est payé sur le [`Budget`] de
+/// l'émetteur.
 fn converser(
     lecteur: &mut BufReader<LectureBornee<'_>>,
+    ip: IpAddr,
     id: u64,
     file: &FileEnvoi,
     partage: &Partage,
@@ -231,19 +233,19 @@ fn converser(
     let mut lot: Vec<String> = Vec::new();
     let mut budget = Budget::new(Instant::now());
     let mut essais_jeton = 0;
+    // Ce que la ligne précédente a fait **produire** au serveur, payé avant de lire la suivante :
+    // le texte diffusé (une fois échappé, un octet de contrôle en devient six) et les réponses.
+    let mut dette = 0;
     let depart = loop {
-        let lu = lire_ligne(lecteur, LIMITE_LIGNE);
-        let pause = budget.payer(
-            match &lu {
-                Ok(Ligne::Texte(ligne)) => ligne.len() + 1,
-                _ => LIMITE_LIGNE,
-            },
-            Instant::now(),
-        );
+        let pause = budget.payer(std::mem::take(&mut dette), Instant::now());
         if !pause.is_zero() {
             // Il inonde : ce qui attend part d'abord, puis il patiente, sans rien tenir.
             envoyer_le_lot(partage, id, &mut lot);
             thread::sleep(pause);
+        }
+        let lu = lire_ligne(lecteur, LIMITE_LIGNE);
+        if !matches!(lu, Ok(Ligne::Texte(_))) {
+            dette = LIMITE_LIGNE;
         }
         let ligne = match lu {
             Ok(Ligne::Texte(ligne)) => ligne,
@@ -265,15 +267,9 @@ fn converser(
         };
         let entree = analyser(&ligne);
         if let Ok(Entree::Message(texte)) = &entree {
-            if contient_le_jeton(texte, partage) {
-                envoyer_le_lot(partage, id, &mut lot);
-                repondre_a(
-                    file,
-                    "ERREUR : ce message contient le jeton d'administration ; il n'a pas été envoyé",
-                );
-                continue;
-            }
-            lot.push(format!("{pseudo} : {}", nettoyer(texte)));
+            let diffuse = format!("{pseudo} : {}", nettoyer(texte));
+            dette = diffuse.len() + 1;
+            lot.push(diffuse);
             let une_autre_ligne_attend = lecteur.buffer().contains(&b'\n');
             if lot.len() >= LOT_MAX || !une_autre_ligne_attend {
                 envoyer_le_lot(partage, id, &mut lot);
@@ -282,16 +278,18 @@ fn converser(
         }
         // Une commande : les messages d'avant partent d'abord, pour garder l'ordre.
         envoyer_le_lot(partage, id, &mut lot);
+        dette = nettoyer(&ligne).len() + 1;
         match entree {
             Ok(Entree::Message(_)) => {}
             Ok(Entree::Commande(Commande::Quitter)) => break "a quitté",
             Ok(Entree::Commande(Commande::Stop(jeton))) => {
-                if !demander_arret(&jeton, &pseudo, file, partage, &mut essais_jeton) {
+                if !demander_arret(&jeton, (&pseudo, ip), file, partage, &mut essais_jeton) {
                     break "trop d'essais de jeton";
                 }
             }
             Ok(Entree::Commande(commande)) => {
                 let reponse = executer(commande, id, &pseudo, partage);
+                dette += reponse.len() + 1;
                 repondre_a(file, &reponse);
                 // `/pseudo` a pu le changer.
                 pseudo = partage.salon().pseudo(id).unwrap_or(pseudo);
@@ -301,13 +299,6 @@ fn converser(
     };
     envoyer_le_lot(partage, id, &mut lot);
     depart
-}
-
-/// Vrai si `texte` contient le jeton d'administration, en majuscules ou en minuscules.
-fn contient_le_jeton(texte: &str, partage: &Partage) -> bool {
-    partage.config.jeton_admin.as_deref().is_some_and(|jeton| {
-        !jeton.is_empty() && texte.to_lowercase().contains(&jeton.to_lowercase())
-    })
 }
 
 /// Diffuse les messages en attente d'un membre, s'il y en a.
@@ -335,15 +326,21 @@ pub fn meme_jeton(propose: &str, attendu: &str) -> bool {
 
 /// `stop <jeton>` venu d'un client. Rend `false` si la connexion doit être fermée (trop d'essais).
 ///
-/// Contre qui devine : un jeton faux ferme la porte à **tous** les essais pendant
-/// [`PAUSE_JETON`], et une connexion qui se trompe [`ESSAIS_JETON`] fois est fermée. Deviner un
-/// jeton de 12 caractères au hasard à un essai par seconde prendrait plus que l'âge de l'univers.
+/// Contre qui devine : un jeton faux ferme la porte aux essais **de la même adresse IP** pendant
+/// [`PAUSE_JETON`] (un essai par seconde et par machine, sur autant de connexions qu'on veut), et
+/// une connexion qui se trompe [`ESSAIS_JETON`] fois est fermée. La pause est par adresse, et
+/// non pour tout le serveur : sinon n'importe qui, en se trompant sans cesse, empêcherait
+/// l'administrateur d'arrêter le serveur depuis sa machine. Deviner un jeton de 12 caractères au
+/// hasard à un essai par seconde prendrait plus que l'âge de l'univers.
+///
+/// Aucune autre réponse ne dépend du jeton : un message qui le contiendrait est diffusé comme un
+/// autre (le refuser dirait à qui essaie s'il l'a trouvé, des milliers d'essais par ligne).
 ///
 /// La réponse est déposée **avant** de déclencher l'arrêt : l'arrêt ferme les files, et une
 /// réponse déposée après serait perdue.
 fn demander_arret(
     jeton: &str,
-    pseudo: &str,
+    (pseudo, ip): (&str, IpAddr),
     file: &FileEnvoi,
     partage: &Partage,
     essais: &mut u32,
@@ -369,11 +366,13 @@ fn demander_arret(
     }
     let maintenant = Instant::now();
     let trop_tot = {
-        let prochain = partage
-            .prochain_essai_jeton
+        let mut pauses = partage
+            .pauses_jeton
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        maintenant < *prochain
+        // Les pauses finies sont oubliées : la table ne garde que les adresses en pause.
+        pauses.retain(|_, fin| *fin > maintenant);
+        pauses.contains_key(&ip)
     };
     if !trop_tot && meme_jeton(jeton, attendu) {
         repondre_a(file, "= arrêt du serveur demandé");
@@ -384,10 +383,11 @@ fn demander_arret(
         return true;
     }
     if !trop_tot {
-        *partage
-            .prochain_essai_jeton
+        partage
+            .pauses_jeton
             .lock()
-            .unwrap_or_else(PoisonError::into_inner) = maintenant + PAUSE_JETON;
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(ip, maintenant + PAUSE_JETON);
     }
     *essais += 1;
     partage.journaliser_console(&format!(
@@ -513,7 +513,7 @@ pub fn diffuser(partage: &Partage, auteur: Option<u64>, textes: &[String]) {
         if file.deposer(&messages) == Err(Refus::Debordement) {
             partage.journaliser_console(&format!(
                 "[RETARD] Le client n°{id} a plus de {} Mio en retard : déconnecté",
-                LIMITE_RETARD / (1024 * 1024)
+                partage.config.limite_retard / (1024 * 1024)
             ));
         }
     }

@@ -83,9 +83,9 @@
 //! | un journal d'une seule ligne de 100 Mo, ou `--journal /dev/zero` | seuls les 8 derniers Mio sont relus, une ligne trop longue est sautée ([`journal`]) |
 //! | journal effacé pendant le service | recréé au lot suivant, et la console le dit ([`journal`]) |
 //! | console fermée (sortie standard disparue) | les écritures qui échouent sont ignorées, le service continue ([`console`]) |
-//! | deviner le jeton d'administration par milliers d'essais | un essai par seconde au plus pour tout le serveur, connexion fermée au troisième jeton faux, comparaison en temps constant (`deviner_le_jeton_ferme_la_connexion_apres_trois_essais`) |
+//! | deviner le jeton d'administration par milliers d'essais | un essai par seconde au plus par adresse IP, connexion fermée au troisième jeton faux, comparaison en temps constant, aucune réponse qui dépende du jeton (`deviner_le_jeton_ferme_la_connexion_apres_trois_essais`) |
 //! | `stop` sans `--jeton-admin` | refusé : seule la console arrête ce serveur (`sans_jeton_admin_stop_d_un_client_ne_fait_rien`) |
-//! | `STOP s3cret`, ou un message qui contient le jeton | jamais diffusé ni journalisé (`stop_est_exact_et_ne_montre_jamais_le_jeton`) |
+//! | `STOP s3cret` (le jeton tapé en majuscules) | jamais diffusé ni journalisé (`stop_est_exact_et_ne_montre_jamais_le_jeton`) |
 //! | « stop la musique » | un message ordinaire (même test) |
 //! | pseudos sosies : `аlice` cyrillique, `ａｌｉｃｅ` pleine largeur, `ALICE`, `alice` + U+200B | refusés (`les_caracteres_invisibles_et_les_sosies_de_pseudo_sont_neutralises`) |
 //! | U+202E (texte à l'envers), U+200B, U+2028, BOM dans un message | rendus visibles (`\u{202e}`…) chez les autres et dans le journal (même test) |
@@ -172,11 +172,13 @@ pub mod livraison;
 pub mod salon;
 pub mod serveur;
 
+use std::collections::HashMap;
 use std::io::{self, BufRead, Read, Write};
 use std::net::{IpAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::mpsc::Sender;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Sender, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -209,8 +211,9 @@ pub const ANNONCE_ARRET: &str = "*** Le serveur s'arrête";
 pub const LIMITE_LIGNE: usize = 4096;
 
 /// Longueur maximale d'une ligne que le client accepte du serveur : une ligne envoyée au salon
-/// reçoit un préfixe (`alice : `), et `/majuscules` peut allonger un texte (« ß » devient « SS »).
-pub const LIMITE_RECEPTION: usize = 4 * LIMITE_LIGNE;
+/// reçoit un préfixe (`alice : `), un caractère de contrôle échappé en occupe six (`\u{7f}`), et
+/// `/majuscules` peut allonger un texte (« ß » devient « SS »).
+pub const LIMITE_RECEPTION: usize = 8 * LIMITE_LIGNE;
 
 /// Le message de fin de conversation (voir l'étape 4) ; `bye` fait de même.
 pub const FIN: &str = "/quitter";
@@ -224,7 +227,8 @@ pub const RESERVE_EMETTEUR: usize = 2 * 1024 * 1024;
 /// Le délai par défaut pour choisir un pseudo.
 pub const DELAI_PSEUDO: Duration = Duration::from_secs(30);
 
-/// Le plus grand `--historique` permis : 1 000 lignes de 4 Kio tiennent dans une file.
+/// Le plus grand `--historique` permis. L'historique envoyé à un nouveau venu est de toute façon
+/// limité à la moitié de sa file (voir [`salon::Salon::inscrire`]) : de longues lignes le raccourcissent.
 pub const HISTORIQUE_MAX: usize = 1000;
 
 /// Après tant de jetons faux sur une connexion, elle est fermée.
@@ -256,6 +260,8 @@ pub struct Config {
     pub max_clients: usize,
     /// Le temps laissé à une connexion pour choisir son pseudo ; ensuite elle est fermée.
     pub delai_pseudo: Duration,
+    /// Le retard maximal d'un client, en octets (voir [`LIMITE_RETARD`], la valeur par défaut).
+    pub limite_retard: usize,
     /// Écrire les événements sur la console (la sortie standard).
     pub bavard: bool,
 }
@@ -271,6 +277,7 @@ impl Default for Config {
             // processus est 1 024 (`ulimit -n`) : 500 laisse de la marge.
             max_clients: 500,
             delai_pseudo: DELAI_PSEUDO,
+            limite_retard: LIMITE_RETARD,
             bavard: true,
         }
     }
@@ -312,8 +319,9 @@ pub struct Partage {
     config: Config,
     arret: Arc<Arret>,
     liste_noire: ListeNoire,
-    /// Avant cet instant, aucun jeton d'administration n'est examiné (voir [`PAUSE_JETON`]).
-    prochain_essai_jeton: Mutex<Instant>,
+    /// Les adresses qui viennent de se tromper de jeton, et la fin de leur pause (voir
+    /// [`PAUSE_JETON`]).
+    pauses_jeton: Mutex<HashMap<IpAddr, Instant>>,
     /// Chaque thread de client y signale sa fin : l'arrêt attend ces signaux, avec une échéance.
     fins: Sender<()>,
 }
@@ -332,10 +340,94 @@ impl Partage {
     }
 }
 
-/// Écrit une ligne sur la console du serveur. Une console fermée (`> /dev/null` qui disparaît,
-/// terminal fermé) n'est pas une raison de tomber : `println!` paniquerait, on ignore l'erreur.
+/// Ce que reçoit le thread de la console.
+enum PourLaConsole {
+    Ligne(String),
+    /// « Préviens-moi quand tout ce qui précède est écrit. »
+    Vider(mpsc::Sender<()>),
+}
+
+/// Le canal vers le thread de la console, une fois lancé par [`lancer_serveur`].
+static CONSOLE: OnceLock<SyncSender<PourLaConsole>> = OnceLock::new();
+
+/// Les lignes de console perdues parce que la console ne suivait pas.
+static PERDUES: AtomicUsize = AtomicUsize::new(0);
+
+/// Écrit une ligne sur la console du serveur, **sans jamais attendre**.
+///
+/// La console aussi est une entrée-sortie qui peut bloquer : si la sortie standard est un tube que
+/// personne ne lit (`serveur | less` en pause, un superviseur bloqué), `println!` attend, et tout
+/// thread qui écrit un événement attendrait avec lui, la boucle d'acceptation comprise. Les lignes
+/// passent donc par un canal borné vers un thread qui écrit ; canal plein, la ligne est perdue (et
+/// comptée), mais personne n'attend. Une console fermée n'est pas non plus une raison de tomber :
+/// l'erreur d'écriture est ignorée.
 pub fn console(texte: &str) {
-    let _ = writeln!(io::stdout().lock(), "{texte}");
+    match CONSOLE.get() {
+        Some(envoi) => {
+            if envoi
+                .try_send(PourLaConsole::Ligne(texte.to_string()))
+                .is_err()
+            {
+                PERDUES.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        None => {
+            let _ = writeln!(io::stdout().lock(), "{texte}");
+        }
+    }
+}
+
+/// Lance le thread de la console (une fois par processus).
+fn lancer_la_console() {
+    let (envoi, reception) = mpsc::sync_channel::<PourLaConsole>(4096);
+    if CONSOLE.set(envoi).is_err() {
+        return;
+    }
+    // Ce thread n'est pas attendu : il peut rester bloqué sur une console qui ne lit plus.
+    let _ = thread::Builder::new()
+        .name("console".to_string())
+        .spawn(move || {
+            for message in reception {
+                let mut sortie = io::stdout().lock();
+                match message {
+                    PourLaConsole::Ligne(texte) => {
+                        let _ = writeln!(sortie, "{texte}");
+                    }
+                    PourLaConsole::Vider(fait) => {
+                        let _ = sortie.flush();
+                        let _ = fait.send(());
+                    }
+                }
+                let perdues = PERDUES.swap(0, Ordering::Relaxed);
+                if perdues > 0 {
+                    let _ = writeln!(
+                        sortie,
+                        "[ATTENTION] {perdues} lignes de console perdues : la console ne suivait pas"
+                    );
+                }
+            }
+        });
+}
+
+/// Attend, au plus `delai`, que la console ait écrit tout ce qu'on lui a confié.
+fn vider_la_console(delai: Duration) {
+    let Some(envoi) = CONSOLE.get() else {
+        return;
+    };
+    let echeance = Instant::now() + delai;
+    let (fait, attendre) = mpsc::channel();
+    let mut message = PourLaConsole::Vider(fait);
+    loop {
+        match envoi.try_send(message) {
+            Ok(()) => break,
+            Err(TrySendError::Full(rendu)) if Instant::now() < echeance => {
+                message = rendu;
+                thread::sleep(Duration::from_millis(10));
+            }
+            Err(_) => return,
+        }
+    }
+    let _ = attendre.recv_timeout(echeance.saturating_duration_since(Instant::now()));
 }
 
 /// Ce qu'une lecture de ligne peut donner (voir l'étape 2).
@@ -415,6 +507,7 @@ pub fn connecter(adresse: IpAddr, port: u16) -> anyhow::Result<TcpStream> {
 /// console dans un thread (`stop` arrête), fait de Ctrl-C un `stop`, sert jusqu'à l'arrêt.
 pub fn lancer_serveur(adresse: IpAddr, port: u16, config: Config) -> anyhow::Result<()> {
     let jeton_court = config.jeton_admin.as_deref().is_some_and(|j| j.len() < 12);
+    lancer_la_console();
     let ecoute = ouvrir_ecoute(adresse, port)?;
     let serveur = Serveur::new(ecoute, config)?;
     console(&format!(
@@ -443,11 +536,12 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16, config: Config) -> anyhow::Res
     // Ce thread n'est pas attendu : la bibliothèque standard ne sait pas interrompre une lecture
     // bloquante du clavier. Il ne tient qu'une poignée sur `Arret`, rien qui retienne l'arrêt.
     thread::spawn(move || lire_console(io::stdin().lock(), &arret));
-    serveur
-        .servir()
-        .context("le serveur s'est arrêté sur une erreur")?;
-    console("[ARRÊT] Serveur arrêté proprement.");
-    Ok(())
+    let servi = serveur.servir();
+    if servi.is_ok() {
+        console("[ARRÊT] Serveur arrêté proprement.");
+    }
+    vider_la_console(Duration::from_secs(1));
+    servi.context("le serveur s'est arrêté sur une erreur")
 }
 
 /// Lit les commandes de la console du serveur : `stop` demande l'arrêt.

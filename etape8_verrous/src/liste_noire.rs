@@ -27,6 +27,7 @@ use std::io;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
+use std::time::SystemTime;
 
 /// Une ligne de la liste : une adresse, ou une plage `adresse/longueur de préfixe`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,20 +72,46 @@ impl Regle {
 }
 
 /// Les règles d'un texte de liste noire ; une ligne qui n'est ni une adresse ni une plage est
-/// ignorée.
+/// ignorée (voir [`lignes_ignorees`]).
 pub fn analyser(texte: &str) -> Vec<Regle> {
+    utiles(texte).filter_map(Regle::lire).collect()
+}
+
+/// Les lignes non vides, commentaires retirés.
+fn utiles(texte: &str) -> impl Iterator<Item = &str> {
     texte
         .trim_start_matches('\u{feff}')
         .lines()
         .map(|ligne| ligne.split('#').next().unwrap_or("").trim())
-        .filter_map(Regle::lire)
+        .filter(|ligne| !ligne.is_empty())
+}
+
+/// Les lignes qui ne sont ni une adresse ni une plage (`127.0.0.1:5050`, `10.0.0.*`…) : une
+/// faute de frappe ne doit pas passer en silence, on les signale sur la console.
+pub fn lignes_ignorees(texte: &str) -> Vec<String> {
+    utiles(texte)
+        .filter(|ligne| Regle::lire(ligne).is_none())
+        .map(crate::commandes::nettoyer)
         .collect()
 }
 
-/// Lit le fichier avec indulgence (voir le module) et rend ses règles.
+/// Taille maximale lue : une liste noire de plus d'1 Mio est une erreur (ou `/dev/zero`).
+pub const TAILLE_MAX: u64 = 1024 * 1024;
+
+/// Lit le fichier avec indulgence (voir le module), au plus [`TAILLE_MAX`] octets, et rend son
+/// texte.
+pub fn lire_texte(chemin: &Path) -> io::Result<String> {
+    use std::io::Read;
+    let mut octets = Vec::new();
+    std::fs::File::open(chemin)?
+        .take(TAILLE_MAX)
+        .read_to_end(&mut octets)?;
+    Ok(String::from_utf8_lossy(&octets).into_owned())
+}
+
+/// Lit le fichier avec indulgence et rend ses règles.
 pub fn lire_fichier(chemin: &Path) -> io::Result<Vec<Regle>> {
-    let octets = std::fs::read(chemin)?;
-    Ok(analyser(&String::from_utf8_lossy(&octets)))
+    Ok(analyser(&lire_texte(chemin)?))
 }
 
 /// Ce que la liste dit d'une adresse.
@@ -95,51 +122,103 @@ pub struct Verdict {
     pub avertissement: Option<String>,
 }
 
+/// Ce qu'on sait de la dernière lecture réussie.
+#[derive(Debug, Default)]
+struct Lue {
+    regles: Vec<Regle>,
+    /// Date de modification et taille du fichier lu : inchangées, on ne le relit pas.
+    empreinte: Option<(SystemTime, u64)>,
+}
+
 /// Le fichier de la liste noire, s'il y en a un, et la dernière liste lue.
 #[derive(Debug, Default)]
 pub struct ListeNoire {
     chemin: Option<PathBuf>,
     /// La dernière liste lue avec succès, gardée si le fichier devient illisible.
-    derniere: Mutex<Vec<Regle>>,
+    derniere: Mutex<Lue>,
+}
+
+fn empreinte(chemin: &Path) -> Option<(SystemTime, u64)> {
+    let meta = std::fs::metadata(chemin).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
 }
 
 impl ListeNoire {
     /// Une liste lue dans `chemin` à chaque connexion. Le fichier est lu une première fois ici,
     /// pour qu'une faute de chemin soit une erreur au démarrage plutôt qu'une surprise.
     pub fn ouvrir(chemin: &Path) -> io::Result<ListeNoire> {
+        let avant = empreinte(chemin);
+        let texte = lire_texte(chemin)?;
+        let ignorees = lignes_ignorees(&texte);
+        if !ignorees.is_empty() {
+            crate::console(&format!(
+                "[ATTENTION] Liste noire {} : {} lignes ignorées (ni adresse ni plage), par exemple « {} »",
+                chemin.display(),
+                ignorees.len(),
+                ignorees[0]
+            ));
+        }
         Ok(ListeNoire {
             chemin: Some(chemin.to_path_buf()),
-            derniere: Mutex::new(lire_fichier(chemin)?),
+            derniere: Mutex::new(Lue {
+                regles: analyser(&texte),
+                empreinte: avant,
+            }),
         })
     }
 
-    /// Relit le fichier (hors de tout verrou) et dit si `ip` est refusée.
+    /// Relit le fichier s'il a changé (hors de tout verrou) et dit si `ip` est refusée.
     pub fn refuse(&self, ip: IpAddr) -> Verdict {
         let Some(chemin) = &self.chemin else {
             return Verdict::default();
         };
-        let (regles, avertissement) = match lire_fichier(chemin) {
-            Ok(regles) => {
-                // Le verrou n'est tenu que le temps de ranger la liste lue.
-                *self.derniere.lock().unwrap_or_else(PoisonError::into_inner) = regles.clone();
-                (regles, None)
-            }
-            Err(erreur) => {
-                let derniere = self
-                    .derniere
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .clone();
-                let avertissement = format!(
-                    "liste noire {} illisible ({erreur}) : on garde la dernière lue ({} règles)",
-                    chemin.display(),
-                    derniere.len()
-                );
-                (derniere, Some(avertissement))
-            }
+        let maintenant = empreinte(chemin);
+        let inchange = {
+            let lue = self.derniere.lock().unwrap_or_else(PoisonError::into_inner);
+            maintenant.is_some() && lue.empreinte == maintenant
         };
+        let mut avertissement = None;
+        if !inchange {
+            match lire_texte(chemin) {
+                Ok(texte) => {
+                    let ignorees = lignes_ignorees(&texte);
+                    if !ignorees.is_empty() {
+                        avertissement = Some(format!(
+                            "liste noire {} : {} lignes ignorées (ni adresse ni plage), par exemple « {} »",
+                            chemin.display(),
+                            ignorees.len(),
+                            ignorees[0]
+                        ));
+                    }
+                    // Le verrou n'est tenu que le temps de ranger la liste lue.
+                    *self.derniere.lock().unwrap_or_else(PoisonError::into_inner) = Lue {
+                        regles: analyser(&texte),
+                        empreinte: maintenant,
+                    };
+                }
+                Err(erreur) => {
+                    let nombre = self
+                        .derniere
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .regles
+                        .len();
+                    avertissement = Some(format!(
+                        "liste noire {} illisible ({erreur}) : on garde la dernière lue ({nombre} règles)",
+                        chemin.display()
+                    ));
+                }
+            }
+        }
+        let refuse = self
+            .derniere
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .regles
+            .iter()
+            .any(|regle| regle.contient(ip));
         Verdict {
-            refuse: regles.iter().any(|regle| regle.contient(ip)),
+            refuse,
             avertissement,
         }
     }
@@ -181,6 +260,12 @@ mod tests {
         );
         assert!(refuse("::ffff:127.0.0.1", "127.0.0.1"));
         assert!(!refuse("::1", "127.0.0.1"));
+    }
+
+    #[test]
+    fn les_lignes_qui_ne_sont_ni_adresse_ni_plage_sont_signalees() {
+        let ignorees = lignes_ignorees("# ok\n10.0.0.1\n127.0.0.1:5050\n10.0.0.*\n\n");
+        assert_eq!(ignorees, ["127.0.0.1:5050", "10.0.0.*"]);
     }
 
     #[test]

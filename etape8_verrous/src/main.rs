@@ -108,6 +108,14 @@ struct OptionsServeur {
         hide_default_value = true
     )]
     max_clients: usize,
+    /// Retard maximal d'un client, en Mio, au-delà duquel il est déconnecté ; défaut : 16.
+    #[arg(
+        long,
+        default_value_t = 16,
+        value_name = "MIO",
+        hide_default_value = true
+    )]
+    limite_retard: usize,
     /// Secondes laissées à une connexion pour choisir son pseudo ; défaut : 30.
     #[arg(
         long,
@@ -120,6 +128,12 @@ struct OptionsServeur {
 
 impl OptionsServeur {
     fn lancer(self) -> anyhow::Result<()> {
+        if !(1..=1024).contains(&self.limite_retard) {
+            anyhow::bail!(
+                "--limite-retard {} : choisissez entre 1 et 1024 Mio",
+                self.limite_retard
+            );
+        }
         if !(1..=3600).contains(&self.delai_pseudo) {
             anyhow::bail!(
                 "--delai-pseudo {} : choisissez entre 1 et 3600 secondes",
@@ -133,6 +147,7 @@ impl OptionsServeur {
             jeton_admin: self.jeton_admin,
             max_clients: self.max_clients,
             delai_pseudo: Duration::from_secs(self.delai_pseudo),
+            limite_retard: self.limite_retard.saturating_mul(1024 * 1024),
             bavard: true,
         };
         etape8_verrous::lancer_serveur(self.reseau.adresse, self.reseau.port, config)

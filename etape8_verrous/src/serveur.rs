@@ -4,6 +4,7 @@
 //! annonce (liste noire, salon complet), lance un thread par client admis, et, à la demande
 //! d'arrêt, prévient tout le monde, ferme tout et attend chaque thread ([`arreter`]).
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,7 +18,7 @@ use anyhow::Context;
 use crate::conversation::servir_client;
 use crate::journal::{Journal, charger_historique};
 use crate::liste_noire::ListeNoire;
-use crate::livraison::{DELAI_ECRITURE, Fermeture, FileEnvoi, LIMITE_RETARD};
+use crate::livraison::{DELAI_ECRITURE, Fermeture, FileEnvoi};
 use crate::salon::Salon;
 use crate::{
     ACCES_REFUSE, ANNONCE_ARRET, Config, DELAI_ARRET, HISTORIQUE_MAX, Partage, TAILLE_PILE,
@@ -102,6 +103,9 @@ impl Serveur {
                 config.historique
             );
         }
+        if config.limite_retard < 1024 * 1024 {
+            anyhow::bail!("--limite-retard : au moins 1 Mio");
+        }
         if config.max_clients == 0 {
             anyhow::bail!("--max-clients 0 : il faut au moins une connexion");
         }
@@ -129,7 +133,7 @@ impl Serveur {
             config,
             arret: Arc::new(Arret::new(adresse)),
             liste_noire,
-            prochain_essai_jeton: Mutex::new(Instant::now()),
+            pauses_jeton: Mutex::new(HashMap::new()),
             fins: signaler_fin,
         });
         Ok(Serveur {
@@ -221,7 +225,7 @@ fn accueillir(partage: &Arc<Partage>, flux: TcpStream) -> Option<JoinHandle<()>>
         refuser(&flux, ACCES_REFUSE);
         return None;
     }
-    let file = Arc::new(FileEnvoi::new(LIMITE_RETARD));
+    let file = Arc::new(FileEnvoi::new(partage.config.limite_retard));
     let flux = Arc::new(flux);
     let id = {
         let mut salon = partage.salon();

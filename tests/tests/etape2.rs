@@ -138,3 +138,67 @@ fn un_client_qui_envoie_sans_jamais_lire_ne_bloque_pas_le_serveur() {
         );
     });
 }
+
+#[test]
+fn un_retour_chariot_final_est_retire() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    client.envoyer_octets(b"comme telnet\r\n");
+    assert_eq!(
+        client.ligne("l'accusé d'une ligne finie par \\r\\n"),
+        "Message reçu : comme telnet",
+        "Étape 2 : le \\r final (telnet, Windows) doit être retiré"
+    );
+}
+
+#[test]
+fn une_demi_ligne_a_la_fin_du_flux_n_est_pas_traitee() {
+    let mut serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    client.envoyer_octets(b"entiere\ncoupee");
+    client.flux().shutdown(std::net::Shutdown::Write).ok();
+    client.attendre("Message reçu : entiere");
+    client.attendre_fermeture("le client a fini d'écrire");
+    assert!(
+        !client.recu.iter().any(|l| l.contains("coupee")),
+        "Étape 2 : une ligne sans \\n à la fin du flux n'est pas un message ; reçu {:?}",
+        client.recu
+    );
+    assert_eq!(serveur.attendre_fin(), Some(0));
+}
+
+#[test]
+fn une_ligne_enorme_ne_fait_pas_grossir_la_memoire_du_serveur() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    // 64 Mo sans saut de ligne : lire « toute la ligne » puis vérifier sa longueur la garderait
+    // entière en mémoire.
+    let morceau = vec![b'z'; 1 << 20];
+    for _ in 0..64 {
+        client.envoyer_octets(&morceau);
+    }
+    client.envoyer_octets(b"\n");
+    assert!(
+        client
+            .ligne("le refus de la ligne énorme")
+            .starts_with("ERREUR")
+    );
+    // La mémoire d'un processus se lit dans /proc sous Linux ; ailleurs, seul le refus est vérifié.
+    let statut = std::fs::read_to_string(format!("/proc/{}/status", serveur.pid()));
+    if let Ok(statut) = statut {
+        let pointe_kio: u64 = statut
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0);
+        assert!(
+            pointe_kio < 32 * 1024,
+            "Étape 2 : pour une ligne de 64 Mo, le serveur a occupé jusqu'à {} Mio : la lecture \
+             doit être bornée (take) avant de chercher le saut de ligne",
+            pointe_kio / 1024
+        );
+    }
+}

@@ -37,6 +37,9 @@ fn le_calcul_respecte_les_priorites_et_les_parentheses() {
     verifier(&mut client, "calcul (2 + 3) * 4", "= 20");
     verifier(&mut client, "calcul -(3 - 10) % 4", "= 3");
     verifier(&mut client, "calcul 20 / 3", "= 6");
+    // Associativité à gauche : (10 - 4) - 3, et non 10 - (4 - 3).
+    verifier(&mut client, "calcul 10 - 4 - 3", "= 3");
+    verifier(&mut client, "calcul 100 / 10 / 5", "= 2");
 }
 
 #[test]
@@ -98,7 +101,8 @@ fn les_parentheses_imbriquees_sans_fin_ne_font_pas_tomber_le_serveur() {
     let mut client = connecte(&serveur);
     verifier_erreur(
         &mut client,
-        &format!("calcul {}1{}", "(".repeat(100_000), ")".repeat(100_000)),
+        // 200 niveaux tiennent dans une ligne (400 octets) mais dépassent la limite de profondeur.
+        &format!("calcul {}1{}", "(".repeat(200), ")".repeat(200)),
     );
     verifier_erreur(&mut client, &format!("calcul {}1", "(".repeat(500)));
     verifier_erreur(&mut client, &format!("calcul {}1", "-".repeat(900)));

@@ -21,6 +21,7 @@ fn les_commandes_a_barre_sont_executees() {
         "Étape 6 : /calcul 6*7 doit donner « = 42 »"
     );
     assert_eq!(client.demander("/majuscules été"), "= ÉTÉ");
+    assert_eq!(client.demander("/minuscules ÉTÉ"), "= été");
     assert!(
         client.demander("/heure").starts_with("= "),
         "Étape 6 : /heure doit répondre « = … »"

@@ -209,3 +209,25 @@ fn pseudo_renomme_annonce_le_changement_et_refuse_un_nom_pris() {
         "Étape 7 : après /pseudo, les messages portent le nouveau nom"
     );
 }
+
+#[test]
+fn un_client_parti_quitte_la_liste_et_libere_son_pseudo() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut temoin = rejoindre(&serveur, "temoin");
+    let mut alice = rejoindre(&serveur, "alice");
+    temoin.attendre("*** alice a rejoint");
+    alice.envoyer("/quitter");
+    temoin.attendre("*** alice a quitté le salon");
+    let liste = temoin.demander("/liste");
+    assert!(
+        !liste.contains("alice"),
+        "Étape 7 : un client parti doit être retiré du salon ; /liste donne « {liste} »"
+    );
+    let mut revenue = serveur.connecter();
+    revenue.attendre("pseudo");
+    let reponse = revenue.demander("alice");
+    assert!(
+        !reponse.starts_with("ERREUR"),
+        "Étape 7 : le pseudo d'un client parti est de nouveau libre ; reçu « {reponse} »"
+    );
+}
