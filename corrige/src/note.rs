@@ -149,8 +149,78 @@ pub(crate) fn dossier_de_notation(classeur: &Path) -> PathBuf {
 
 /// Calcule la [`Reference`] du classeur : liste les tests de la suite, puis note l'édition élève
 /// intacte pour savoir lesquels réussissent sans aucun travail.
+///
+/// Le résultat est gardé dans `target/notation/`, sous une empreinte des sources du classeur : il
+/// n'est recalculé que si une source a changé (ou pour des étapes pas encore calculées).
 pub fn reference(classeur: &Path, reglages: &Reglages) -> anyhow::Result<Reference> {
     verifier_classeur(classeur)?;
+    let cache =
+        dossier_de_notation(classeur).join(format!("reference-{:016x}.txt", empreinte(classeur)?));
+    if let Ok(texte) = fs::read_to_string(&cache) {
+        let reference = lire_reference(&texte);
+        if reglages
+            .etapes()
+            .all(|b| !reference.attendus[usize::from(b.etape - 1)].is_empty())
+        {
+            return Ok(reference);
+        }
+    }
+    let reference = calculer_reference(classeur, reglages)?;
+    fs::create_dir_all(dossier_de_notation(classeur))?;
+    fs::write(&cache, ecrire_reference(&reference))?;
+    Ok(reference)
+}
+
+/// Une empreinte du contenu des sources du classeur (ce que [`collecter`] copierait).
+fn empreinte(classeur: &Path) -> anyhow::Result<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut fichiers = Vec::new();
+    collecter(classeur, classeur, &mut fichiers)?;
+    let mut hacheur = std::collections::hash_map::DefaultHasher::new();
+    for relatif in fichiers {
+        relatif.hash(&mut hacheur);
+        fs::read(classeur.join(&relatif))?.hash(&mut hacheur);
+    }
+    Ok(hacheur.finish())
+}
+
+/// `étape;a;nom` (attendu) et `étape;g;nom` (réussit sur l'édition intacte), une ligne chacun.
+fn ecrire_reference(reference: &Reference) -> String {
+    let mut texte = String::new();
+    for i in 0..8 {
+        for nom in &reference.attendus[i] {
+            let _ = writeln!(texte, "{};a;{nom}", i + 1);
+        }
+        for nom in &reference.gratuits[i] {
+            let _ = writeln!(texte, "{};g;{nom}", i + 1);
+        }
+    }
+    texte
+}
+
+fn lire_reference(texte: &str) -> Reference {
+    let mut reference = Reference::default();
+    for ligne in texte.lines() {
+        let mut champs = ligne.splitn(3, ';');
+        let (Some(etape), Some(sorte), Some(nom)) = (champs.next(), champs.next(), champs.next())
+        else {
+            continue;
+        };
+        let Some(i) = etape.parse::<usize>().ok().filter(|e| (1..=8).contains(e)) else {
+            continue;
+        };
+        match sorte {
+            "a" => reference.attendus[i - 1].push(nom.to_string()),
+            "g" => {
+                reference.gratuits[i - 1].insert(nom.to_string());
+            }
+            _ => {}
+        }
+    }
+    reference
+}
+
+fn calculer_reference(classeur: &Path, reglages: &Reglages) -> anyhow::Result<Reference> {
     let mut reference = Reference::default();
     for bareme in reglages.etapes() {
         let liste = Command::new(cargo())
@@ -678,6 +748,16 @@ pub fn csv_de_classe(copies: &[Copie]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn la_reference_se_relit_comme_elle_s_ecrit() {
+        let mut reference = Reference::default();
+        reference.attendus[2] = vec!["a".into(), "b".into()];
+        reference.gratuits[2].insert("b".into());
+        let relue = lire_reference(&ecrire_reference(&reference));
+        assert_eq!(relue.attendus[2], ["a", "b"]);
+        assert!(relue.gratuits[2].contains("b") && relue.gratuits[0].is_empty());
+    }
 
     #[test]
     fn le_bareme_fait_vingt() {

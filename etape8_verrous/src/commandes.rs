@@ -180,8 +180,8 @@ pub fn valider_pseudo(pseudo: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// La clé sous laquelle un pseudo est unique : en minuscules, sans accents, et avec les lettres
-/// qui se confondent à l'écran réunies (`I` majuscule, `l` minuscule et `1` ; `O` et `0`).
+/// La clé sous laquelle un pseudo est unique : en minuscules, sans accents, et avec les signes
+/// qui se confondent à l'écran réunis (`i`, `l` et `1` ; `o` et `0`, après passage en minuscules).
 /// « Élodie », « elodie » et « ELODIE » sont le même pseudo, comme « alice » et « aIice ».
 pub fn cle_pseudo(pseudo: &str) -> String {
     let mut cle = String::with_capacity(pseudo.len());

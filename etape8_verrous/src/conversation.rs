@@ -55,9 +55,11 @@ impl Read for LectureBornee<'_> {
 /// Le débit permis à un émetteur : un seau de jetons.
 ///
 /// Le seau contient au plus [`RESERVE_EMETTEUR`] octets et se remplit de [`DEBIT_EMETTEUR`]
-/// octets par seconde. Chaque ligne lue le vide d'autant ; quand il est à sec, le thread de
-/// lecture de l'émetteur fait une pause ([`Budget::payer`] dit combien). Pendant ce temps il ne
-/// lit plus sa socket : TCP ralentit **le programme qui inonde**. Personne d'autre n'attend.
+/// octets par seconde. Ce que chaque ligne a fait produire au serveur (le texte diffusé, une fois
+/// échappé ; la réponse d'une commande) le vide d'autant ; quand il est à sec, le thread de
+/// lecture de l'émetteur fait une pause ([`Budget::payer`] dit combien) avant de lire la ligne
+/// suivante. Pendant ce temps il ne lit plus sa socket : ce sont les tampons TCP de l'émetteur qui
+/// se remplissent, et TCP ralentit **le programme qui inonde**. Personne d'autre n'attend.
 #[derive(Debug)]
 pub struct Budget {
     jetons: f64,
@@ -414,8 +416,16 @@ fn demander_arret(
 /// dans l'expression d'un `match` vit **jusqu'à la fin du `match`** : la garde du verrou serait
 /// tenue pendant tous ses bras, dépôt dans la file du destinataire compris. Si ce bras attendait
 /// quoi que ce soit, tout le salon attendrait avec lui. On lie donc d'abord le résultat
-/// (`let cible = …;`) : la garde meurt au point-virgule, et le `match` travaille sans verrou. Le
-/// test `un_flot_de_mp_vers_des_muets_ne_retarde_pas_liste` de la suite de notation le vérifie.
+/// (`let cible = …;`) : la garde meurt au point-virgule, et le `match` travaille sans verrou :
+///
+/// ```text
+/// match partage.salon().trouver(&d) { … }          // la garde vit pendant tout le match
+/// let cible = partage.salon().trouver(&d);          // la garde meurt ici
+/// match cible { … }                                  // le match travaille sans verrou
+/// ```
+///
+/// Comme un dépôt n'attend jamais, l'erreur ne se voit plus de l'extérieur ; le test unitaire
+/// `la_garde_du_salon_ne_vit_jamais_dans_l_expression_d_un_match` la cherche dans les sources.
 pub fn executer(commande: Commande, id: u64, pseudo: &str, partage: &Partage) -> String {
     if let Some(reponse) = repondre(&commande) {
         return match reponse {
@@ -484,7 +494,8 @@ pub fn executer(commande: Commande, id: u64, pseudo: &str, partage: &Partage) ->
 /// les journalise et les garde dans l'historique.
 ///
 /// Sous le verrou : l'historique et la liste des destinataires (un `Arc` cloné). Hors du verrou :
-/// le journal et les dépôts dans les files, qui n'attendent jamais. Aucune socket n'est touchée
+/// les dépôts dans les files, qui n'attendent jamais, et le journal, qui n'attend que si le disque
+/// a des milliers de lignes de retard. Aucune socket n'est touchée
 /// ici. Chaque message est un `Arc<str>` : un seul exemplaire en mémoire, quel que soit le nombre
 /// de destinataires. Après l'annonce d'arrêt, plus rien n'est publié.
 pub fn diffuser(partage: &Partage, auteur: Option<u64>, textes: &[String]) {

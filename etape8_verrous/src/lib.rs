@@ -8,12 +8,14 @@
 //! - **aucune entrée-sortie sous un verrou ; une file bornée par client ; celui qui ne suit pas
 //!   est déconnecté** ([`livraison`]). Diffuser, c'est déposer un message partagé (`Arc<str>`)
 //!   dans des files, sans jamais attendre personne ; un thread d'écriture par client vide la
-//!   sienne. Un client qui lit n'est jamais déconnecté, même pendant un copier-coller de 10 Mo ;
+//!   sienne. Un client qui lit assez vite (200 ko/s suffisent pour un copier-coller de 10 Mo)
+//!   n'est jamais déconnecté ;
 //!   un client qui ne lit plus l'est, avec une annonce, et il ne retient personne ;
 //! - le pseudo est vérifié et réservé dans **une seule** section critique
 //!   ([`salon::Salon::inscrire`]) : de deux clients qui veulent « bob » au même instant, un seul
 //!   l'obtient ;
-//! - une **liste noire** d'adresses IP (`--liste-noire <fichier>`), relue à chaque connexion ;
+//! - une **liste noire** d'adresses IP (`--liste-noire <fichier>`), vérifiée à chaque connexion et
+//!   relue quand le fichier change ;
 //! - un **journal** (`--journal <fichier>`, défaut `chat_log.txt`) : une ligne horodatée par
 //!   message, arrivée ou départ, écrite aussitôt par un seul thread ([`journal`]) ;
 //! - un **historique** : le nouveau venu reçoit d'abord les `--historique <N>` (défaut 20)
@@ -51,7 +53,8 @@
 //! Celui qui diffuse **n'attend jamais** un destinataire : il dépose le message dans chaque file
 //! et passe au suivant. Chaque client a une file bornée en octets ([`LIMITE_RETARD`]) et un
 //! thread d'écriture. Un client est déconnecté, avec un dernier mot quand sa socket le prend
-//! encore et une annonce aux autres, dans deux cas seulement :
+//! encore (un client débordé le reçoit ; un client bloqué, non) et une annonce aux autres, dans
+//! deux cas seulement :
 //!
 //! - son **retard** dépasse [`LIMITE_RETARD`] (16 Mio) : il lit moins vite que le salon ne parle ;
 //! - **aucun octet** n'a pu lui être écrit pendant [`DELAI_GRACE`] (3 s) : il ne lit plus du tout.
@@ -72,9 +75,9 @@
 //! | attaque | ce qu'elle obtient |
 //! |---|---|
 //! | un client qui ne lit jamais pendant qu'un autre inonde | coupé après 3 s sans progrès, départ annoncé ; les autres reçoivent tout (`un_client_qui_ne_lit_plus_est_deconnecte_sans_retenir_les_autres`) |
-//! | flot de `/mp` vers des clients qui ne lisent pas | `/liste` répond sans attendre : aucun verrou n'est tenu pendant un dépôt (`un_flot_de_mp_vers_des_muets_ne_retarde_pas_liste`) |
+//! | flot de `/mp` vers des clients qui ne lisent pas | `/liste` répond sans attendre : aucun verrou n'est tenu pendant une attente (`un_flot_de_mp_vers_des_clients_qui_ne_lisent_pas_ne_retarde_pas_liste`) |
 //! | faire couper un lecteur lent en inondant | l'émetteur est tenu à 2 Mio/s, le lecteur garde 16 Mio de retard : il reçoit tout (`un_lecteur_lent_recoit_un_long_copier_coller_en_entier`) |
-//! | des centaines de connexions muettes qui ne choisissent pas de pseudo | fermées au bout de `--delai-pseudo` (30 s), même goutte à goutte (`une_connexion_qui_ne_choisit_pas_de_pseudo_a_temps_est_fermee`) |
+//! | des centaines de connexions silencieuses qui ne choisissent pas de pseudo | fermées au bout de `--delai-pseudo` (30 s), même goutte à goutte (`une_connexion_qui_ne_choisit_pas_de_pseudo_a_temps_est_fermee`) |
 //! | épuiser les descripteurs de fichiers (`EMFILE`) | `accept` recule de 10 ms à 1 s, une ligne d'erreur par épisode ; `--max-clients` vaut 500 par défaut ([`serveur::Recul`]) |
 //! | liste noire enregistrée en Latin-1, avec un BOM, ou une plage `10.0.0.0/8` | lue avec indulgence : refus appliqué (`la_liste_noire_lue_avec_indulgence_ne_s_ouvre_jamais`) |
 //! | liste noire effacée ou remplacée par un dossier pendant le service | la dernière liste lue reste en vigueur, et la console le dit (même test ; [`liste_noire`]) |
@@ -155,8 +158,9 @@
 //!
 //! ## Pour aller plus loin
 //!
-//! 1. Lancez `cargo run -p etape8_verrous -- demo` et lisez la scène « un client qui ne lit
-//!    plus » : comparez-la à celle de l'étape 7, qui reste figée jusqu'à son délai.
+//! 1. Lancez le serveur, rejoignez-le avec deux clients, suspendez l'un (Ctrl-Z sous Linux et
+//!    macOS) et collez beaucoup de texte dans l'autre : au bout de 3 s sans progrès, le client
+//!    suspendu est déconnecté et son départ annoncé. Faites de même à l'étape 7 : le salon se fige.
 //! 2. Ajoutez `/expulser <pseudo> <jeton>` pour l'administrateur. Quelle section critique faut-il ?
 //! 3. Rendez le jeton d'administration plus sûr : lisez-le dans une variable d'environnement
 //!    plutôt que sur la ligne de commande (visible par `ps`).
@@ -234,7 +238,7 @@ pub const HISTORIQUE_MAX: usize = 1000;
 /// Après tant de jetons faux sur une connexion, elle est fermée.
 pub const ESSAIS_JETON: u32 = 3;
 
-/// Après un jeton faux, plus aucun essai n'est examiné pendant ce délai, d'où qu'il vienne.
+/// Après un jeton faux, aucun essai de la même adresse IP n'est examiné pendant ce délai.
 pub const PAUSE_JETON: Duration = Duration::from_secs(1);
 
 /// Le plus longtemps que l'arrêt attend que les clients aient reçu l'annonce, avant de couper.
@@ -291,9 +295,10 @@ impl Default for Config {
 /// partagées : entre `lock()` et la fin de la garde, personne d'autre ne voit le salon, donc
 /// personne ne le voit à moitié modifié. Ici un seul verrou, `salon`, protège qui est connecté et
 /// l'historique ; chaque section critique est courte et ne fait **que** de la mémoire (voir
-/// [`salon`]). Le reste est partagé sans verrou parce qu'il n'est pas modifié (`config`), ou
+/// [`salon`]). Le reste est partagé sans ce verrou parce qu'il n'est pas modifié (`config`), ou
 /// parce qu'il se synchronise autrement : un atomique pour l'arrêt, un canal pour le journal, une
-/// file par client (qui a son propre petit verrou, jamais tenu pendant une écriture réseau).
+/// file par client (qui a son propre petit verrou, jamais tenu pendant une écriture réseau), et
+/// deux petits verrous à part (les pauses de jeton, la dernière liste noire lue).
 ///
 /// # Question : que risque-t-on sans eux ?
 ///
@@ -310,8 +315,9 @@ impl Default for Config {
 ///   [`conversation::executer`] ;
 /// - **couper en deux une opération qui doit être atomique** : vérifier dans une section, agir
 ///   dans une autre. C'est une course *logique* ; voir [`salon::Salon::inscrire`] ;
-/// - **l'interblocage** : deux threads qui prennent deux verrous dans un ordre différent. Ici, on
-///   ne tient jamais deux verrous à la fois.
+/// - **l'interblocage** : deux threads qui prennent deux verrous dans un ordre différent. Ici,
+///   seul `inscrire` en tient deux, toujours le salon puis la file du nouveau venu, et une file ne
+///   prend jamais le verrou du salon : pas de cycle, pas d'interblocage.
 #[derive(Debug)]
 pub struct Partage {
     salon: Mutex<Salon>,

@@ -1,4 +1,4 @@
-//! La liste noire : les adresses IP refusées, une par ligne, relues à chaque connexion.
+//! La liste noire : les adresses IP refusées, une par ligne, vérifiées à chaque connexion.
 //!
 //! ```text
 //! # Commentaire : tout ce qui suit un # est ignoré
@@ -7,13 +7,13 @@
 //! 2001:db8::/32
 //! ```
 //!
-//! Relire le fichier à chaque connexion coûte une lecture de quelques octets ; en échange, une
-//! modification s'applique dès la connexion suivante, sans redémarrer le serveur.
+//! À chaque connexion, on regarde la date et la taille du fichier ; s'il a changé, on le relit :
+//! une modification s'applique dès la connexion suivante, sans redémarrer le serveur.
 //!
 //! # Une liste noire ne doit jamais s'ouvrir toute seule
 //!
 //! Une configuration de sécurité qui ne se lit plus doit **garder** ce qu'elle protège, pas
-//! tout laisser passer (*fail closed*). D'où trois précautions :
+//! tout laisser passer (fermée par défaut, *fail closed*). D'où trois précautions :
 //!
 //! - le fichier est lu avec indulgence : un octet qui n'est pas de l'UTF-8 (un « é » enregistré
 //!   en Latin-1 par un éditeur Windows) est remplacé, pas fatal, et l'indicateur d'ordre des
@@ -95,7 +95,7 @@ pub fn lignes_ignorees(texte: &str) -> Vec<String> {
         .collect()
 }
 
-/// Taille maximale lue : une liste noire de plus d'1 Mio est une erreur (ou `/dev/zero`).
+/// Taille maximale lue : au-delà de 1 Mio (ou avec `/dev/zero`), la suite du fichier est ignorée.
 pub const TAILLE_MAX: u64 = 1024 * 1024;
 
 /// Lit le fichier avec indulgence (voir le module), au plus [`TAILLE_MAX`] octets, et rend son

@@ -7,7 +7,7 @@
 //!    **n'attend jamais**. Seul le thread d'écriture du client ([`ecrire_vers_le_client`]) parle à
 //!    sa socket ; s'il reste bloqué, il ne bloque que lui-même ;
 //! 2. **une file bornée par client** : ce qu'un client n'a pas encore reçu (son *retard*) ne peut
-//!    pas dépasser [`LIMITE_RETARD`] octets. Un dépôt qui la dépasserait ferme la file : le client
+//!    pas dépasser [`LIMITE_RETARD`] octets. Un dépôt qui dépasserait cette limite ferme la file : le client
 //!    sera déconnecté, et la mémoire du serveur reste bornée ;
 //! 3. **celui qui ne suit pas est déconnecté**, et lui seul : soit son retard passe la limite,
 //!    soit aucun octet ne lui est parvenu pendant [`DELAI_GRACE`] alors qu'il y avait à écrire.
@@ -38,8 +38,9 @@
 //! `notify_one` coûte un appel système même quand personne n'attend. Un salon de 100 clients
 //! qui reçoit 40 000 lignes ferait 4 millions de réveils pour rien : l'écrivain est le plus souvent
 //! déjà éveillé, en train d'écrire. La file retient donc, sous son verrou, si l'écrivain dort, et
-//! [`FileEnvoi::deposer`] ne réveille que dans ce cas. Comme l'indicateur est lu et écrit verrou
-//! tenu, aucun réveil ne peut se perdre. Retirez-le : tout marche encore, plus lentement.
+//! [`FileEnvoi::deposer`] ne réveille que dans ce cas. Aucun réveil ne peut se perdre : `wait`
+//! relâche le verrou et s'endort d'un seul geste, donc un déposant qui lit `false` sous le verrou
+//! sait que l'écrivain ne dort pas encore, et qu'il verra la ligne avant de s'endormir. Retirez-le : tout marche encore, plus lentement.
 //!
 //! # Regrouper : l'algorithme de Nagle, côté serveur (une autre astuce de performance)
 //!
@@ -58,7 +59,7 @@ use std::time::{Duration, Instant};
 
 /// Le retard maximal d'un client, en octets (voir « Compter honnêtement »).
 ///
-/// Choisie pour qu'un client qui lit à 200 ko/s reçoive **en entier** un copier-coller de 10 Mo :
+/// Choisi pour qu'un client qui lit à 200 ko/s reçoive **en entier** un copier-coller de 10 Mo :
 /// l'émetteur est limité à [`crate::DEBIT_EMETTEUR`] (après une réserve de
 /// [`crate::RESERVE_EMETTEUR`]), donc ces 10 Mo durent environ 4 s, pendant lesquelles le lecteur
 /// en reçoit 0,8 Mo ; son retard culmine vers 9,5 Mo, sous les 16 Mio.
@@ -217,8 +218,8 @@ impl FileEnvoi {
         // corrigé:fin
     }
 
-    /// Ferme la file (la première raison compte) et réveille l'écrivain. Avec une raison où le
-    /// client ne suit pas ou est parti, ce qui restait est jeté.
+    /// Ferme la file (la première raison compte) et réveille l'écrivain. Avec `Debordement`,
+    /// `Bloque` ou `Ecriture`, ce qui restait est jeté ; avec `Depart` ou `Arret`, il part d'abord.
     pub fn fermer(&self, raison: Fermeture) {
         let mut etat = self.etat();
         etat.fermeture.get_or_insert(raison);

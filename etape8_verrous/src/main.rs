@@ -100,7 +100,7 @@ struct OptionsServeur {
     #[arg(long, value_name = "JETON")]
     jeton_admin: Option<String>,
     /// Nombre maximal de connexions simultanées ; défaut : 500 (chacune tient un descripteur de
-    /// fichier, souvent limités à 1024 par processus).
+    /// fichier ; leur nombre est souvent limité à 1 024 par processus).
     #[arg(
         long,
         default_value_t = 500,

@@ -33,8 +33,8 @@ struct Fiche {
 #[derive(Debug)]
 pub struct Salon {
     connexions: HashMap<u64, Fiche>,
-    /// Clé du pseudo ([`cle_pseudo`] : minuscules, sans accents) → numéro : l'unicité sans
-    /// distinction de casse ni d'accents, en un accès.
+    /// Clé du pseudo ([`cle_pseudo`] : minuscules, sans accents, i/l/1 et o/0 confondus) →
+    /// numéro : l'unicité en un accès.
     pseudos: HashMap<String, u64>,
     /// Les membres inscrits, tels qu'une diffusion les voit. Reconstruit à chaque arrivée ou
     /// départ ; une diffusion n'a qu'à cloner cet `Arc` sous le verrou (un compteur à

@@ -174,7 +174,7 @@ fn un_lecteur_lent_recoit_un_long_copier_coller_en_entier() {
 }
 
 #[test]
-fn un_flot_de_mp_vers_des_muets_ne_retarde_pas_liste() {
+fn un_flot_de_mp_vers_des_clients_qui_ne_lisent_pas_ne_retarde_pas_liste() {
     let dossier = Dossier::nouveau("e8-mp-muets");
     let serveur = lancer(&dossier, &[]);
     let mut temoin = rejoindre(&serveur, "temoin");
@@ -469,7 +469,11 @@ fn mauvaises_lignes_et_coupures_ne_genent_que_leur_auteur() {
         bob.envoyer("pour brutal");
         brutal.couper_brutalement(b"");
     }
-    temoin.attendre("*** brutal a quitté le salon");
+    let depart = temoin.attendre("*** brutal a quitté le salon");
+    assert_eq!(
+        depart, "*** brutal a quitté le salon",
+        "Étape 8 : un client qui ferme avec des données non lues est parti, il n'est pas « lent »"
+    );
     let demi = rejoindre(&serveur, "demi");
     demi.flux().shutdown(Shutdown::Write).ok();
     temoin.attendre("*** demi a quitté le salon");
