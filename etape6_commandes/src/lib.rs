@@ -32,11 +32,11 @@
 //! [démo] Serveur en écoute sur 127.0.0.1:40125 (port choisi par le système).
 //! [client] Bienvenue sur le serveur ! Tapez /aide pour la liste des commandes.
 //! [client] > bonjour
-//! [client] Message reçu de anonyme : bonjour
+//! [client] Message reçu (anonyme) : bonjour
 //! [client] > /pseudo alice
 //! [client] = vous êtes maintenant « alice »
 //! [client] > calcul 2+2
-//! [client] Message reçu de alice : calcul 2+2
+//! [client] Message reçu (alice) : calcul 2+2
 //! [client] > /calcul 2+2
 //! [client] = 4
 //! [client] > /majuscules une commande, un argument
@@ -468,7 +468,7 @@ pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -
                 Ok(Entree::Message(message)) => {
                     let message = nettoyer(&message);
                     writeln!(console, "[MESSAGE] {pair} {} : {message}", session.pseudo)?;
-                    format!("Message reçu de {} : {message}", session.pseudo)
+                    format!("Message reçu ({}) : {message}", session.pseudo)
                 }
                 Ok(Entree::Commande(commande)) => {
                     let reponse = match executer(commande, &mut session) {

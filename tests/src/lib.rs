@@ -123,6 +123,18 @@ impl Serveur {
 
     /// Comme [`Serveur::lancer`], en choisissant le dossier de travail du serveur.
     pub fn lancer_dans(nom: &str, options: &[&str], dossier: Option<&Path>) -> Serveur {
+        Serveur::lancer_avec(nom, options, dossier, Console::Lue)
+    }
+
+    /// Lance le serveur, lit sa première ligne (l'adresse), puis traite sa console selon `console`
+    /// ([`Console::Fermee`] : plus personne ne la lit, chaque écriture échoue ;
+    /// [`Console::JamaisLue`] : elle reste ouverte mais n'est plus lue, elle finit par bloquer).
+    pub fn lancer_avec(
+        nom: &str,
+        options: &[&str],
+        dossier: Option<&Path>,
+        traitement: Console,
+    ) -> Serveur {
         let etape = etape_de(nom);
         let mut commande = Command::new(programme(nom));
         commande
@@ -139,7 +151,7 @@ impl Serveur {
         let mut processus = commande
             .spawn()
             .unwrap_or_else(|e| panic!("{etape} : impossible de lancer le serveur : {e}"));
-        let console = lire_en_fond(processus.stdout.take());
+        let console = lire_en_fond(processus.stdout.take(), traitement);
         let erreurs = SortieErreur::default();
         if let Some(flux) = processus.stderr.take() {
             let erreurs = erreurs.clone();
@@ -342,14 +354,34 @@ impl Read for AvecEcheance {
     }
 }
 
+/// Ce qu'un test fait de la console d'un serveur après sa première ligne.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Console {
+    /// Lue jusqu'au bout (le cas normal).
+    Lue,
+    /// Fermée : le serveur écrit dans un tube que plus personne ne lit, chaque écriture échoue.
+    Fermee,
+    /// Gardée ouverte mais plus lue : dès que le tube est plein, chaque écriture bloque.
+    JamaisLue,
+}
+
 /// Lit les lignes d'un flux dans un thread et les rend disponibles sur un canal.
-fn lire_en_fond(flux: Option<impl Read + Send + 'static>) -> Receiver<Sortie> {
+fn lire_en_fond(flux: Option<impl Read + Send + 'static>, traitement: Console) -> Receiver<Sortie> {
     let (envoi, reception) = mpsc::channel();
     if let Some(flux) = flux {
         thread::spawn(move || {
             let mut lecteur = BufReader::new(flux);
             let mut octets = Vec::new();
+            let mut lues = 0;
             loop {
+                if lues == 1 && traitement != Console::Lue {
+                    if traitement == Console::JamaisLue {
+                        // Le tube reste ouvert, sans lecteur, tant que le processus de test vit.
+                        std::mem::forget(lecteur);
+                    }
+                    return;
+                }
+                lues += 1;
                 octets.clear();
                 match lecteur.read_until(b'\n', &mut octets) {
                     Ok(0) | Err(_) => break,

@@ -144,3 +144,39 @@ fn une_coupure_brutale_n_arrete_pas_le_serveur() {
 fn la_demo_affiche_le_resultat_attendu_de_l_enonce() {
     verifier_demo(ETAPE);
 }
+
+#[test]
+fn un_client_qui_inonde_une_console_qui_ne_suit_pas_ne_fait_pas_grossir_la_memoire() {
+    // La console du serveur n'est plus lue : le thread principal reste bloqué en écrivant le
+    // journal. Le thread de lecture, lui, continue de lire le client… dans un canal qui doit être
+    // borné, sinon tout ce que le client envoie s'accumule en mémoire.
+    let serveur = Serveur::lancer_avec(ETAPE, &[], None, tests::Console::JamaisLue);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    client
+        .flux()
+        .set_write_timeout(Some(std::time::Duration::from_secs(1)))
+        .expect("délai d'écriture");
+    let ligne = "m".repeat(1000);
+    let envoyees = client.inonder_sans_lire(&ligne, 20_000);
+    let statut = std::fs::read_to_string(format!("/proc/{}/status", serveur.pid()));
+    // La mémoire d'un processus se lit dans /proc sous Linux ; ailleurs, on vérifie seulement que
+    // le serveur a cessé de lire (le client n'a pas pu tout envoyer).
+    if let Ok(statut) = statut {
+        let pointe_kio: u64 = statut
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0);
+        assert!(
+            pointe_kio < 16 * 1024,
+            "Étape 4 : {envoyees} lignes de 1 000 octets envoyées, et le serveur a occupé \
+             {} Mio : le canal des événements doit être borné (sync_channel)",
+            pointe_kio / 1024
+        );
+    }
+    assert!(
+        envoyees < 20_000,
+        "Étape 4 : le serveur a tout lu alors que sa console était bloquée : rien ne le retient"
+    );
+}

@@ -231,3 +231,17 @@ fn un_client_parti_quitte_la_liste_et_libere_son_pseudo() {
         "Étape 7 : le pseudo d'un client parti est de nouveau libre ; reçu « {reponse} »"
     );
 }
+
+#[test]
+fn une_console_fermee_n_arrete_pas_le_salon() {
+    let serveur = Serveur::lancer_avec(ETAPE, &[], None, tests::Console::Fermee);
+    let mut temoin = rejoindre(&serveur, "temoin");
+    let mut bob = rejoindre(&serveur, "bob");
+    temoin.attendre("*** bob a rejoint");
+    bob.envoyer("salut");
+    assert_eq!(
+        temoin.attendre("bob :"),
+        "bob : salut",
+        "Étape 7 : une console fermée (écriture impossible) ne doit pas faire tomber les threads"
+    );
+}

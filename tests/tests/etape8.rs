@@ -834,3 +834,29 @@ fn un_lecteur_trop_lent_est_deconnecte_quand_son_retard_passe_la_limite() {
         coupe.store(true, Ordering::SeqCst);
     });
 }
+
+#[test]
+fn une_console_fermee_ou_qui_ne_suit_plus_n_arrete_pas_le_salon() {
+    for console in [tests::Console::Fermee, tests::Console::JamaisLue] {
+        let dossier = Dossier::nouveau("e8-console-fermee");
+        let serveur = Serveur::lancer_avec(ETAPE, &[], Some(&dossier.0), console);
+        let mut temoin = rejoindre(&serveur, "temoin");
+        // Des connexions qui repartent aussitôt : deux lignes de console chacune. Pour une console
+        // qui ne lit plus, sept cents (70 Ko), plus que ce qu'un tube garde (64 Kio).
+        let passants = if console == tests::Console::JamaisLue {
+            700
+        } else {
+            50
+        };
+        for _ in 0..passants {
+            drop(serveur.connecter());
+        }
+        let mut dernier = rejoindre(&serveur, "dernier");
+        dernier.envoyer("toujours là");
+        assert_eq!(
+            temoin.attendre("dernier :"),
+            "dernier : toujours là",
+            "Étape 8 : une console {console:?} ne doit ni arrêter ni figer le salon"
+        );
+    }
+}
