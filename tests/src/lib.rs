@@ -771,6 +771,39 @@ pub fn rejoindre(serveur: &Serveur, pseudo: &str) -> Client {
     client
 }
 
+/// Vérifie qu'un client qui envoie des centaines de milliers de lignes sans jamais lire ne
+/// bloque pas un serveur d'un seul thread : les réponses remplissent les tampons, le `write` du
+/// serveur bloque, et il doit abandonner au bout de son délai pour servir le client suivant.
+pub fn verifier_qu_un_client_qui_ne_lit_pas_ne_bloque_pas_le_suivant(nom: &str, ligne: &str) {
+    let serveur = Serveur::lancer(nom, &[]);
+    let inondeur = serveur.connecter();
+    thread::scope(|portee| {
+        portee.spawn(|| inondeur.inonder_sans_lire(ligne, 1_000_000));
+        let mut suivant = serveur.connecter();
+        suivant.attendre("Bienvenue");
+    });
+}
+
+/// Vérifie que la ligne de console `etiquette` d'une instruction pleine de caractères de contrôle
+/// (séquence ANSI, `\r` suivi d'une fausse ligne de journal) les montre échappés, dans
+/// l'instruction comme dans la réponse.
+pub fn verifier_que_la_console_echappe(nom: &str, instruction: &str, etiquette: &str) {
+    let mut serveur = Serveur::lancer(nom, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    client.envoyer(&format!(
+        "{instruction} \u{1b}[2Jfaux\r[DÉCONNEXION] 6.6.6.6:666"
+    ));
+    client.ligne("la réponse");
+    let ligne = serveur.attendre_console(etiquette);
+    assert!(
+        !ligne.contains(['\u{1b}', '\r']),
+        "{} : la console du serveur doit rendre visibles les caractères de contrôle, dans \
+         l'instruction comme dans la réponse ; vu {ligne:?}",
+        etape_de(nom)
+    );
+}
+
 /// Fait une pause pour **jouer** un client lent (qui lit peu à peu).
 ///
 /// Ce n'est jamais une façon de se synchroniser : les tests attendent des événements (une ligne,

@@ -122,13 +122,5 @@ fn la_demo_affiche_le_resultat_attendu_de_l_enonce() {
 
 #[test]
 fn un_client_qui_envoie_sans_jamais_lire_ne_bloque_pas_le_suivant() {
-    let serveur = Serveur::lancer(ETAPE, &[]);
-    let inondeur = serveur.connecter();
-    std::thread::scope(|portee| {
-        // Des centaines de milliers de lignes, et jamais une lecture : les réponses remplissent
-        // les tampons, et le `write` du serveur bloque. Il doit abandonner au bout de son délai.
-        portee.spawn(|| inondeur.inonder_sans_lire("aide", 1_000_000));
-        let mut suivant = serveur.connecter();
-        suivant.attendre("Bienvenue");
-    });
+    tests::verifier_qu_un_client_qui_ne_lit_pas_ne_bloque_pas_le_suivant(ETAPE, "aide");
 }

@@ -177,28 +177,10 @@ fn la_demo_affiche_le_resultat_attendu_de_l_enonce() {
 
 #[test]
 fn un_client_qui_envoie_sans_jamais_lire_ne_bloque_pas_le_suivant() {
-    let serveur = Serveur::lancer(ETAPE, &[]);
-    let inondeur = serveur.connecter();
-    std::thread::scope(|portee| {
-        // Des centaines de milliers de lignes, et jamais une lecture : les réponses remplissent
-        // les tampons, et le `write` du serveur bloque. Il doit abandonner au bout de son délai.
-        portee.spawn(|| inondeur.inonder_sans_lire("aide", 1_000_000));
-        let mut suivant = serveur.connecter();
-        suivant.attendre("Bienvenue");
-    });
+    tests::verifier_qu_un_client_qui_ne_lit_pas_ne_bloque_pas_le_suivant(ETAPE, "aide");
 }
 
 #[test]
 fn ce_que_le_client_envoie_n_arrive_jamais_brut_sur_la_console() {
-    let mut serveur = Serveur::lancer(ETAPE, &[]);
-    let mut client = serveur.connecter();
-    client.attendre("Bienvenue");
-    client.envoyer("majuscules \u{1b}[2Jfaux\r[DÉCONNEXION] 6.6.6.6:666");
-    client.ligne("la réponse");
-    let ligne = serveur.attendre_console("[INSTRUCTION]");
-    assert!(
-        !ligne.contains(['\u{1b}', '\r']),
-        "Étape 5 : la console du serveur doit rendre visibles les caractères de contrôle, \
-         dans l'instruction comme dans la réponse ; vu {ligne:?}"
-    );
+    tests::verifier_que_la_console_echappe(ETAPE, "majuscules", "[INSTRUCTION]");
 }
