@@ -804,6 +804,16 @@ pub fn verifier_que_la_console_echappe(nom: &str, instruction: &str, etiquette: 
     );
 }
 
+/// La pointe de mémoire résidente d'un processus, en Kio, lue dans `/proc/<pid>/status` ;
+/// `None` hors de Linux (les tests qui s'en servent ne vérifient alors que le comportement).
+pub fn pointe_memoire_kio(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}
+
 /// Fait une pause pour **jouer** un client lent (qui lit peu à peu).
 ///
 /// Ce n'est jamais une façon de se synchroniser : les tests attendent des événements (une ligne,

@@ -187,13 +187,7 @@ fn une_ligne_enorme_ne_fait_pas_grossir_la_memoire_du_serveur() {
             .starts_with("ERREUR")
     );
     // La mémoire d'un processus se lit dans /proc sous Linux ; ailleurs, seul le refus est vérifié.
-    let statut = std::fs::read_to_string(format!("/proc/{}/status", serveur.pid()));
-    if let Ok(statut) = statut {
-        let pointe_kio: u64 = statut
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .unwrap_or(0);
+    if let Some(pointe_kio) = tests::pointe_memoire_kio(serveur.pid()) {
         assert!(
             pointe_kio < 32 * 1024,
             "Étape 2 : pour une ligne de 64 Mo, le serveur a occupé jusqu'à {} Mio : la lecture \

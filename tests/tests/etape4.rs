@@ -159,15 +159,7 @@ fn un_client_qui_inonde_une_console_qui_ne_suit_pas_ne_fait_pas_grossir_la_memoi
         .expect("délai d'écriture");
     let ligne = "m".repeat(1000);
     let envoyees = client.inonder_sans_lire(&ligne, 20_000);
-    let statut = std::fs::read_to_string(format!("/proc/{}/status", serveur.pid()));
-    // La mémoire d'un processus se lit dans /proc sous Linux ; ailleurs, on vérifie seulement que
-    // le serveur a cessé de lire (le client n'a pas pu tout envoyer).
-    if let Ok(statut) = statut {
-        let pointe_kio: u64 = statut
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.split_whitespace().next()?.parse().ok())
-            .unwrap_or(0);
+    if let Some(pointe_kio) = tests::pointe_memoire_kio(serveur.pid()) {
         assert!(
             pointe_kio < 16 * 1024,
             "Étape 4 : {envoyees} lignes de 1 000 octets envoyées, et le serveur a occupé \
