@@ -78,14 +78,15 @@
 //! | flot de `/mp` vers des clients qui ne lisent pas | `/liste` répond sans attendre : aucun verrou n'est tenu pendant une attente (`un_flot_de_mp_vers_des_clients_qui_ne_lisent_pas_ne_retarde_pas_liste`) |
 //! | faire couper un lecteur lent en inondant | l'émetteur est tenu à 2 Mio/s, le lecteur garde 16 Mio de retard : il reçoit tout (`un_lecteur_lent_recoit_un_long_copier_coller_en_entier`) |
 //! | des centaines de connexions silencieuses qui ne choisissent pas de pseudo | fermées au bout de `--delai-pseudo` (30 s), même goutte à goutte (`une_connexion_qui_ne_choisit_pas_de_pseudo_a_temps_est_fermee`) |
-//! | épuiser les descripteurs de fichiers (`EMFILE`) | `accept` recule de 10 ms à 1 s, une ligne d'erreur par épisode ; `--max-clients` vaut 500 par défaut ([`serveur::Recul`]) |
+//! | épuiser les descripteurs de fichiers (`EMFILE`) | `accept` recule de 10 ms à 1 s, une ligne d'erreur par épisode ; `--max-clients` vaut 500 par défaut (`quand_les_descripteurs_manquent_accept_recule_et_le_dit_une_fois`, sous Linux) |
 //! | liste noire enregistrée en Latin-1, avec un BOM, ou une plage `10.0.0.0/8` | lue avec indulgence : refus appliqué (`la_liste_noire_lue_avec_indulgence_ne_s_ouvre_jamais`) |
 //! | liste noire effacée ou remplacée par un dossier pendant le service | la dernière liste lue reste en vigueur, et la console le dit (même test ; [`liste_noire`]) |
 //! | client IPv4 vu par une écoute IPv6 (`::ffff:10.0.0.1`) | comparé sous sa forme canonique : refusé ([`liste_noire`]) |
 //! | `--historique 18446744073709551615`, `--delai-pseudo 0`, `--max-clients 0` | refusé au démarrage par une phrase, sans panique (`des_options_hors_limites_sont_refusees_en_francais`) |
 //! | un journal d'une seule ligne de 100 Mo, ou `--journal /dev/zero` | seuls les 8 derniers Mio sont relus, une ligne trop longue est sautée ([`journal`]) |
 //! | journal effacé pendant le service | recréé au lot suivant, et la console le dit ([`journal`]) |
-//! | console fermée (sortie standard disparue) | les écritures qui échouent sont ignorées, le service continue ([`console`]) |
+//! | console fermée, ou qui ne lit plus (un tube plein) | les lignes passent par un canal borné, perdues plutôt qu'attendues ; le service continue (`une_console_fermee_ou_qui_ne_suit_plus_n_arrete_pas_le_salon`) |
+//! | une réponse allongée par `/majuscules` ou par l'échappement | le client du programme l'affiche en entier (`le_client_du_programme_affiche_une_reponse_plus_longue_qu_une_ligne_recue`) |
 //! | deviner le jeton d'administration par milliers d'essais | un essai par seconde au plus par adresse IP, connexion fermée au troisième jeton faux, comparaison en temps constant, aucune réponse qui dépende du jeton (`deviner_le_jeton_ferme_la_connexion_apres_trois_essais`) |
 //! | `stop` sans `--jeton-admin` | refusé : seule la console arrête ce serveur (`sans_jeton_admin_stop_d_un_client_ne_fait_rien`) |
 //! | `STOP s3cret` (le jeton tapé en majuscules) | jamais diffusé ni journalisé (`stop_est_exact_et_ne_montre_jamais_le_jeton`) |

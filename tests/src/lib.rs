@@ -135,8 +135,28 @@ impl Serveur {
         dossier: Option<&Path>,
         traitement: Console,
     ) -> Serveur {
+        Serveur::lancer_sous(&[], nom, options, dossier, traitement)
+    }
+
+    /// Comme [`Serveur::lancer_avec`], à travers un programme `enveloppe` (par exemple
+    /// `["prlimit", "--nofile=40"]` pour limiter ses descripteurs de fichiers).
+    pub fn lancer_sous(
+        enveloppe: &[&str],
+        nom: &str,
+        options: &[&str],
+        dossier: Option<&Path>,
+        traitement: Console,
+    ) -> Serveur {
         let etape = etape_de(nom);
-        let mut commande = Command::new(programme(nom));
+        let chemin = programme(nom);
+        let mut commande = match enveloppe.split_first() {
+            None => Command::new(&chemin),
+            Some((premier, reste)) => {
+                let mut commande = Command::new(premier);
+                commande.args(reste).arg(&chemin);
+                commande
+            }
+        };
         commande
             .args(["serveur", "--port", "0"])
             .args(options)
@@ -234,6 +254,14 @@ impl Serveur {
                 ),
             }
         }
+    }
+
+    /// Les lignes de console arrivées jusqu'ici, sans attendre.
+    pub fn console_jusqu_ici(&mut self) -> &[String] {
+        while let Ok(Sortie::Ligne(ligne)) = self.console.try_recv() {
+            self.lu.push(ligne);
+        }
+        &self.lu
     }
 
     /// Tape `texte` sur la console du serveur (son entrée standard).

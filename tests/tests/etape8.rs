@@ -860,3 +860,58 @@ fn une_console_fermee_ou_qui_ne_suit_plus_n_arrete_pas_le_salon() {
         );
     }
 }
+
+#[test]
+fn quand_les_descripteurs_manquent_accept_recule_et_le_dit_une_fois() {
+    // Limiter les descripteurs de fichiers d'un autre processus n'a pas de moyen portable : on se
+    // sert de `prlimit` quand il existe (Linux).
+    let present = std::process::Command::new("prlimit")
+        .arg("--version")
+        .output()
+        .is_ok_and(|sortie| sortie.status.success());
+    if !present {
+        eprintln!("Étape 8 : pas de prlimit sur cette machine, test des descripteurs sauté");
+        return;
+    }
+    let dossier = Dossier::nouveau("e8-emfile");
+    let mut serveur = Serveur::lancer_sous(
+        &["prlimit", "--nofile=40:40"],
+        ETAPE,
+        &[],
+        Some(&dossier.0),
+        tests::Console::Lue,
+    );
+    // Plus de connexions que le serveur n'a de descripteurs : `accept` échoue (EMFILE).
+    let mut clients: Vec<Client> = (0..60).map(|_| serveur.connecter()).collect();
+    serveur.attendre_console("[ERREUR] accept");
+    // Ceux qui sont entrés reçoivent l'invite ; le serveur répond toujours.
+    clients[0].attendre("pseudo");
+    clients.clear();
+    // Les descripteurs se libèrent : un nouveau venu est servi.
+    let mut nouveau = rejoindre(&serveur, "revenu");
+    assert!(nouveau.demander("/liste").starts_with("= connectés"));
+    let erreurs = serveur
+        .console_jusqu_ici()
+        .iter()
+        .filter(|ligne| ligne.contains("[ERREUR] accept"))
+        .count();
+    assert!(
+        erreurs <= 5,
+        "Étape 8 : quand accept échoue faute de descripteurs, le serveur doit reculer et le dire \
+         une fois par épisode ; {erreurs} lignes d'erreur"
+    );
+}
+
+#[test]
+fn le_client_du_programme_affiche_une_reponse_plus_longue_qu_une_ligne_recue() {
+    // « ΐ » (2 octets) devient « Ϊ́ » (6 octets) : la réponse à /majuscules (12 002 octets)
+    // dépasse la limite d'une ligne reçue par le serveur (4 096), et le client doit pourtant
+    // l'afficher en entier.
+    let dossier = Dossier::nouveau("e8-majuscules");
+    let serveur = lancer(&dossier, &[]);
+    let texte = "\u{390}".repeat(2_000);
+    let attendu = format!("= {}", "\u{390}".to_uppercase().repeat(2_000));
+    tests::client_programme(ETAPE, &serveur, &format!("zoe\n/majuscules {texte}\n"))
+        .success()
+        .stdout(predicate::str::contains(attendu));
+}
