@@ -72,10 +72,29 @@ pub fn ecrire_version_eleve(source: &Path, destination: &Path) -> anyhow::Result
         }
     }
     // On prépare tout en mémoire d'abord : une erreur (région mal fermée) n'écrit rien.
+    let (a_ecrire, mut rapport) = preparer(source)?;
+    for (relatif, contenu) in a_ecrire {
+        let chemin = destination.join(&relatif);
+        if let Some(parent) = chemin.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("création de {} impossible", parent.display()))?;
+        }
+        fs::write(&chemin, contenu)
+            .with_context(|| format!("écriture de {} impossible", chemin.display()))?;
+        rapport.fichiers += 1;
+    }
+    Ok(rapport)
+}
+
+/// Un fichier de l'édition : son chemin relatif et son contenu.
+type Fichier = (PathBuf, Vec<u8>);
+
+/// L'édition en mémoire : chaque fichier et le rapport.
+fn preparer(source: &Path) -> anyhow::Result<(Vec<Fichier>, Rapport)> {
     let mut fichiers = Vec::new();
     collecter(source, source, &mut fichiers)?;
     let mut rapport = Rapport::default();
-    let mut a_ecrire = Vec::new();
+    let mut a_ecrire: Vec<Fichier> = Vec::new();
     for relatif in fichiers {
         let octets = fs::read(source.join(&relatif))
             .with_context(|| format!("lecture de {} impossible", relatif.display()))?;
@@ -104,17 +123,95 @@ pub fn ecrire_version_eleve(source: &Path, destination: &Path) -> anyhow::Result
             etape + 1
         );
     }
-    for (relatif, contenu) in a_ecrire {
-        let chemin = destination.join(&relatif);
-        if let Some(parent) = chemin.parent() {
-            fs::create_dir_all(parent)
-                .with_context(|| format!("création de {} impossible", parent.display()))?;
+    Ok((a_ecrire, rapport))
+}
+
+/// Un morceau de solution retrouvé dans l'édition élève.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fuite {
+    /// La région d'où vient le code : `etape2_boucle/src/lib.rs:119`.
+    pub region: String,
+    /// Où l'édition le montre : `etape3_deconnexion/src/lib.rs:88`.
+    pub trouve: String,
+    /// Les lignes de code communes (au moins [`LIGNES_D_UNE_FUITE`]).
+    pub lignes: Vec<String>,
+}
+
+/// Le nombre de lignes de code consécutives d'une région qui, retrouvées ailleurs, font une fuite.
+pub const LIGNES_D_UNE_FUITE: usize = 3;
+
+/// Cherche dans l'édition élève de `source` le code des régions de solution : pour chaque région,
+/// toute suite de [`LIGNES_D_UNE_FUITE`] de ses lignes de code retrouvée dans un fichier de
+/// l'édition (une autre étape, un test, le README) est une fuite.
+///
+/// Une « ligne de code » est une ligne sans ses espaces, ni vide, ni commentaire, et qui contient
+/// au moins une lettre : `}` ou `);` seuls ne comptent pas, `Ok(())` oui.
+pub fn fuites(source: &Path) -> anyhow::Result<Vec<Fuite>> {
+    let (edition, _) = preparer(source)?;
+    let mut regions = Vec::new();
+    for (relatif, _) in &edition {
+        if etape_du_chemin(relatif).is_none() || relatif.extension().is_none_or(|e| e != "rs") {
+            continue;
         }
-        fs::write(&chemin, contenu)
-            .with_context(|| format!("écriture de {} impossible", chemin.display()))?;
-        rapport.fichiers += 1;
+        let texte = fs::read_to_string(source.join(relatif))
+            .with_context(|| format!("lecture de {} impossible", relatif.display()))?;
+        regions.extend(
+            regions_de(&texte)
+                .into_iter()
+                .map(|(ligne, code)| (format!("{}:{ligne}", relatif.display()), code)),
+        );
     }
-    Ok(rapport)
+    let mut trouvees = Vec::new();
+    for (relatif, contenu) in &edition {
+        let Ok(texte) = std::str::from_utf8(contenu) else {
+            continue;
+        };
+        let code: Vec<(usize, String)> = texte
+            .lines()
+            .enumerate()
+            .filter_map(|(i, l)| ligne_de_code(l).map(|c| (i + 1, c)))
+            .collect();
+        for (region, lignes) in &regions {
+            for fenetre in lignes.windows(LIGNES_D_UNE_FUITE) {
+                let trouve = code
+                    .windows(LIGNES_D_UNE_FUITE)
+                    .find(|f| f.iter().map(|(_, c)| c).eq(fenetre.iter()));
+                if let Some(f) = trouve {
+                    trouvees.push(Fuite {
+                        region: region.clone(),
+                        trouve: format!("{}:{}", relatif.display(), f[0].0),
+                        lignes: fenetre.to_vec(),
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    Ok(trouvees)
+}
+
+/// Les régions de solution d'une source : (ligne du marqueur de début, lignes de code).
+fn regions_de(source: &str) -> Vec<(usize, Vec<String>)> {
+    let mut regions = Vec::new();
+    let mut courante: Option<(usize, Vec<String>)> = None;
+    for (i, ligne) in source.lines().enumerate() {
+        let debut = ligne.trim_start();
+        if debut.starts_with(DEBUT_REGION) {
+            courante = Some((i + 1, Vec::new()));
+        } else if debut.starts_with(FIN_REGION) {
+            regions.extend(courante.take());
+        } else if let Some((_, code)) = courante.as_mut() {
+            code.extend(ligne_de_code(ligne));
+        }
+    }
+    regions
+}
+
+/// La ligne sans ses espaces si c'est une ligne de code (voir [`fuites`]).
+fn ligne_de_code(ligne: &str) -> Option<String> {
+    let l = ligne.trim();
+    let code = !l.starts_with("//") && l.chars().any(char::is_alphabetic);
+    code.then(|| l.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// Les fichiers du classeur à copier, en chemins relatifs : tout sauf la compilation (`target`),
@@ -353,6 +450,37 @@ fn servir() -> u32 {
             retirer_le_corrige(m),
             "members = [\n    \"etape1_connexion\",\n    \"tests\",\n]\n"
         );
+    }
+
+    /// La garantie de l'édition : aucune solution n'y est donnée, pas même dans une étape
+    /// suivante, un test ou le README.
+    #[test]
+    fn l_edition_ne_montre_aucune_solution() -> anyhow::Result<()> {
+        let classeur = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let fuites = fuites(&classeur)?;
+        let detail: Vec<String> = fuites
+            .iter()
+            .map(|f| format!("{} → {} : {}", f.region, f.trouve, f.lignes.join(" ⏎ ")))
+            .collect();
+        assert!(
+            fuites.is_empty(),
+            "{} morceaux de solution restent visibles dans l'édition élève :\n{}",
+            fuites.len(),
+            detail.join("\n")
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn une_fuite_se_voit_dans_une_autre_etape() {
+        let region = "fn f() {\n    // corrigé:début x\n    let a = 1;\n    let b = a + 1;\n    \
+                      b * 2\n    // corrigé:fin\n}\n";
+        let regions = regions_de(region);
+        assert_eq!(regions.len(), 1);
+        assert_eq!(regions[0].1, ["let a = 1;", "let b = a + 1;", "b * 2"]);
+        assert_eq!(ligne_de_code("    }"), None);
+        assert_eq!(ligne_de_code("  // let a = 1;"), None);
+        assert_eq!(ligne_de_code("  Ok(( ))").as_deref(), Some("Ok(( ))"));
     }
 
     #[test]

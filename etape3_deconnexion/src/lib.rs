@@ -40,10 +40,10 @@
 //! [démo] B ferme proprement. Journal du serveur :
 //! [CONNEXION] Client connecté depuis 127.0.0.1:52814
 //! [MESSAGE] 127.0.0.1:52814 : Bonjour
-//! [DÉCONNEXION] 127.0.0.1:52814 a fermé la connexion
+//! [DÉCONNEXION] Conversation avec 127.0.0.1:52814 terminée
 //! [CONNEXION] Client connecté depuis 127.0.0.1:52816
 //! [MESSAGE] 127.0.0.1:52816 : Mon tour !
-//! [DÉCONNEXION] 127.0.0.1:52816 a fermé la connexion
+//! [DÉCONNEXION] Conversation avec 127.0.0.1:52816 terminée
 //! ```
 //!
 //! La demi-ligne de A (`pas fi`) n'apparaît nulle part : une ligne sans `\n` n'est jamais traitée.
@@ -62,21 +62,18 @@
 //! 2. Ajoutez au journal la durée de chaque conversation ([`std::time::Instant`]).
 //! 3. Rendez le délai d'inactivité réglable par une option `--inactivite <secondes>`.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 
-/// Le message que le serveur envoie à chaque client, suivi d'un saut de ligne.
-pub const MESSAGE_BIENVENUE: &str = "Bienvenue sur le serveur !";
-
-/// Longueur maximale d'une ligne, en octets, saut de ligne non compris.
-///
-/// Au-delà, la ligne est refusée avec un message d'erreur et **jetée au fil de l'eau** : le
-/// serveur ne garde jamais plus de `LIMITE_LIGNE + 1` octets en mémoire pour un client.
-pub const LIMITE_LIGNE: usize = 4096;
+// Ce que l'étape 2 a construit, repris tel quel : la lecture d'une ligne bornée et la
+// conversation avec un client. Votre code de l'étape 2 sert donc ici : terminez-la d'abord.
+pub use etape2_boucle::{
+    DELAI_ECRITURE, LIMITE_LIGNE, Ligne, MESSAGE_BIENVENUE, converser, lire_ligne, nettoyer,
+};
 
 /// Durée au-delà de laquelle un client qui n'envoie plus rien est congédié.
 ///
@@ -87,94 +84,19 @@ pub const LIMITE_LIGNE: usize = 4096;
 /// silence en erreur `WouldBlock`/`TimedOut`, que l'on traite comme une déconnexion.
 pub const DELAI_INACTIVITE: Duration = Duration::from_secs(300);
 
-/// Le plus longtemps qu'une réponse peut rester bloquée dans `write`.
-///
-/// Un client qui envoie sans jamais lire remplit d'abord ses propres tampons de réception, puis
-/// ceux d'envoi du serveur ; ensuite chaque `write` du serveur **attend** qu'il lise. Ce serveur
-/// n'a qu'un thread : sans délai d'écriture ([`TcpStream::set_write_timeout`]), il attendrait pour
-/// toujours, et le client suivant avec lui. Passé ce délai, `write` échoue (`WouldBlock` ou
-/// `TimedOut`) et la conversation se termine.
-pub const DELAI_ECRITURE: Duration = Duration::from_secs(1);
-
 /// La pause après un échec d'`accept` (voir [`servir`]).
 pub const PAUSE_ACCEPT: Duration = Duration::from_millis(100);
 
-/// Ce qu'une lecture de ligne peut donner.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Ligne {
-    /// Une ligne complète, sans son `\n` ni un éventuel `\r` final.
-    Texte(String),
-    /// Une ligne de plus de [`LIMITE_LIGNE`] octets : elle a été lue et jetée.
-    TropLongue,
-    /// Une ligne complète dont les octets ne sont pas de l'UTF-8 valide.
-    PasUtf8,
-    /// La fin du flux : l'autre côté a fermé. Une ligne incomplète (sans `\n`) juste avant la
-    /// fermeture est abandonnée : on n'exécute jamais une demi-ligne.
-    Fin,
-}
-
-/// Lit la prochaine ligne de `lecteur`, sans jamais garder plus de `limite + 1` octets.
+/// Vrai si `erreur` est un délai dépassé ([`TcpStream::set_read_timeout`] ou
+/// [`TcpStream::set_write_timeout`]).
 ///
-/// # Question : TCP permet-il d'envoyer plusieurs réponses à la fois ?
-///
-/// Oui, et c'est justement pour cela qu'il faut cette fonction. TCP ne transporte pas des
-/// *messages* mais un **flux d'octets**, fiable et ordonné, sans frontières :
-///
-/// - plusieurs `write` de l'émetteur peuvent arriver en **un seul** `read` chez le récepteur
-///   (deux réponses collées, ou la moitié de la suivante) ;
-/// - un seul `write` peut arriver en **plusieurs** `read` (un long message coupé en morceaux).
-///
-/// On peut donc envoyer plusieurs réponses d'affilée sans attendre (et TCP est bidirectionnel :
-/// les deux côtés peuvent émettre en même temps), mais le récepteur ne les distinguera que si le
-/// protocole dit où chacune finit. Ici, un message = une ligne terminée par `\n` : [`BufRead`]
-/// accumule les octets jusqu'au `\n`, quel que soit leur découpage en paquets. L'étape 4 montre
-/// un autre cadrage : un en-tête qui annonce la longueur.
-///
-/// La limite rend la lecture sûre : une « ligne » de plusieurs gigaoctets sans `\n` ne peut pas
-/// remplir la mémoire du serveur.
-pub fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Ligne> {
-    let mut octets = Vec::new();
-    let lus = lecteur
-        .by_ref()
-        .take(limite as u64 + 1)
-        .read_until(b'\n', &mut octets)?;
-    if lus == 0 {
-        return Ok(Ligne::Fin);
-    }
-    if octets.last() != Some(&b'\n') {
-        if octets.len() > limite {
-            // Trop long : on jette le reste de la ligne sans le garder.
-            lecteur.skip_until(b'\n')?;
-            return Ok(Ligne::TropLongue);
-        }
-        // Moins que la limite et pas de '\n' : le flux s'est terminé au milieu d'une ligne.
-        return Ok(Ligne::Fin);
-    }
-    octets.pop();
-    if octets.last() == Some(&b'\r') {
-        octets.pop();
-    }
-    Ok(match String::from_utf8(octets) {
-        Ok(texte) => Ligne::Texte(texte),
-        Err(_) => Ligne::PasUtf8,
-    })
-}
-
-/// Rend visibles les caractères de contrôle (sauf la tabulation) : `\u{1b}` au lieu d'un vrai
-/// caractère d'échappement.
-///
-/// Sans cela, un client pourrait envoyer des séquences ANSI qui effacent ou recolorent le
-/// terminal du serveur, ou un `\r` qui écrase une ligne du journal pour en forger une fausse.
-pub fn nettoyer(texte: &str) -> String {
-    let mut propre = String::with_capacity(texte.len());
-    for c in texte.chars() {
-        if c.is_control() && c != '\t' {
-            propre.extend(c.escape_default());
-        } else {
-            propre.push(c);
-        }
-    }
-    propre
+/// Le même délai dépassé s'appelle `WouldBlock` sous Linux et macOS, `TimedOut` sous Windows :
+/// on teste les deux.
+pub fn delai_depasse(erreur: &io::Error) -> bool {
+    matches!(
+        erreur.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 
 /// Réserve l'adresse `adresse:port` et commence à écouter (voir l'étape 1 pour `bind`/`listen`).
@@ -268,6 +190,22 @@ pub fn servir(
     console: &mut impl Write,
     limite: Option<usize>,
 ) -> io::Result<()> {
+    servir_avec(ecoute, console, limite, converser)
+}
+
+/// La boucle de [`servir`], pour n'importe quelle conversation : `converser` est appelée pour
+/// chaque client, avec sa socket, le journal et son adresse.
+///
+/// C'est ici que vous écrivez la boucle de l'étape ; [`servir`] lui passe la fonction
+/// [`converser`] de l'étape 2. Les étapes 4 à 6 réutilisent cette même boucle avec leur propre
+/// conversation : `impl FnMut(…)` accepte une fonction comme une fermeture (chapitre 13 du livre
+/// Rust).
+pub fn servir_avec<W: Write>(
+    ecoute: TcpListener,
+    console: &mut W,
+    limite: Option<usize>,
+    mut converser: impl FnMut(&TcpStream, &mut W, SocketAddr) -> io::Result<()>,
+) -> io::Result<()> {
     // corrigé:début Indice : bouclez sur `ecoute.incoming()` (limité avec `.take(…)` si `limite` est donné) ; une erreur d'`accept` : écrivez-la une fois par épisode et faites une pause de PAUSE_ACCEPT ; pour chaque connexion, posez le délai d'inactivité, appelez `converser` et écrivez dans le journal comment elle s'est terminée, sans jamais propager l'erreur d'un client.
     let mut en_echec = false;
     for connexion in ecoute.incoming().take(limite.unwrap_or(usize::MAX)) {
@@ -298,18 +236,11 @@ pub fn servir(
             .set_read_timeout(Some(DELAI_INACTIVITE))
             .and_then(|()| converser(&flux, console, pair));
         match resultat {
-            Ok(()) => writeln!(console, "[DÉCONNEXION] {pair} a fermé la connexion")?,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                writeln!(
-                    console,
-                    "[DÉCONNEXION] {pair} inactif trop longtemps, ou ne lit plus ses réponses : connexion fermée"
-                )?
-            }
+            Ok(()) => writeln!(console, "[DÉCONNEXION] Conversation avec {pair} terminée")?,
+            Err(e) if delai_depasse(&e) => writeln!(
+                console,
+                "[DÉCONNEXION] {pair} inactif trop longtemps, ou ne lit plus ses réponses : connexion fermée"
+            )?,
             Err(erreur) => writeln!(
                 console,
                 "[DÉCONNEXION] Connexion avec {pair} perdue : {erreur}"
@@ -318,36 +249,6 @@ pub fn servir(
     }
     Ok(())
     // corrigé:fin
-}
-
-/// La conversation avec un client : bienvenue, puis une réponse par ligne reçue.
-pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
-    flux.set_write_timeout(Some(DELAI_ECRITURE))?;
-    let mut ecrivain = flux;
-    let mut lecteur = BufReader::new(flux);
-    writeln!(ecrivain, "{MESSAGE_BIENVENUE}")?;
-    loop {
-        let reponse = match lire_ligne(&mut lecteur, LIMITE_LIGNE)? {
-            Ligne::Texte(texte) => {
-                let texte = nettoyer(&texte);
-                writeln!(console, "[MESSAGE] {pair} : {texte}")?;
-                format!("Message reçu : {texte}")
-            }
-            Ligne::TropLongue => {
-                writeln!(console, "[ERREUR] {pair} : ligne trop longue, ignorée")?;
-                format!("ERREUR : ligne trop longue (plus de {LIMITE_LIGNE} octets), ignorée")
-            }
-            Ligne::PasUtf8 => {
-                writeln!(
-                    console,
-                    "[ERREUR] {pair} : ligne qui n'est pas de l'UTF-8, ignorée"
-                )?;
-                "ERREUR : ligne ignorée, ce n'est pas du texte UTF-8".to_string()
-            }
-            Ligne::Fin => return Ok(()),
-        };
-        writeln!(ecrivain, "{reponse}")?;
-    }
 }
 
 /// Le client : affiche la bienvenue, puis envoie chaque ligne de `entree` et affiche la réponse.
@@ -416,17 +317,10 @@ pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
     // On regarde brièvement si B a reçu quelque chose : il ne peut pas, le serveur est pris par A.
     b.set_read_timeout(Some(Duration::from_millis(200)))?;
     match lecteur_b.fill_buf() {
-        Err(e)
-            if matches!(
-                e.kind(),
-                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-            ) =>
-        {
-            writeln!(
-                sortie,
-                "[B] (rien reçu pour l'instant : B est dans la file d'attente)"
-            )?
-        }
+        Err(e) if delai_depasse(&e) => writeln!(
+            sortie,
+            "[B] (rien reçu pour l'instant : B est dans la file d'attente)"
+        )?,
         _ => writeln!(sortie, "[B] (inattendu : B a reçu quelque chose)")?,
     }
     b.set_read_timeout(None)?;

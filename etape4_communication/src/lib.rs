@@ -70,13 +70,14 @@
 //! 3. Remplacez le thread du clavier du client par `set_nonblocking(true)` et une boucle : que
 //!    devient l'usage du processeur ?
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
+use etape2_boucle::Ligne;
 
 /// Le message que le serveur envoie à chaque client.
 pub const MESSAGE_BIENVENUE: &str = "Bienvenue sur le serveur !";
@@ -183,28 +184,15 @@ pub fn lire_message(
     }
 }
 
-/// Le cadrage par lignes (le même qu'aux étapes 2 et 3).
+/// Le cadrage par lignes : la [`lire_ligne`](etape2_boucle::lire_ligne) de l'étape 2, dont le
+/// résultat devient un [`Message`].
 fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Message> {
-    let mut octets = Vec::new();
-    let lus = lecteur
-        .by_ref()
-        .take(limite as u64 + 1)
-        .read_until(b'\n', &mut octets)?;
-    if lus == 0 {
-        return Ok(Message::Fin);
-    }
-    if octets.last() != Some(&b'\n') {
-        if octets.len() > limite {
-            lecteur.skip_until(b'\n')?;
-            return Ok(Message::TropLong);
-        }
-        return Ok(Message::Fin);
-    }
-    octets.pop();
-    if octets.last() == Some(&b'\r') {
-        octets.pop();
-    }
-    Ok(vers_texte(octets))
+    Ok(match etape2_boucle::lire_ligne(lecteur, limite)? {
+        Ligne::Texte(texte) => Message::Texte(texte),
+        Ligne::TropLongue => Message::TropLong,
+        Ligne::PasUtf8 => Message::PasUtf8,
+        Ligne::Fin => Message::Fin,
+    })
 }
 
 /// Le cadrage à en-tête de longueur.
@@ -365,28 +353,8 @@ pub fn servir(
     limite: Option<usize>,
 ) -> io::Result<()> {
     let (emetteur, evenements) = canal;
-    let mut en_echec = false;
-    for connexion in ecoute.incoming().take(limite.unwrap_or(usize::MAX)) {
-        let flux = match connexion {
-            Ok(flux) => flux,
-            Err(erreur) => {
-                // Une fois par épisode, puis une pause (voir l'étape 3).
-                if !en_echec {
-                    writeln!(
-                        console,
-                        "[ERREUR] Connexion refusée par le système : {erreur} (on réessaie toutes les 100 ms)"
-                    )?;
-                }
-                en_echec = true;
-                thread::sleep(Duration::from_millis(100));
-                continue;
-            }
-        };
-        en_echec = false;
-        let Ok(pair) = flux.peer_addr() else {
-            continue;
-        };
-        writeln!(console, "[CONNEXION] Client connecté depuis {pair}")?;
+    // La boucle d'accueil de l'étape 3, avec la conversation de cette étape.
+    etape3_deconnexion::servir_avec(ecoute, console, limite, |flux, console, pair| {
         // Ce qui a été tapé pendant qu'aucun client n'était là n'est destiné à personne.
         for ancien in evenements.try_iter() {
             if let Evenement::Console(ligne) = ancien {
@@ -396,12 +364,15 @@ pub fn servir(
                 )?;
             }
         }
-        if let Err(erreur) = converser(flux, pair, cadrage, &emetteur, &evenements, console) {
-            writeln!(console, "[ERREUR] Conversation avec {pair} : {erreur}")?;
-        }
-        writeln!(console, "[DÉCONNEXION] Conversation avec {pair} terminée")?;
-    }
-    Ok(())
+        converser(
+            flux.try_clone()?,
+            pair,
+            cadrage,
+            &emetteur,
+            &evenements,
+            console,
+        )
+    })
 }
 
 /// Une conversation : un thread lit la socket, le thread courant traite les événements.
@@ -525,12 +496,7 @@ pub fn lire_client(flux: TcpStream, cadrage: Cadrage, evenements: SyncSender<Eve
                     break None;
                 }
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
+            Err(e) if etape3_deconnexion::delai_depasse(&e) => {
                 break Some("client inactif trop longtemps".to_string());
             }
             Err(e) => break Some(e.to_string()),

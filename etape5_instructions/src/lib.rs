@@ -60,7 +60,7 @@
 //! [INSTRUCTION] 127.0.0.1:52814 : longueur héhé → = 4 caractères (6 octets)
 //! [INSTRUCTION] 127.0.0.1:52814 : danser → ERREUR : instruction inconnue « danser » ; tapez « aide »
 //! [FIN] 127.0.0.1:52814 a envoyé /quitter
-//! [DÉCONNEXION] 127.0.0.1:52814 a fermé la connexion
+//! [DÉCONNEXION] Conversation avec 127.0.0.1:52814 terminée
 //! ```
 //!
 //! ## Questions du TP
@@ -78,12 +78,13 @@
 
 pub mod calcul;
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, anyhow};
+use etape4_communication::Cadrage;
 
 /// Le message que le serveur envoie à chaque client.
 pub const MESSAGE_BIENVENUE: &str =
@@ -198,66 +199,9 @@ pub fn heure_utc(instant: SystemTime) -> String {
     )
 }
 
-/// Ce qu'une lecture de ligne peut donner.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Ligne {
-    /// Une ligne complète, sans son `\n` ni un éventuel `\r` final.
-    Texte(String),
-    /// Une ligne de plus de [`LIMITE_LIGNE`] octets : elle a été lue et jetée.
-    TropLongue,
-    /// Une ligne complète dont les octets ne sont pas de l'UTF-8 valide.
-    PasUtf8,
-    /// La fin du flux : l'autre côté a fermé. Une ligne incomplète (sans `\n`) juste avant la
-    /// fermeture est abandonnée : on n'exécute jamais une demi-ligne.
-    Fin,
-}
-
-/// Lit la prochaine ligne de `lecteur`, sans jamais garder plus de `limite + 1` octets (voir
-/// l'étape 2 : TCP est un flux d'octets, c'est nous qui le découpons en lignes).
-pub fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Ligne> {
-    let mut octets = Vec::new();
-    let lus = lecteur
-        .by_ref()
-        .take(limite as u64 + 1)
-        .read_until(b'\n', &mut octets)?;
-    if lus == 0 {
-        return Ok(Ligne::Fin);
-    }
-    if octets.last() != Some(&b'\n') {
-        if octets.len() > limite {
-            // Trop long : on jette le reste de la ligne sans le garder.
-            lecteur.skip_until(b'\n')?;
-            return Ok(Ligne::TropLongue);
-        }
-        // Moins que la limite et pas de '\n' : le flux s'est terminé au milieu d'une ligne.
-        return Ok(Ligne::Fin);
-    }
-    octets.pop();
-    if octets.last() == Some(&b'\r') {
-        octets.pop();
-    }
-    Ok(match String::from_utf8(octets) {
-        Ok(texte) => Ligne::Texte(texte),
-        Err(_) => Ligne::PasUtf8,
-    })
-}
-
-/// Rend visibles les caractères de contrôle (sauf la tabulation) : `\u{1b}` au lieu d'un vrai
-/// caractère d'échappement.
-///
-/// Sans cela, un client pourrait envoyer des séquences ANSI qui effacent ou recolorent le
-/// terminal du serveur, ou un `\r` qui écrase une ligne du journal pour en forger une fausse.
-pub fn nettoyer(texte: &str) -> String {
-    let mut propre = String::with_capacity(texte.len());
-    for c in texte.chars() {
-        if c.is_control() && c != '\t' {
-            propre.extend(c.escape_default());
-        } else {
-            propre.push(c);
-        }
-    }
-    propre
-}
+// Repris des étapes précédentes : la lecture d'une ligne bornée (étape 2), la boucle d'accueil
+// (étape 3) et le client à deux threads (étape 4). Votre code de ces étapes sert donc ici.
+pub use etape2_boucle::{Ligne, lire_ligne, nettoyer};
 
 /// Réserve l'adresse `adresse:port` et commence à écouter (voir l'étape 1 pour `bind`/`listen`).
 pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> {
@@ -310,49 +254,13 @@ pub fn servir(
     console: &mut impl Write,
     limite: Option<usize>,
 ) -> io::Result<()> {
-    for connexion in ecoute.incoming().take(limite.unwrap_or(usize::MAX)) {
-        let flux = match connexion {
-            Ok(flux) => flux,
-            Err(erreur) => {
-                writeln!(
-                    console,
-                    "[ERREUR] Connexion refusée par le système : {erreur}"
-                )?;
-                continue;
-            }
-        };
-        let Ok(pair) = flux.peer_addr() else {
-            continue;
-        };
-        writeln!(console, "[CONNEXION] Client connecté depuis {pair}")?;
-        let resultat = flux
-            .set_read_timeout(Some(DELAI_INACTIVITE))
-            .and_then(|()| converser(&flux, console, pair));
-        match resultat {
-            Ok(()) => writeln!(console, "[DÉCONNEXION] {pair} a fermé la connexion")?,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                writeln!(
-                    console,
-                    "[DÉCONNEXION] {pair} inactif trop longtemps, ou ne lit plus ses réponses : connexion fermée"
-                )?
-            }
-            Err(erreur) => writeln!(
-                console,
-                "[DÉCONNEXION] Connexion avec {pair} perdue : {erreur}"
-            )?,
-        }
-    }
-    Ok(())
+    etape3_deconnexion::servir_avec(ecoute, console, limite, converser)
 }
 
 /// La conversation avec un client : bienvenue, puis une réponse par instruction, jusqu'à
 /// [`FIN`] ou la fin du flux.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
+    // corrigé:début Indice : la conversation de l'étape 2, où chaque ligne est maintenant une instruction : répondez avec `repondre` (et écrivez l'instruction et sa réponse, nettoyées, dans le journal) ; FIN termine la conversation par `shutdown(Both)`.
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     let mut ecrivain = flux;
     let mut lecteur = BufReader::new(flux);
@@ -388,6 +296,7 @@ pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -
         };
         writeln!(ecrivain, "{reponse}")?;
     }
+    // corrigé:fin
 }
 
 /// Le client de l'étape 4 : un thread envoie les lignes de `entree` (puis [`FIN`]), le thread
@@ -398,31 +307,7 @@ pub fn client(
     entree: impl BufRead + Send + 'static,
     sortie: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let flux = connecter(adresse, port)?;
-    let mut ecrivain = flux
-        .try_clone()
-        .context("impossible de dupliquer la socket")?;
-    // Ce thread n'est pas attendu : il peut rester bloqué sur le clavier. Quand le serveur ferme,
-    // le programme se termine, et lui avec.
-    thread::spawn(move || {
-        for ligne in entree.lines().map_while(Result::ok) {
-            if writeln!(ecrivain, "{ligne}").is_err() || ligne == FIN {
-                return;
-            }
-        }
-        let _ = writeln!(ecrivain, "{FIN}");
-        let _ = ecrivain.shutdown(Shutdown::Write);
-    });
-    let mut lecteur = BufReader::new(flux);
-    loop {
-        match lire_ligne(&mut lecteur, LIMITE_LIGNE) {
-            Ok(Ligne::Texte(texte)) => writeln!(sortie, "{}", nettoyer(&texte))?,
-            Ok(Ligne::Fin) => return Ok(()),
-            Ok(autre) => writeln!(sortie, "(ligne illisible reçue du serveur : {autre:?})")?,
-            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok(()),
-            Err(e) => return Err(e).context("lecture impossible depuis le serveur"),
-        }
-    }
+    etape4_communication::client(adresse, port, Cadrage::Ligne, entree, sortie)
 }
 
 /// Les instructions jouées par la démo (sans `heure`, dont la réponse change à chaque seconde).

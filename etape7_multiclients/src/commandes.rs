@@ -1,15 +1,14 @@
 //! Les commandes du salon : celles de l'étape 6, plus `/liste` et `/mp`.
 //!
-//! L'analyse est la même qu'à l'étape 6 (`split_once(' ')`, une `enum`, un `match` exhaustif) ;
-//! les commandes qui ne touchent qu'au texte sont exécutées ici ([`repondre`]), celles qui
-//! touchent au salon (`/pseudo`, `/liste`, `/mp`, `/quitter`) par le serveur.
+//! L'analyse et l'exécution des commandes de texte (`/calcul`, `/majuscules`, `/heure`…) sont
+//! celles de l'étape 6, réutilisées telles quelles ([`etape6_commandes::analyser`],
+//! [`etape6_commandes::executer`]) : ce module n'ajoute que ce qui touche au salon. Votre code de
+//! l'étape 6 sert donc ici.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use etape6_commandes::Session;
 
-use crate::calcul;
-
-/// Longueur maximale d'un pseudo, en caractères.
-pub const LONGUEUR_PSEUDO_MAX: usize = 20;
+pub use etape2_boucle::nettoyer;
+pub use etape6_commandes::{LONGUEUR_PSEUDO_MAX, valider_pseudo};
 
 /// Le texte de `/aide`, sur une seule ligne.
 pub const AIDE: &str = "commandes : /liste, /mp <pseudo> <texte>, /pseudo <nom>, \
@@ -19,16 +18,15 @@ pub const AIDE: &str = "commandes : /liste, /mp <pseudo> <texte>, /pseudo <nom>,
 /// Une commande reconnue, avec ses arguments déjà extraits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Commande {
+    /// Une commande de l'étape 6 qui ne touche qu'au texte : `/calcul`, `/majuscules`, `/heure`…
+    Texte(etape6_commandes::Commande),
     Aide,
-    Calcul(String),
-    Majuscules(String),
-    Minuscules(String),
-    Inverse(String),
-    Longueur(String),
-    Heure,
     Pseudo(String),
     Liste,
-    Mp { destinataire: String, texte: String },
+    Mp {
+        destinataire: String,
+        texte: String,
+    },
     Quitter,
 }
 
@@ -39,116 +37,44 @@ pub enum Entree {
     Message(String),
 }
 
-/// Analyse une ligne : `/nom argument` devient une [`Commande`], le reste un message.
+/// Analyse une ligne : `/liste` et `/mp` ici, tout le reste par l'[`analyser`
+/// de l'étape 6](etape6_commandes::analyser).
 pub fn analyser(ligne: &str) -> Result<Entree, String> {
-    let Some(sans_barre) = ligne.strip_prefix('/') else {
-        return Ok(Entree::Message(ligne.to_string()));
-    };
-    let (nom, argument) = sans_barre.split_once(' ').unwrap_or((sans_barre, ""));
-    let argument = argument.trim().to_string();
-    let manquant =
-        |exemple: &str| format!("/{nom} attend un argument (exemple : /{nom} {exemple})");
+    let (nom, argument) = ligne.split_once(' ').unwrap_or((ligne, ""));
     let commande = match nom {
-        "aide" => Commande::Aide,
-        "heure" => Commande::Heure,
-        "liste" => Commande::Liste,
-        "quitter" => Commande::Quitter,
-        "calcul" if argument.is_empty() => return Err(manquant("2 + 3 * 4")),
-        "calcul" => Commande::Calcul(argument),
-        "majuscules" => Commande::Majuscules(argument),
-        "minuscules" => Commande::Minuscules(argument),
-        "inverse" => Commande::Inverse(argument),
-        "longueur" => Commande::Longueur(argument),
-        "pseudo" if argument.is_empty() => return Err(manquant("alice")),
-        "pseudo" => Commande::Pseudo(argument),
+        "/liste" => Commande::Liste,
         // `/mp bob salut à toi` : un second `split_once` sépare le destinataire du texte.
-        "mp" => match argument.split_once(' ') {
+        "/mp" => match argument.trim().split_once(' ') {
             Some((destinataire, texte)) if !texte.trim().is_empty() => Commande::Mp {
                 destinataire: destinataire.to_string(),
                 texte: texte.trim().to_string(),
             },
-            _ => return Err(manquant("bob salut !")),
+            _ => return Err("/mp attend un argument (exemple : /mp bob salut !)".to_string()),
         },
-        inconnu => {
-            return Err(format!(
-                "commande inconnue « /{} » ; tapez /aide",
-                nettoyer(inconnu)
-            ));
-        }
+        _ => match etape6_commandes::analyser(ligne)? {
+            etape6_commandes::Entree::Message(texte) => return Ok(Entree::Message(texte)),
+            etape6_commandes::Entree::Commande(commande) => match commande {
+                etape6_commandes::Commande::Aide => Commande::Aide,
+                etape6_commandes::Commande::Pseudo(pseudo) => Commande::Pseudo(pseudo),
+                etape6_commandes::Commande::Quitter => Commande::Quitter,
+                texte => Commande::Texte(texte),
+            },
+        },
     };
     Ok(Entree::Commande(commande))
 }
 
 /// Exécute une commande qui ne touche qu'au texte ; `None` pour celles du salon.
 pub fn repondre(commande: &Commande) -> Option<Result<String, String>> {
-    let reponse = match commande {
-        Commande::Aide => Ok(AIDE.to_string()),
-        Commande::Calcul(expression) => calcul::calculer(expression)
-            .map(|valeur| valeur.to_string())
-            .map_err(|erreur| erreur.to_string()),
-        Commande::Majuscules(texte) => Ok(texte.to_uppercase()),
-        Commande::Minuscules(texte) => Ok(texte.to_lowercase()),
-        Commande::Inverse(texte) => Ok(texte.chars().rev().collect()),
-        Commande::Longueur(texte) => Ok(format!(
-            "{} caractères ({} octets)",
-            texte.chars().count(),
-            texte.len()
+    match commande {
+        Commande::Aide => Some(Ok(AIDE.to_string())),
+        // Une commande de texte ne change pas la session : une session neuve suffit.
+        Commande::Texte(texte) => Some(etape6_commandes::executer(
+            texte.clone(),
+            &mut Session::default(),
         )),
-        Commande::Heure => Ok(heure_utc(SystemTime::now())),
-        Commande::Pseudo(_) | Commande::Liste | Commande::Mp { .. } | Commande::Quitter => {
-            return None;
-        }
-    };
-    Some(reponse)
-}
-
-/// Vérifie un pseudo : 1 à [`LONGUEUR_PSEUDO_MAX`] caractères, lettres, chiffres, `-` ou `_`.
-///
-/// Une liste de caractères **permis** plutôt qu'une liste d'interdits : ni espace, ni caractère de
-/// contrôle, ni séquence d'échappement ne peuvent passer.
-pub fn valider_pseudo(pseudo: &str) -> Result<(), String> {
-    if pseudo.chars().count() > LONGUEUR_PSEUDO_MAX {
-        return Err(format!(
-            "pseudo refusé : {LONGUEUR_PSEUDO_MAX} caractères au plus"
-        ));
+        Commande::Pseudo(_) | Commande::Liste | Commande::Mp { .. } | Commande::Quitter => None,
     }
-    if pseudo.is_empty()
-        || !pseudo
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err("pseudo refusé : lettres, chiffres, « - » et « _ » seulement".to_string());
-    }
-    Ok(())
-}
-
-/// Rend visibles les caractères de contrôle (sauf la tabulation) : ni séquence ANSI ni `\r`
-/// ne doivent atteindre le terminal d'un autre client ou le journal.
-pub fn nettoyer(texte: &str) -> String {
-    let mut propre = String::with_capacity(texte.len());
-    for c in texte.chars() {
-        if c.is_control() && c != '\t' {
-            propre.extend(c.escape_default());
-        } else {
-            propre.push(c);
-        }
-    }
-    propre
-}
-
-/// L'heure `HH:MM:SS` en temps universel (UTC), calculée depuis l'époque Unix.
-pub fn heure_utc(instant: SystemTime) -> String {
-    let secondes = instant
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-        % 86_400;
-    format!(
-        "{:02}:{:02}:{:02} (UTC)",
-        secondes / 3600,
-        secondes / 60 % 60,
-        secondes % 60
-    )
 }
 
 #[cfg(test)]
@@ -183,7 +109,9 @@ mod tests {
         );
         check(
             "/calcul 1+1",
-            Ok(Entree::Commande(Commande::Calcul("1+1".into()))),
+            Ok(Entree::Commande(Commande::Texte(
+                etape6_commandes::Commande::Calcul("1+1".into()),
+            ))),
         );
         check("/xyz", Err("commande inconnue « /xyz » ; tapez /aide"));
         check("salut", Ok(Entree::Message("salut".into())));
@@ -192,7 +120,9 @@ mod tests {
     #[test]
     fn les_commandes_de_texte_repondent_ici() {
         assert_eq!(
-            repondre(&Commande::Calcul("6*7".into())),
+            repondre(&Commande::Texte(etape6_commandes::Commande::Calcul(
+                "6*7".into()
+            ))),
             Some(Ok("42".into()))
         );
         assert_eq!(repondre(&Commande::Liste), None);

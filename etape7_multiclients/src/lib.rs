@@ -80,17 +80,17 @@
 //!    critiques distinctes. Imaginez deux clients qui choisissent « bob » au même instant.
 //!    (L'étape 8 y répond.)
 
-pub mod calcul;
 pub mod commandes;
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
+use etape4_communication::Cadrage;
 
 use commandes::{Commande, Entree, analyser, nettoyer, repondre, valider_pseudo};
 
@@ -106,42 +106,11 @@ pub const LIMITE_LIGNE: usize = 4096;
 /// Le message de fin de conversation (voir l'étape 4).
 pub const FIN: &str = "/quitter";
 
-/// Ce qu'une lecture de ligne peut donner (voir l'étape 2).
-#[derive(Debug, PartialEq, Eq)]
-pub enum Ligne {
-    Texte(String),
-    TropLongue,
-    PasUtf8,
-    Fin,
-}
-
-/// Lit la prochaine ligne de `lecteur`, sans jamais garder plus de `limite + 1` octets (voir
-/// l'étape 2 : TCP est un flux d'octets, c'est nous qui le découpons en lignes).
-pub fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Ligne> {
-    let mut octets = Vec::new();
-    let lus = lecteur
-        .by_ref()
-        .take(limite as u64 + 1)
-        .read_until(b'\n', &mut octets)?;
-    if lus == 0 {
-        return Ok(Ligne::Fin);
-    }
-    if octets.last() != Some(&b'\n') {
-        if octets.len() > limite {
-            lecteur.skip_until(b'\n')?;
-            return Ok(Ligne::TropLongue);
-        }
-        return Ok(Ligne::Fin);
-    }
-    octets.pop();
-    if octets.last() == Some(&b'\r') {
-        octets.pop();
-    }
-    Ok(match String::from_utf8(octets) {
-        Ok(texte) => Ligne::Texte(texte),
-        Err(_) => Ligne::PasUtf8,
-    })
-}
+// Repris des étapes précédentes : la lecture d'une ligne bornée (étape 2), le client à deux
+// threads (étape 4) et les commandes (étapes 5 et 6, voir [`commandes`]). Votre code de ces
+// étapes sert donc ici.
+pub use etape2_boucle::{Ligne, lire_ligne};
+pub use etape5_instructions::calcul;
 
 /// Un client inscrit dans le salon.
 #[derive(Debug)]
@@ -576,14 +545,7 @@ fn executer(commande: Commande, salon: &SalonPartage, id: u64, pseudo: &str) -> 
             format!("= vous êtes maintenant « {nouveau} »")
         }
         // Déjà traitées : par `repondre`, ou par `converser` pour `/quitter`.
-        Commande::Quitter
-        | Commande::Aide
-        | Commande::Calcul(_)
-        | Commande::Majuscules(_)
-        | Commande::Minuscules(_)
-        | Commande::Inverse(_)
-        | Commande::Longueur(_)
-        | Commande::Heure => String::new(),
+        Commande::Quitter | Commande::Aide | Commande::Texte(_) => String::new(),
     }
 }
 
@@ -595,31 +557,7 @@ pub fn client(
     entree: impl BufRead + Send + 'static,
     sortie: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let flux = connecter(adresse, port)?;
-    let mut ecrivain = flux
-        .try_clone()
-        .context("impossible de dupliquer la socket")?;
-    // Ce thread n'est pas attendu : il peut rester bloqué sur le clavier. Quand le serveur ferme,
-    // le programme se termine, et lui avec.
-    thread::spawn(move || {
-        for ligne in entree.lines().map_while(Result::ok) {
-            if writeln!(ecrivain, "{ligne}").is_err() || ligne == FIN {
-                return;
-            }
-        }
-        let _ = writeln!(ecrivain, "{FIN}");
-        let _ = ecrivain.shutdown(Shutdown::Write);
-    });
-    let mut lecteur = BufReader::new(flux);
-    loop {
-        match lire_ligne(&mut lecteur, LIMITE_LIGNE) {
-            Ok(Ligne::Texte(texte)) => writeln!(sortie, "{}", nettoyer(&texte))?,
-            Ok(Ligne::Fin) => return Ok(()),
-            Ok(autre) => writeln!(sortie, "(ligne illisible reçue du serveur : {autre:?})")?,
-            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok(()),
-            Err(e) => return Err(e).context("lecture impossible depuis le serveur"),
-        }
-    }
+    etape4_communication::client(adresse, port, Cadrage::Ligne, entree, sortie)
 }
 
 /// Un client de la démo : un nom, une socket, un lecteur.
@@ -696,6 +634,7 @@ pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
 
     fn paire() -> (TcpStream, TcpStream) {
         let ecoute = TcpListener::bind("127.0.0.1:0").expect("port libre");

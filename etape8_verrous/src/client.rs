@@ -1,7 +1,7 @@
 //! Le programme client : le même qu'à l'étape 7.
 
 use std::io::{self, BufRead, BufReader, Write};
-use std::net::{IpAddr, Shutdown};
+use std::net::{IpAddr, Shutdown, TcpStream};
 use std::thread;
 
 use anyhow::Context;
@@ -17,22 +17,14 @@ pub fn client(
     entree: impl BufRead + Send + 'static,
     sortie: &mut impl Write,
 ) -> anyhow::Result<()> {
-    let flux = connecter(adresse, port)?;
-    let mut ecrivain = flux
+    let lecture = connecter(adresse, port)?;
+    let envoi = lecture
         .try_clone()
         .context("impossible de dupliquer la socket")?;
     // Ce thread n'est pas attendu : il peut rester bloqué sur le clavier. Quand le serveur ferme,
     // le programme se termine, et lui avec.
-    thread::spawn(move || {
-        for ligne in entree.lines().map_while(Result::ok) {
-            if writeln!(ecrivain, "{ligne}").is_err() || ligne == FIN || ligne == "bye" {
-                return;
-            }
-        }
-        let _ = writeln!(ecrivain, "{FIN}");
-        let _ = ecrivain.shutdown(Shutdown::Write);
-    });
-    let mut lecteur = BufReader::new(flux);
+    thread::spawn(move || envoyer(entree, envoi));
+    let mut lecteur = BufReader::new(lecture);
     loop {
         match lire_ligne(&mut lecteur, LIMITE_RECEPTION) {
             Ok(Ligne::Texte(texte)) => writeln!(sortie, "{}", nettoyer(&texte))?,
@@ -48,4 +40,16 @@ pub fn client(
             Err(e) => return Err(e).context("lecture impossible depuis le serveur"),
         }
     }
+}
+
+/// Envoie chaque ligne de `entree`, puis [`FIN`] et la fermeture du côté écriture ; s'arrête plus
+/// tôt sur `/quitter`, `bye` ou une erreur d'envoi.
+fn envoyer(entree: impl BufRead, mut ecrivain: TcpStream) {
+    for ligne in entree.lines().map_while(Result::ok) {
+        if writeln!(ecrivain, "{ligne}").is_err() || ligne == FIN || ligne == "bye" {
+            return;
+        }
+    }
+    let _ = writeln!(ecrivain, "{FIN}");
+    let _ = ecrivain.shutdown(Shutdown::Write);
 }

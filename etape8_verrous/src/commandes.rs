@@ -7,7 +7,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::calcul;
+use etape6_commandes::Session;
+use etape7_multiclients::commandes::{Commande as CommandeSalon, Entree as EntreeSalon};
 
 /// Longueur maximale d'un pseudo, en caractères.
 pub const LONGUEUR_PSEUDO_MAX: usize = 20;
@@ -18,16 +19,12 @@ pub const AIDE: &str = "commandes : /liste, /mp <pseudo> <texte>, /pseudo <nom>,
     /longueur <texte>, /heure, /aide, /quitter (ou bye) ; une ligne sans / est envoyée à tout le \
     salon";
 
-/// Une commande reconnue, avec ses arguments déjà extraits.
+/// Une commande reconnue : celles de l'étape 7, plus `stop`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Commande {
+    /// Une commande de l'étape 6 qui ne touche qu'au texte : `/calcul`, `/majuscules`, `/heure`…
+    Texte(etape6_commandes::Commande),
     Aide,
-    Calcul(String),
-    Majuscules(String),
-    Minuscules(String),
-    Inverse(String),
-    Longueur(String),
-    Heure,
     Pseudo(String),
     Liste,
     Mp {
@@ -39,6 +36,25 @@ pub enum Commande {
     Stop(String),
 }
 
+impl From<CommandeSalon> for Commande {
+    fn from(commande: CommandeSalon) -> Self {
+        match commande {
+            CommandeSalon::Texte(texte) => Commande::Texte(texte),
+            CommandeSalon::Aide => Commande::Aide,
+            CommandeSalon::Pseudo(pseudo) => Commande::Pseudo(pseudo),
+            CommandeSalon::Liste => Commande::Liste,
+            CommandeSalon::Mp {
+                destinataire,
+                texte,
+            } => Commande::Mp {
+                destinataire,
+                texte,
+            },
+            CommandeSalon::Quitter => Commande::Quitter,
+        }
+    }
+}
+
 /// Ce qu'est une ligne reçue : une commande ou un message pour le salon.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Entree {
@@ -46,9 +62,10 @@ pub enum Entree {
     Message(String),
 }
 
-/// Analyse une ligne : `/nom argument` devient une [`Commande`], le reste un message.
+/// Analyse une ligne : `bye` et `stop` ici, tout le reste par l'[`analyser`
+/// de l'étape 7](etape7_multiclients::commandes::analyser).
 ///
-/// Deux mots sans `/` sont aussi des commandes, hérités du serveur d'origine : `bye` (partir) et
+/// Deux mots sans `/` sont des commandes, hérités du serveur d'origine : `bye` (partir) et
 /// `stop` (arrêter le serveur). `stop` est **exact** : `stop` seul ou `stop <jeton>` (un seul mot
 /// après, en majuscules ou en minuscules : `STOP s3cret` n'est jamais diffusé, le jeton d'un
 /// administrateur maladroit ne s'affiche chez personne). « stop la musique » est un message.
@@ -66,69 +83,27 @@ pub fn analyser(ligne: &str) -> Result<Entree, String> {
             return Ok(Entree::Commande(Commande::Stop(jeton)));
         }
     }
-    let Some(sans_barre) = ligne.strip_prefix('/') else {
-        return Ok(Entree::Message(ligne.to_string()));
-    };
-    let (nom, argument) = sans_barre.split_once(' ').unwrap_or((sans_barre, ""));
-    let argument = argument.trim().to_string();
-    let manquant =
-        |exemple: &str| format!("/{nom} attend un argument (exemple : /{nom} {exemple})");
-    let commande = match nom {
-        "aide" => Commande::Aide,
-        "heure" => Commande::Heure,
-        "liste" => Commande::Liste,
-        "quitter" => Commande::Quitter,
-        "calcul" if argument.is_empty() => return Err(manquant("2 + 3 * 4")),
-        "calcul" => Commande::Calcul(argument),
-        "majuscules" => Commande::Majuscules(argument),
-        "minuscules" => Commande::Minuscules(argument),
-        "inverse" => Commande::Inverse(argument),
-        "longueur" => Commande::Longueur(argument),
-        "pseudo" if argument.is_empty() => return Err(manquant("alice")),
-        "pseudo" => Commande::Pseudo(argument),
-        // `/mp bob salut à toi` : un second `split_once` sépare le destinataire du texte.
-        "mp" => match argument.split_once(' ') {
-            Some((destinataire, texte)) if !texte.trim().is_empty() => Commande::Mp {
-                destinataire: destinataire.to_string(),
-                texte: texte.trim().to_string(),
-            },
-            _ => return Err(manquant("bob salut !")),
-        },
-        inconnu => {
-            return Err(format!(
-                "commande inconnue « /{} » ; tapez /aide",
-                nettoyer(inconnu)
-            ));
-        }
-    };
-    Ok(Entree::Commande(commande))
+    Ok(match etape7_multiclients::commandes::analyser(ligne)? {
+        EntreeSalon::Message(texte) => Entree::Message(texte),
+        EntreeSalon::Commande(commande) => Entree::Commande(commande.into()),
+    })
 }
 
 /// Exécute une commande qui ne touche qu'au texte ; `None` pour celles du salon.
 pub fn repondre(commande: &Commande) -> Option<Result<String, String>> {
-    let reponse = match commande {
-        Commande::Aide => Ok(AIDE.to_string()),
-        Commande::Calcul(expression) => calcul::calculer(expression)
-            .map(|valeur| valeur.to_string())
-            .map_err(|erreur| erreur.to_string()),
-        Commande::Majuscules(texte) => Ok(texte.to_uppercase()),
-        Commande::Minuscules(texte) => Ok(texte.to_lowercase()),
-        Commande::Inverse(texte) => Ok(texte.chars().rev().collect()),
-        Commande::Longueur(texte) => Ok(format!(
-            "{} caractères ({} octets)",
-            texte.chars().count(),
-            texte.len()
+    match commande {
+        Commande::Aide => Some(Ok(AIDE.to_string())),
+        // Une commande de texte ne change pas la session : une session neuve suffit.
+        Commande::Texte(texte) => Some(etape6_commandes::executer(
+            texte.clone(),
+            &mut Session::default(),
         )),
-        Commande::Heure => Ok(heure_utc(SystemTime::now())),
         Commande::Pseudo(_)
         | Commande::Liste
         | Commande::Mp { .. }
         | Commande::Quitter
-        | Commande::Stop(_) => {
-            return None;
-        }
-    };
-    Some(reponse)
+        | Commande::Stop(_) => None,
+    }
 }
 
 /// Les lettres accentuées du français permises dans un pseudo, avec leur lettre de base.
@@ -272,7 +247,9 @@ mod tests {
         );
         check(
             "/calcul 1+1",
-            Ok(Entree::Commande(Commande::Calcul("1+1".into()))),
+            Ok(Entree::Commande(Commande::Texte(
+                etape6_commandes::Commande::Calcul("1+1".into()),
+            ))),
         );
         check("/xyz", Err("commande inconnue « /xyz » ; tapez /aide"));
         check("salut", Ok(Entree::Message("salut".into())));
@@ -297,7 +274,9 @@ mod tests {
     #[test]
     fn les_commandes_de_texte_repondent_ici() {
         assert_eq!(
-            repondre(&Commande::Calcul("6*7".into())),
+            repondre(&Commande::Texte(etape6_commandes::Commande::Calcul(
+                "6*7".into()
+            ))),
             Some(Ok("42".into()))
         );
         assert_eq!(repondre(&Commande::Liste), None);

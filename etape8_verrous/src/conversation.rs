@@ -11,6 +11,8 @@ use std::sync::{Arc, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use etape3_deconnexion::delai_depasse;
+
 use crate::commandes::{Commande, Entree, analyser, nettoyer, repondre, valider_pseudo};
 use crate::livraison::{Envoi, Fermeture, FileEnvoi, Refus, ecrire_vers_le_client};
 use crate::{
@@ -195,12 +197,7 @@ fn choisir_pseudo(
             Ok(Ligne::TropLongue) => "pseudo refusé : ligne trop longue".to_string(),
             Ok(Ligne::PasUtf8) => "pseudo refusé : ce n'est pas du texte UTF-8".to_string(),
             Ok(Ligne::Fin) => return Err("parti avant de choisir un pseudo"),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
-                ) =>
-            {
+            Err(e) if delai_depasse(&e) => {
                 repondre_a(
                     file,
                     &format!(
@@ -478,15 +475,9 @@ pub fn executer(commande: Commande, id: u64, pseudo: &str, partage: &Partage) ->
             }
         }
         // Déjà traitées : par `repondre`, ou par `converser` pour `/quitter` et `stop`.
-        Commande::Quitter
-        | Commande::Stop(_)
-        | Commande::Aide
-        | Commande::Calcul(_)
-        | Commande::Majuscules(_)
-        | Commande::Minuscules(_)
-        | Commande::Inverse(_)
-        | Commande::Longueur(_)
-        | Commande::Heure => String::new(),
+        Commande::Quitter | Commande::Stop(_) | Commande::Aide | Commande::Texte(_) => {
+            String::new()
+        }
     }
 }
 

@@ -166,7 +166,6 @@
 //! 3. Rendez le jeton d'administration plus sûr : lisez-le dans une variable d'environnement
 //!    plutôt que sur la ligne de commande (visible par `ps`).
 
-pub mod calcul;
 pub mod client;
 pub mod commandes;
 pub mod conversation;
@@ -178,7 +177,7 @@ pub mod salon;
 pub mod serveur;
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, BufRead, Write};
 use std::net::{IpAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -437,42 +436,11 @@ fn vider_la_console(delai: Duration) {
     let _ = attendre.recv_timeout(echeance.saturating_duration_since(Instant::now()));
 }
 
-/// Ce qu'une lecture de ligne peut donner (voir l'étape 2).
-#[derive(Debug, PartialEq, Eq)]
-pub enum Ligne {
-    Texte(String),
-    TropLongue,
-    PasUtf8,
-    Fin,
-}
-
-/// Lit la prochaine ligne de `lecteur`, sans jamais garder plus de `limite + 1` octets (voir
-/// l'étape 2 : TCP est un flux d'octets, c'est nous qui le découpons en lignes).
-pub fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Ligne> {
-    let mut octets = Vec::new();
-    let lus = lecteur
-        .by_ref()
-        .take(limite as u64 + 1)
-        .read_until(b'\n', &mut octets)?;
-    if lus == 0 {
-        return Ok(Ligne::Fin);
-    }
-    if octets.last() != Some(&b'\n') {
-        if octets.len() > limite {
-            lecteur.skip_until(b'\n')?;
-            return Ok(Ligne::TropLongue);
-        }
-        return Ok(Ligne::Fin);
-    }
-    octets.pop();
-    if octets.last() == Some(&b'\r') {
-        octets.pop();
-    }
-    Ok(match String::from_utf8(octets) {
-        Ok(texte) => Ligne::Texte(texte),
-        Err(_) => Ligne::PasUtf8,
-    })
-}
+// Repris des étapes précédentes : la lecture d'une ligne bornée (étape 2) et la calculatrice
+// (étape 5) ; les commandes de l'étape 7 sont reprises dans [`commandes`]. Votre code de ces
+// étapes sert donc ici.
+pub use etape2_boucle::{Ligne, lire_ligne};
+pub use etape5_instructions::calcul;
 
 /// Réserve l'adresse `adresse:port` et commence à écouter (voir l'étape 1 pour `bind`/`listen`).
 pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> {

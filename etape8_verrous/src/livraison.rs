@@ -57,6 +57,8 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use etape3_deconnexion::delai_depasse;
+
 /// Le retard maximal d'un client, en octets (voir « Compter honnêtement »).
 ///
 /// Choisi pour qu'un client qui lit à 200 ko/s reçoive **en entier** un copier-coller de 10 Mo :
@@ -303,14 +305,7 @@ pub fn ecrire_en_surveillant(
                 octets = &octets[n..];
                 dernier_progres = Instant::now();
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock
-                        | io::ErrorKind::TimedOut
-                        | io::ErrorKind::Interrupted
-                ) =>
-            {
+            Err(e) if delai_depasse(&e) || e.kind() == io::ErrorKind::Interrupted => {
                 if dernier_progres.elapsed() >= grace {
                     return Err(Fermeture::Bloque);
                 }

@@ -562,14 +562,7 @@ impl Client {
                 self.recu.push_back(ligne.clone());
                 Recu::Ligne(ligne)
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                Recu::Rien
-            }
+            Err(e) if delai_depasse(&e) => Recu::Rien,
             // Une connexion coupée par le serveur (RST) compte comme une fermeture.
             Err(_) => Recu::Fermeture,
         }
@@ -634,6 +627,12 @@ impl Client {
             }
         }
     }
+}
+
+/// Un délai de lecture dépassé : `WouldBlock` sous Linux et macOS, `TimedOut` sous Windows.
+fn delai_depasse(erreur: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{TimedOut, WouldBlock};
+    matches!(erreur.kind(), WouldBlock | TimedOut)
 }
 
 fn decrire(recu: &Recu) -> String {
