@@ -11,6 +11,26 @@
 //!
 //! Le paquet `corrige` lui-même n'est pas copié (c'est le corrigé), et l'espace de travail de la
 //! copie ne le mentionne plus.
+//!
+//! ## Aucune solution dans l'édition, même plus loin
+//!
+//! Remplacer les régions ne suffit pas si une étape suivante **recopie** la solution d'une étape
+//! précédente : la `lire_ligne` de l'étape 2 recopiée dans l'étape 3 donnerait la réponse. Le
+//! classeur est donc construit ainsi : ce qu'une étape enseigne (et fait écrire), les suivantes
+//! l'**utilisent** depuis son paquet (`pub use etape2_boucle::lire_ligne`,
+//! `etape3_deconnexion::servir_avec(…)`, `etape5_instructions::calcul`…) au lieu d'en garder une
+//! copie ; et quand une étape change une fonction déjà écrite (la conversation de l'étape 5
+//! répond à des instructions), la nouvelle version est une région de cette étape. L'élève écrit
+//! chaque idée une fois, et les tests d'une étape passent quand elle et celles dont elle dépend
+//! sont faites.
+//!
+//! [`fuites`] le vérifie : aucune suite de [`LIGNES_D_UNE_FUITE`] lignes de code d'une région ne
+//! se retrouve dans un fichier de l'édition (autre étape, tests, README). Un test du corrigé
+//! l'exige sur le classeur à chaque `cargo test`.
+//!
+//! Enfin, le manifeste de l'édition coupe les avertissements « inutilisé » (voir
+//! [`AVERTISSEMENTS_ELEVE`]) : une fonction réduite à `todo!` laisse des paramètres et des `use`
+//! sans emploi, que `cargo fix` supprimerait alors que l'élève en aura besoin.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -107,7 +127,7 @@ fn preparer(source: &Path) -> anyhow::Result<(Vec<Fichier>, Rapport)> {
                 transforme.texte.into_bytes()
             }
             (_, Ok(texte)) if relatif == Path::new("Cargo.toml") => {
-                retirer_le_corrige(&texte).into_bytes()
+                manifeste_eleve(&texte).into_bytes()
             }
             (_, Ok(texte)) if relatif == Path::new("README.fr.md") => {
                 readme_eleve(&texte).into_bytes()
@@ -260,6 +280,12 @@ fn etape_du_chemin(relatif: &Path) -> Option<u8> {
 pub fn readme_eleve(readme: &str) -> String {
     let mut texte = String::new();
     let mut garder = true;
+    // Dans l'édition, les réponses ne sont plus là : la phrase qui les annonce devient la consigne.
+    let readme = readme.replace(
+        "et les réponses aux questions du TP sont écrites à côté du code qu'elles expliquent.",
+        "et les questions du TP y sont posées à côté du code qu'elles concernent : à vous d'y \
+         répondre.",
+    );
     for ligne in readme.lines() {
         if let Some(titre) = ligne.strip_prefix("## ") {
             garder = !(titre.starts_with("Pour les enseignants") || titre.starts_with("Mesures"));
@@ -278,6 +304,28 @@ pub fn readme_eleve(readme: &str) -> String {
                  était attendu. Les questions du TP sont dans la documentation de chaque étape \
                  (`cargo doc --workspace --no-deps --open`) ; à vous d'y répondre.\n",
             );
+        }
+    }
+    texte
+}
+
+/// La section ajoutée au manifeste de l'édition, sous `[workspace.lints.rust]`.
+pub const AVERTISSEMENTS_ELEVE: &str = "\
+# Édition élève : tant qu'une fonction contient `todo!`, ses paramètres et les `use` dont elle
+# aura besoin paraissent inutilisés. Ces avertissements sont coupés pour que `cargo fix` ne les
+# supprime pas ; retirez cette ligne quand vous avez tout écrit.
+unused = { level = \"allow\", priority = -1 }
+";
+
+/// Le manifeste de l'édition : sans le paquet `corrige`, et sans les avertissements « inutilisé »
+/// que les `todo!` provoquent (voir [`AVERTISSEMENTS_ELEVE`]).
+fn manifeste_eleve(manifeste: &str) -> String {
+    let mut texte = String::new();
+    for ligne in retirer_le_corrige(manifeste).lines() {
+        texte.push_str(ligne);
+        texte.push('\n');
+        if ligne.trim() == "[workspace.lints.rust]" {
+            texte.push_str(AVERTISSEMENTS_ELEVE);
         }
     }
     texte
@@ -372,6 +420,7 @@ mod tests {
         assert!(!eleve.contains("enseignant"), "{eleve}");
         assert!(eleve.contains("cargo test --workspace"));
         assert!(eleve.contains("todo!"));
+        assert!(!eleve.contains("les réponses aux questions"), "{eleve}");
     }
 
     const SOURCE: &str = "\
@@ -481,6 +530,13 @@ fn servir() -> u32 {
         assert_eq!(ligne_de_code("    }"), None);
         assert_eq!(ligne_de_code("  // let a = 1;"), None);
         assert_eq!(ligne_de_code("  Ok(( ))").as_deref(), Some("Ok(( ))"));
+    }
+
+    #[test]
+    fn le_manifeste_de_l_eleve_coupe_les_avertissements_des_todo() {
+        let m = manifeste_eleve(include_str!("../../Cargo.toml"));
+        assert!(m.contains("[workspace.lints.rust]\n# Édition élève"), "{m}");
+        assert!(!m.contains("\"corrige\""), "{m}");
     }
 
     #[test]

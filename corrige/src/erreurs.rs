@@ -247,6 +247,28 @@ mod tests {
     /// Chaque ligne « erreur typique » des pages du corrigé a sa transformation, avec le même
     /// test, et chaque transformation a sa ligne : les tables ne peuvent pas s'écarter de ce que
     /// `erreurs` exécute.
+    /// Sans lancer la suite : chaque texte à remplacer figure une seule fois dans le classeur,
+    /// sinon `erreurs` s'arrêterait sur cette entrée.
+    #[test]
+    fn chaque_erreur_s_applique_au_classeur() -> anyhow::Result<()> {
+        let classeur = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut problemes = Vec::new();
+        for erreur in lire(include_str!("../erreurs.txt"))? {
+            for r in &erreur.remplacements {
+                let source = fs::read_to_string(classeur.join(&r.fichier))?;
+                let fois = source.matches(&r.avant).count();
+                if fois != 1 {
+                    problemes.push(format!(
+                        "« {} » : le texte à remplacer figure {fois} fois dans {}",
+                        erreur.description, r.fichier
+                    ));
+                }
+            }
+        }
+        assert!(problemes.is_empty(), "{}", problemes.join("\n"));
+        Ok(())
+    }
+
     #[test]
     fn les_tables_du_corrige_et_erreurs_txt_disent_la_meme_chose() -> anyhow::Result<()> {
         let erreurs = lire(include_str!("../erreurs.txt"))?;

@@ -101,8 +101,11 @@
 //!
 //! ## Mesures
 //!
-//! Les débits, latences et la mémoire, comparés à l'étape 7, sont mesurés par le banc d'essai et
-//! publiés à un seul endroit : la section « Mesures » du `README.fr.md` du classeur.
+//! Le scénario qui fige l'étape 7 (100 clients, 10 qui envoient 1 000 lignes de 1 000 octets,
+//! 5 qui ne lisent plus) : ici, 990 000 livraisons sur 990 000 ; à l'étape 7, 386 000, salon
+//! figé. Les tables complètes (débits, latences, mémoire, côte à côte avec l'étape 7) sont
+//! mesurées par un banc d'essai et publiées à un seul endroit, avec la machine : la section
+//! « Mesures » du `README.fr.md` du classeur complet.
 //!
 //! ## Lancer l'étape
 //!
