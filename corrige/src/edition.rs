@@ -520,6 +520,63 @@ fn servir() -> u32 {
         Ok(())
     }
 
+    /// Le nom de la fonction qui contient chaque région, par fichier.
+    fn fonctions_a_ecrire(source: &str) -> Vec<String> {
+        let mut noms = Vec::new();
+        let mut courante = String::new();
+        for ligne in source.lines() {
+            let debut = ligne.trim_start();
+            let sans_pub = debut
+                .strip_prefix("pub(crate) ")
+                .or_else(|| debut.strip_prefix("pub "))
+                .unwrap_or(debut);
+            if let Some(reste) = sans_pub.strip_prefix("fn ") {
+                courante = reste
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+            }
+            if debut.starts_with(DEBUT_REGION) {
+                noms.push(courante.clone());
+            }
+        }
+        noms
+    }
+
+    /// Chaque énoncé dit ce que l'élève écrit : toutes les fonctions à régions de l'étape sont
+    /// nommées dans sa section « Ce que vous écrivez ».
+    #[test]
+    fn chaque_enonce_dit_ce_que_vous_ecrivez() -> anyhow::Result<()> {
+        let classeur = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut oublis = Vec::new();
+        for entree in fs::read_dir(&classeur)? {
+            let dossier = entree?.path();
+            let nom = dossier.file_name().unwrap_or_default().to_string_lossy().to_string();
+            if !nom.starts_with("etape") {
+                continue;
+            }
+            let enonce = fs::read_to_string(dossier.join("src/lib.rs"))?;
+            let section = enonce
+                .split("//! ## Ce que vous écrivez")
+                .nth(1)
+                .and_then(|reste| reste.split("//! ## ").next())
+                .unwrap_or_default();
+            if section.is_empty() {
+                oublis.push(format!("{nom} : pas de section « Ce que vous écrivez »"));
+            }
+            for fichier in fs::read_dir(dossier.join("src"))? {
+                let fichier = fichier?.path();
+                for fonction in fonctions_a_ecrire(&fs::read_to_string(&fichier)?) {
+                    if !section.contains(&format!("{fonction}`")) {
+                        oublis.push(format!("{nom} : `{fonction}` n'est pas nommée"));
+                    }
+                }
+            }
+        }
+        assert!(oublis.is_empty(), "{}", oublis.join("\n"));
+        Ok(())
+    }
+
     #[test]
     fn une_fuite_se_voit_dans_une_autre_etape() {
         let region = "fn f() {\n    // corrigé:début x\n    let a = 1;\n    let b = a + 1;\n    \

@@ -11,6 +11,12 @@
 //! C'est la première étape : il n'y a pas d'étape précédente. Le serveur sert **un seul** client,
 //! puis s'arrête ; l'étape 2 ajoutera une boucle de lecture.
 //!
+//! ## Ce que vous écrivez
+//!
+//! Deux fonctions : [`servir`] (accepter un client, lui envoyer la bienvenue, fermer en douceur)
+//! et `lire_bienvenue` (le client lit la ligne de bienvenue, avec une limite de taille). Tout le
+//! reste (options, ouverture de l'écoute, messages d'erreur, démo) est donné.
+//!
 //! ## Lancer l'étape
 //!
 //! ```text

@@ -18,6 +18,12 @@
 //!   (Ctrl-D, ou la fin d'un `printf … |`), il ferme son côté écriture et quitte.
 //! - Le serveur sert toujours **un seul** client, puis s'arrête (l'étape 3 changera cela).
 //!
+//! ## Ce que vous écrivez
+//!
+//! Trois fonctions : [`lire_ligne`] (découper le flux d'octets en lignes bornées : le cœur de
+//! l'étape), [`servir`] (un client) et [`converser`] (la boucle de réponses). Les étapes
+//! suivantes réutilisent `lire_ligne` et `converser` : ce que vous écrivez ici sert jusqu'au bout.
+//!
 //! ## Lancer l'étape
 //!
 //! ```text

@@ -16,6 +16,13 @@
 //!   conversation, écrite dans le journal, puis le serveur passe au suivant.
 //! - Nouveau : [`DELAI_INACTIVITE`], au-delà duquel un client muet est congédié.
 //!
+//! ## Ce que vous écrivez
+//!
+//! Une fonction : [`servir_avec`], la boucle sur `accept` qui survit à chaque départ et à chaque
+//! échec d'`accept`. Elle appelle la [`converser`] **que vous avez écrite à l'étape 2** (reprise
+//! par `pub use etape2_boucle::…`) : terminez l'étape 2 d'abord. Les étapes 4 à 6 réutilisent
+//! cette boucle.
+//!
 //! ## Lancer l'étape
 //!
 //! ```text

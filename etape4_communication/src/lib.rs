@@ -19,6 +19,14 @@
 //!   thread principal reçoit, dans l'ordre d'arrivée, les lignes tapées et les messages reçus.
 //! - Nouveau : [`Cadrage`], [`ecrire_message`], [`lire_message`] ; [`FIN`].
 //!
+//! ## Ce que vous écrivez
+//!
+//! Trois fonctions : `lire_avec_entete` (le second cadrage : un en-tête de longueur, vérifié
+//! avant d'allouer), [`converser`] (le serveur traite les événements du canal : console et
+//! client) et [`client`] (deux threads, l'un envoie, l'autre affiche). Sont repris : le cadrage
+//! par lignes de l'étape 2 et la boucle d'accueil de l'étape 3 ([`servir`] l'appelle). Les
+//! étapes 5 à 7 réutilisent votre `client`.
+//!
 //! ## Lancer l'étape
 //!
 //! ```text

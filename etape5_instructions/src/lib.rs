@@ -18,6 +18,14 @@
 //!   toujours la ligne. Le client garde ses deux threads de l'étape 4 et le message [`FIN`].
 //! - Nouveau : le module [`calcul`], [`executer`] et [`repondre`].
 //!
+//! ## Ce que vous écrivez
+//!
+//! La calculatrice ([`calcul`] : `decouper`, puis `Analyseur::expression`, `Analyseur::terme`
+//! et `Analyseur::facteur`), [`executer`] (une instruction devient une réponse, sans jamais
+//! paniquer) et [`converser`] (la conversation de l'étape 2, où chaque ligne est une
+//! instruction). Sont repris : `lire_ligne` (étape 2), la boucle d'accueil (étape 3), le client
+//! (étape 4). Les étapes 6 à 8 réutilisent votre calculatrice.
+//!
 //! ## Lancer l'étape
 //!
 //! ```text

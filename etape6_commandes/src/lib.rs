@@ -17,6 +17,14 @@
 //!   le pseudo choisi avec `/pseudo` ; [`valider_pseudo`].
 //! - Le serveur, le client et la calculatrice ([`calcul`]) sont ceux de l'étape 5.
 //!
+//! ## Ce que vous écrivez
+//!
+//! Trois fonctions : [`analyser`] (une ligne devient une [`Commande`] ou un message),
+//! [`executer`] (un `match` exhaustif sur la commande) et [`converser`] (la conversation de
+//! l'étape 5, avec une session et des commandes). Sont repris : `lire_ligne` (étape 2), la
+//! boucle d'accueil (étape 3), le client (étape 4), la calculatrice (étape 5). Les étapes 7 et 8
+//! réutilisent vos `analyser` et `executer`.
+//!
 //! ## Lancer l'étape
 //!
 //! ```text

@@ -30,6 +30,13 @@
 //! messages n'arrivent jamais (386 000 livraisons sur 990 000, contre toutes à l'étape 8). Tant
 //! que la rafale tient dans les tampons du noyau (quelques Mo par client), rien ne se voit.
 //!
+//! ## Ce que vous écrivez
+//!
+//! Deux fonctions : [`servir`] (un thread par client, chacun avec sa copie de
+//! [`SalonPartage`]) et [`diffuser`] (envoyer une ligne à tout le salon). Sont repris :
+//! `lire_ligne` (étape 2), le client (étape 4), la calculatrice (étape 5) et les commandes de
+//! l'étape 6 (voir [`commandes`]).
+//!
 //! ## Lancer l'étape
 //!
 //! ```text

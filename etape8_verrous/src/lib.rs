@@ -41,13 +41,6 @@
 //!   `accept` échoue, Ctrl-C sur la console fait comme `stop`. Voir « Ce que le serveur final
 //!   refuse » plus bas.
 //!
-//! ## Ce que vous écrivez
-//!
-//! Le cœur de la livraison ([`livraison`] : déposer sans attendre, prendre un lot, écrire en
-//! surveillant le progrès), la diffusion hors du verrou ([`diffuser`]), l'inscription d'un seul
-//! tenant ([`salon::Salon::inscrire`]), la vérification de la liste noire
-//! ([`liste_noire::Regle::contient`]) et l'arrêt ([`serveur`]). Le reste est donné.
-//!
 //! ## Rafales et clients qui ne lisent plus : la règle
 //!
 //! Celui qui diffuse **n'attend jamais** un destinataire : il dépose le message dans chaque file
@@ -106,6 +99,18 @@
 //! figé. Les tables complètes (débits, latences, mémoire, côte à côte avec l'étape 7) sont
 //! mesurées par un banc d'essai et publiées à un seul endroit, avec la machine : la section
 //! « Mesures » du `README.fr.md` du classeur complet.
+//!
+//! ## Ce que vous écrivez
+//!
+//! Sept fonctions, une par règle du serveur final :
+//! [`FileEnvoi::deposer`](livraison::FileEnvoi::deposer) et
+//! [`FileEnvoi::prendre`](livraison::FileEnvoi::prendre) (une file bornée par client, qui ne
+//! fait jamais attendre l'émetteur),
+//! [`ecrire_en_surveillant`](livraison::ecrire_en_surveillant) (la règle de déconnexion : ne
+//! couper que qui ne lit plus), [`diffuser`] (aucune écriture sous verrou), [`Salon::inscrire`](salon::Salon::inscrire) (vérifier et
+//! réserver un pseudo d'un seul geste), [`Regle::contient`](liste_noire::Regle::contient) (la
+//! liste noire) et [`arreter`](serveur::arreter) (l'arrêt propre). Sont repris : `lire_ligne`
+//! (étape 2), la calculatrice (étape 5) et les commandes des étapes 6 et 7.
 //!
 //! ## Lancer l'étape
 //!
