@@ -129,6 +129,9 @@ fn preparer(source: &Path) -> anyhow::Result<(Vec<Fichier>, Rapport)> {
             (_, Ok(texte)) if relatif == Path::new("Cargo.toml") => {
                 manifeste_eleve(&texte).into_bytes()
             }
+            (_, Ok(texte)) if relatif == Path::new("Cargo.lock") => {
+                verrou_sans_le_corrige(&texte).into_bytes()
+            }
             (_, Ok(texte)) if relatif == Path::new("README.fr.md") => {
                 readme_eleve(&texte).into_bytes()
             }
@@ -280,11 +283,13 @@ fn etape_du_chemin(relatif: &Path) -> Option<u8> {
 pub fn readme_eleve(readme: &str) -> String {
     let mut texte = String::new();
     let mut garder = true;
+    // Le mot pour l'élève va sous le titre, et seulement là (pas sous un `# terminal 1` d'un
+    // bloc de code).
+    let mut titre_vu = false;
     // Dans l'édition, les réponses ne sont plus là : la phrase qui les annonce devient la consigne.
     let readme = readme.replace(
         "et les réponses aux questions du TP sont écrites à côté du code qu'elles expliquent.",
-        "et les questions du TP y sont posées à côté du code qu'elles concernent : à vous d'y \
-         répondre.",
+        "et les questions du TP y sont posées à côté du code qu'elles concernent.",
     );
     for ligne in readme.lines() {
         if let Some(titre) = ligne.strip_prefix("## ") {
@@ -295,7 +300,8 @@ pub fn readme_eleve(readme: &str) -> String {
         }
         texte.push_str(&ligne.replace(" et le corrigé", ""));
         texte.push('\n');
-        if ligne.starts_with("# ") {
+        if ligne.starts_with("# ") && !titre_vu {
+            titre_vu = true;
             texte.push_str(
                 "\n**Votre copie de travail.** Dans chaque étape, les fonctions à écrire contiennent \
                  `todo!(\"Étape N : …\")` avec un indice ; remplacez-les par votre code. \
@@ -329,6 +335,16 @@ fn manifeste_eleve(manifeste: &str) -> String {
         }
     }
     texte
+}
+
+/// Le `Cargo.lock` de l'édition : sans l'entrée du paquet `corrige` (ses dépendances sont aussi
+/// celles des étapes, elles restent).
+fn verrou_sans_le_corrige(verrou: &str) -> String {
+    verrou
+        .split("\n[[package]]\n")
+        .filter(|paquet| !paquet.starts_with("name = \"corrige\"\n"))
+        .collect::<Vec<_>>()
+        .join("\n[[package]]\n")
 }
 
 /// Le manifeste de la copie : sans le paquet `corrige`.
@@ -421,6 +437,11 @@ mod tests {
         assert!(eleve.contains("cargo test --workspace"));
         assert!(eleve.contains("todo!"));
         assert!(!eleve.contains("les réponses aux questions"), "{eleve}");
+        assert_eq!(
+            eleve.matches("Votre copie de travail").count(),
+            1,
+            "{eleve}"
+        );
     }
 
     const SOURCE: &str = "\
@@ -551,7 +572,11 @@ fn servir() -> u32 {
         let mut oublis = Vec::new();
         for entree in fs::read_dir(&classeur)? {
             let dossier = entree?.path();
-            let nom = dossier.file_name().unwrap_or_default().to_string_lossy().to_string();
+            let nom = dossier
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .to_string();
             if !nom.starts_with("etape") {
                 continue;
             }
@@ -587,6 +612,13 @@ fn servir() -> u32 {
         assert_eq!(ligne_de_code("    }"), None);
         assert_eq!(ligne_de_code("  // let a = 1;"), None);
         assert_eq!(ligne_de_code("  Ok(( ))").as_deref(), Some("Ok(( ))"));
+    }
+
+    #[test]
+    fn le_verrou_de_l_eleve_perd_le_corrige() {
+        let v = verrou_sans_le_corrige(include_str!("../../Cargo.lock"));
+        assert!(!v.contains("name = \"corrige\""));
+        assert!(v.contains("name = \"etape8_verrous\""));
     }
 
     #[test]

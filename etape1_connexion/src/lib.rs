@@ -217,7 +217,7 @@ pub fn client(adresse: IpAddr, port: u16, sortie: &mut impl Write) -> anyhow::Re
 
 /// Lit la première ligne envoyée par le serveur.
 fn lire_bienvenue(flux: TcpStream) -> anyhow::Result<String> {
-    // corrigé:début Indice : enveloppez le flux dans un `BufReader`, limitez-le avec `take(LIMITE_LIGNE)`, lisez une ligne avec `read_line` ; 0 octet lu veut dire que le serveur a fermé sans rien envoyer.
+    // corrigé:début Indice : enveloppez le flux dans un `BufReader`, limitez-le avec `take(LIMITE_LIGNE as u64)`, lisez une ligne avec `read_line` ; 0 octet lu veut dire que le serveur a fermé sans rien envoyer ; rendez la ligne sans son "\n" ni un "\r" final.
     let mut lecteur = BufReader::new(flux).take(LIMITE_LIGNE as u64);
     let mut ligne = String::new();
     let lus = lecteur

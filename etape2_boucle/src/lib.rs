@@ -122,7 +122,7 @@ pub enum Ligne {
 /// La limite rend la lecture sûre : une « ligne » de plusieurs gigaoctets sans `\n` ne peut pas
 /// remplir la mémoire du serveur.
 pub fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Ligne> {
-    // corrigé:début Indice : lisez avec `read_until(b'\n', …)` à travers `take(limite + 1)` pour borner la mémoire ; 0 octet = fin du flux ; pas de '\n' au bout = trop longue (jetez la suite avec `skip_until`) ou demi-ligne finale ; retirez "\r\n" puis vérifiez l'UTF-8.
+    // corrigé:début Indice : lisez avec `read_until(b'\n', …)` à travers `take(limite as u64 + 1)` pour borner la mémoire ; 0 octet = fin du flux ; pas de '\n' au bout = trop longue (jetez la suite avec `skip_until`) ou demi-ligne finale ; retirez "\r\n" puis vérifiez l'UTF-8.
     let mut octets = Vec::new();
     let lus = lecteur
         .by_ref()
@@ -231,7 +231,7 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
 /// tester le vide, erreur classique en Python) tournerait à 100 % du processeur sur des lectures
 /// vides. Entre deux lignes, la lecture est **bloquante** : le thread dort, il ne consomme rien.
 pub fn servir(ecoute: TcpListener, console: &mut impl Write) -> io::Result<()> {
-    // corrigé:début Indice : acceptez un client, envoyez la bienvenue, puis bouclez sur `lire_ligne` : répondez « Message reçu : … » à chaque ligne, une erreur à chaque ligne refusée, et sortez sur `Ligne::Fin` ou une erreur réseau.
+    // corrigé:début Indice : acceptez un client, écrivez son adresse dans le journal (`console`), appelez `converser`, puis écrivez comment la conversation s'est terminée (fin normale ou erreur) ; rendez `Ok(())` dans les deux cas.
     let (flux, pair) = ecoute.accept()?;
     writeln!(console, "[CONNEXION] Client connecté depuis {pair}")?;
     match converser(&flux, console, pair) {
@@ -244,7 +244,7 @@ pub fn servir(ecoute: TcpListener, console: &mut impl Write) -> io::Result<()> {
 
 /// La conversation avec un client : bienvenue, puis une réponse par ligne reçue.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
-    // corrigé:début Indice : posez le délai d'écriture (`set_write_timeout(Some(DELAI_ECRITURE))`), envoyez MESSAGE_BIENVENUE, puis `loop { match lire_ligne(...)? { ... } }` ; chaque réponse est une ligne terminée par '\n'.
+    // corrigé:début Indice : posez le délai d'écriture (`set_write_timeout(Some(DELAI_ECRITURE))`), envoyez MESSAGE_BIENVENUE, puis `loop { match lire_ligne(...)? { ... } }` ; répondez « Message reçu : <ligne nettoyée> » à chaque ligne, « ERREUR : … » à chaque ligne refusée (trop longue, pas UTF-8), et sortez sur `Ligne::Fin` ; chaque réponse est une ligne terminée par '\n'.
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     let mut ecrivain = flux;
     let mut lecteur = BufReader::new(flux);

@@ -11,7 +11,8 @@
 //!
 //! ## Ce qui change depuis l'étape 2
 //!
-//! - [`servir`] boucle sur [`TcpListener::incoming`] au lieu d'un seul `accept()`.
+//! - La boucle sur [`TcpListener::incoming`] ([`servir_avec`], appelée par [`servir`]) remplace
+//!   le seul `accept()` de l'étape 2.
 //! - Une erreur sur une connexion (client coupé, inactif trop longtemps) termine *cette*
 //!   conversation, écrite dans le journal, puis le serveur passe au suivant.
 //! - Nouveau : [`DELAI_INACTIVITE`], au-delà duquel un client muet est congédié.
@@ -59,8 +60,7 @@
 //!
 //! 1. *Le serveur reste-t-il actif après une déconnexion ?* → [`servir`].
 //! 2. *Que faut-il modifier ?* → [`servir`].
-//! 3. *Peut-il servir plusieurs clients en même temps ?* → [`servir`], section « plusieurs
-//!    clients ».
+//! 3. *Peut-il servir plusieurs clients en même temps ?* → [`servir`], dernière question.
 //!
 //! ## Pour aller plus loin
 //!
@@ -213,7 +213,7 @@ pub fn servir_avec<W: Write>(
     limite: Option<usize>,
     mut converser: impl FnMut(&TcpStream, &mut W, SocketAddr) -> io::Result<()>,
 ) -> io::Result<()> {
-    // corrigé:début Indice : bouclez sur `ecoute.incoming()` (limité avec `.take(…)` si `limite` est donné) ; une erreur d'`accept` : écrivez-la une fois par épisode et faites une pause de PAUSE_ACCEPT ; pour chaque connexion, posez le délai d'inactivité, appelez `converser` et écrivez dans le journal comment elle s'est terminée, sans jamais propager l'erreur d'un client.
+    // corrigé:début Indice : bouclez sur `ecoute.incoming().take(limite.unwrap_or(usize::MAX))` ; une erreur d'`accept` : écrivez-la une seule fois tant que les échecs se suivent (un « épisode », qui finit au premier `accept` réussi), et faites une pause de PAUSE_ACCEPT après chacune ; pour chaque connexion, posez le délai d'inactivité, appelez `converser` et écrivez dans le journal comment elle s'est terminée (une ligne « [DÉCONNEXION] … » dans tous les cas, voir `delai_depasse`), sans jamais propager l'erreur d'un client.
     let mut en_echec = false;
     for connexion in ecoute.incoming().take(limite.unwrap_or(usize::MAX)) {
         let flux = match connexion {

@@ -101,7 +101,7 @@ pub const TAILLE_ENTETE: usize = 64;
 pub const DELAI_INACTIVITE: Duration = Duration::from_secs(300);
 
 /// Le plus longtemps qu'un envoi au client peut rester bloqué dans `write` (un client qui ne lit
-/// plus) ; passé ce délai, la conversation se termine. Voir l'étape 3.
+/// plus) ; passé ce délai, la conversation se termine. Voir l'étape 2.
 pub const DELAI_ECRITURE: Duration = Duration::from_secs(1);
 
 /// Nombre d'événements qui peuvent attendre dans le canal.
@@ -404,7 +404,7 @@ pub fn converser(
     evenements: &Receiver<Evenement>,
     console: &mut impl Write,
 ) -> io::Result<()> {
-    // corrigé:début Indice : posez le délai d'écriture (DELAI_ECRITURE), envoyez la bienvenue, lancez `lire_client` dans un thread (sur un clone du flux), puis traitez les événements du canal jusqu'à `Parti` ; `/quitter` d'un côté ou de l'autre ferme la socket avec `shutdown`. Attendez le thread avec `join` avant de rendre la main.
+    // corrigé:début Indice : posez le délai d'écriture (DELAI_ECRITURE), envoyez la bienvenue, lancez `lire_client` dans un thread (sur un clone du flux), puis traitez les événements du canal jusqu'à `Parti` ; `/quitter` d'un côté ou de l'autre ferme la socket avec `shutdown` ; un message refusé (trop long, pas UTF-8, en-tête invalide) reçoit une réponse « ERREUR : … », et le journal montre chaque texte reçu nettoyé (`nettoyer`). Attendez le thread avec `join` avant de rendre la main.
     let mut ecrivain = &flux;
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     ecrire_message(&mut ecrivain, cadrage, MESSAGE_BIENVENUE)?;

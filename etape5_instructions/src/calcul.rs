@@ -243,7 +243,7 @@ impl Analyseur<'_> {
     /// `facteur := '-' facteur | '(' expression ')' | nombre` — la seule règle récursive,
     /// donc la seule qui compte la profondeur.
     fn facteur(&mut self) -> Result<i64, ErreurCalcul> {
-        // corrigé:début Indice : selon le jeton suivant : un nombre se rend tel quel ; '-' et '(' augmentent `self.profondeur` (refusez au-delà de PROFONDEUR_MAX) avant l'appel récursif, et la diminuent après.
+        // corrigé:début Indice : selon le jeton suivant : un nombre se rend tel quel ; '-' (négation avec `checked_neg`, sinon `Depassement`) et '(' (puis `)` attendue, sinon `ParentheseNonFermee`) augmentent `self.profondeur` (refusez au-delà de PROFONDEUR_MAX) avant l'appel récursif, et la diminuent après ; plus de jeton : `FinInattendue` ; tout autre jeton : `JetonInattendu`.
         match self.suivant() {
             Some(Jeton::Nombre(n)) => Ok(n),
             Some(ouvrant @ (Jeton::Moins | Jeton::ParentheseOuvrante)) => {

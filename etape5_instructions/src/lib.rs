@@ -161,7 +161,7 @@ pub fn repondre(ligne: &str) -> String {
 /// ([`calcul::calculer`]) ne connaît que des chiffres, cinq opérateurs et des parenthèses : tout
 /// autre caractère est refusé avant même d'être analysé. Rien n'est jamais exécuté.
 pub fn executer(ligne: &str) -> Result<String, String> {
-    // corrigé:début Indice : séparez le nom de l'argument au premier espace, puis faites un `match` sur le nom ; chaque instruction rend `Ok(résultat)` ou `Err(raison)`, et un nom inconnu est une erreur qui cite « aide ».
+    // corrigé:début Indice : séparez le nom de l'argument au premier espace, puis faites un `match` sur le nom ; chaque instruction rend `Ok(résultat)` ou `Err(raison)`, et un nom inconnu (passé par `nettoyer`) est une erreur qui cite « aide ».
     let ligne = ligne.trim();
     let (nom, argument) = ligne.split_once(' ').unwrap_or((ligne, ""));
     match nom {

@@ -15,7 +15,9 @@
 //!   message, plus une instruction : `calcul 2+2` tapé sans `/` est un message comme un autre.
 //! - Nouveau : [`Commande`], [`Entree`], [`analyser`], [`executer`] sur une [`Session`] qui retient
 //!   le pseudo choisi avec `/pseudo` ; [`valider_pseudo`].
-//! - Le serveur, le client et la calculatrice ([`calcul`]) sont ceux de l'étape 5.
+//! - La boucle d'accueil est celle de l'étape 3, le client celui de l'étape 4, la calculatrice
+//!   ([`calcul`]) celle de l'étape 5 ; la conversation ([`converser`]) est à réécrire : une ligne
+//!   est maintenant une commande ou un message.
 //!
 //! ## Ce que vous écrivez
 //!
@@ -176,7 +178,7 @@ pub enum Entree {
 /// assert_eq!(analyser("bonjour"), Ok(Entree::Message("bonjour".to_string())));
 /// ```
 pub fn analyser(ligne: &str) -> Result<Entree, String> {
-    // corrigé:début Indice : sans '/' au début, c'est un message ; sinon `split_once(' ')` sépare le nom de l'argument (pas d'espace : argument vide), puis un `match` sur le nom construit la `Commande`. Nom inconnu ou argument manquant : `Err` qui cite /aide.
+    // corrigé:début Indice : sans '/' au début, c'est un message ; sinon `split_once(' ')` sépare le nom de l'argument (pas d'espace : argument vide), l'argument passé par `trim`, puis un `match` sur le nom construit la `Commande`. Argument manquant (pour /calcul et /pseudo seulement) : `Err` « /nom attend un argument (exemple : /nom …) », avec `exemple` ; nom inconnu : `Err` qui cite /aide, nom passé par `nettoyer`.
     let Some(sans_barre) = ligne.strip_prefix('/') else {
         return Ok(Entree::Message(ligne.to_string()));
     };

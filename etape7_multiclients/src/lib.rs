@@ -18,7 +18,7 @@
 //!   l'un après l'autre.
 //! - Nouveau : [`Salon`], [`SalonPartage`], [`diffuser`], la poignée de main du pseudo
 //!   ([`choisir_pseudo`]), les commandes `/liste` et `/mp` ([`commandes`]).
-//! - Le client est celui de l'étape 6 ; sa première ligne est son pseudo.
+//! - Le client est celui de l'étape 4 ; sa première ligne est son pseudo.
 //!
 //! ## Limite connue, assumée
 //!
@@ -556,7 +556,7 @@ fn executer(commande: Commande, salon: &SalonPartage, id: u64, pseudo: &str) -> 
     }
 }
 
-/// Le client de l'étape 6 : un thread envoie les lignes de `entree` (la première est le pseudo),
+/// Le client de l'étape 4 : un thread envoie les lignes de `entree` (la première est le pseudo),
 /// puis [`FIN`] ; le thread courant affiche ce qui arrive jusqu'à ce que le serveur ferme.
 pub fn client(
     adresse: IpAddr,

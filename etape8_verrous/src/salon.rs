@@ -121,7 +121,7 @@ impl Salon {
     /// donc chaque ligne **exactement une fois**, l'historique d'abord. Un dépôt n'attend jamais :
     /// c'est de la mémoire, il a sa place dans une section critique.
     pub fn inscrire(&mut self, id: u64, pseudo: &str) -> Result<(), String> {
-        // corrigé:début Indice : dans cette seule méthode (donc sous un seul verrou) : refusez si `self.pseudos` contient déjà `cle_pseudo(pseudo)` ; sinon remplissez la fiche et l'index, reconstruisez `destinataires`, et déposez l'historique (chaque ligne précédée de « [historique] », les plus récentes qui tiennent dans la moitié de sa file) dans la file du nouveau venu, en un seul dépôt.
+        // corrigé:début Indice : dans cette seule méthode (donc sous un seul verrou) : refusez si `self.pseudos` contient déjà `cle_pseudo(pseudo)` ; sinon remplissez la fiche et l'index, reconstruisez `destinataires`, et déposez l'historique (chaque ligne précédée de « [historique] », les plus récentes dont le coût, compté avec `livraison::cout`, tient dans `file.limite() / 2`) dans la file du nouveau venu, en un seul dépôt.
         let cle = cle_pseudo(pseudo);
         if self.pseudos.contains_key(&cle) {
             return Err(format!("le pseudo « {pseudo} » est déjà pris"));
