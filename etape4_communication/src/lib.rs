@@ -23,9 +23,9 @@
 //!
 //! Trois fonctions : `lire_avec_entete` (le second cadrage : un en-tête de longueur, vérifié
 //! avant d'allouer), [`converser`] (le serveur traite les événements du canal : console et
-//! client) et [`client`] (deux threads, l'un envoie, l'autre affiche). Sont repris : le cadrage
+//! client) et [`client_avec_limite`] (le client : deux threads, l'un envoie, l'autre affiche ; [`client`] l'appelle). Sont repris : le cadrage
 //! par lignes de l'étape 2 et la boucle d'accueil de l'étape 3 ([`servir`] l'appelle). Les
-//! étapes 5 à 7 réutilisent votre `client`.
+//! étapes 5 à 8 réutilisent votre client.
 //!
 //! ## Lancer l'étape
 //!
@@ -523,6 +523,23 @@ pub fn client(
     entree: impl BufRead + Send + 'static,
     sortie: &mut impl Write,
 ) -> anyhow::Result<()> {
+    client_avec_limite(adresse, port, cadrage, LIMITE_MESSAGE, entree, sortie)
+}
+
+/// Le [`client`], avec la taille maximale d'un message reçu : `limite` octets.
+///
+/// Un client ne reçoit pas forcément des messages de la même taille que ceux qu'il envoie : à
+/// l'étape 8, le serveur répond parfois plus long que la ligne reçue (`/majuscules ß` double
+/// des lettres, les échappements allongent le texte). L'étape 8 appelle donc cette fonction
+/// avec une limite plus grande.
+pub fn client_avec_limite(
+    adresse: IpAddr,
+    port: u16,
+    cadrage: Cadrage,
+    limite: usize,
+    entree: impl BufRead + Send + 'static,
+    sortie: &mut impl Write,
+) -> anyhow::Result<()> {
     // corrigé:début Indice : clonez le flux avec `try_clone` pour le donner à un thread qui envoie chaque ligne de `entree` puis FIN et `shutdown(Write)` ; dans le thread courant, affichez chaque message reçu (ligne par ligne, nettoyée) jusqu'à la fin du flux.
     let flux = connecter(adresse, port)?;
     let mut ecrivain = flux
@@ -541,14 +558,24 @@ pub fn client(
     });
     let mut lecteur = BufReader::new(flux);
     loop {
-        match lire_message(&mut lecteur, cadrage, LIMITE_MESSAGE) {
+        match lire_message(&mut lecteur, cadrage, limite) {
             Ok(Message::Texte(texte)) => {
                 for morceau in texte.split('\n') {
                     writeln!(sortie, "{}", nettoyer(morceau))?;
                 }
             }
             Ok(Message::Fin) => return Ok(()),
-            Ok(autre) => writeln!(sortie, "(message illisible reçu du serveur : {autre:?})")?,
+            Ok(Message::TropLong) => {
+                writeln!(sortie, "(message trop long reçu du serveur, ignoré)")?
+            }
+            Ok(Message::PasUtf8) => writeln!(
+                sortie,
+                "(message reçu du serveur qui n'est pas du texte UTF-8, ignoré)"
+            )?,
+            Ok(Message::EnteteInvalide | Message::AnnonceTropLongue(_)) => {
+                writeln!(sortie, "(en-tête invalide reçu du serveur)")?;
+                return Ok(());
+            }
             // Le serveur a coupé brutalement : la conversation est finie de toute façon.
             Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Ok(()),
             Err(e) => return Err(e).context("lecture impossible depuis le serveur"),

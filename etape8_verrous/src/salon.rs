@@ -153,6 +153,7 @@ impl Salon {
     /// Change le pseudo d'un membre inscrit (même règle : vérifier et agir d'un seul tenant) ;
     /// rend l'ancien.
     pub fn renommer(&mut self, id: u64, nouveau: &str) -> Result<String, String> {
+        // corrigé:début Indice : la règle d'`inscrire`, pour un membre déjà inscrit : son ancien pseudo (sinon « vous n'avez pas encore de pseudo ») ; refusez si `cle_pseudo(nouveau)` appartient à un autre ; sinon libérez l'ancienne clé, réservez la nouvelle et changez la fiche, dans cette seule méthode ; rendez l'ancien pseudo.
         let cle = cle_pseudo(nouveau);
         let ancien = self
             .connexions
@@ -168,6 +169,7 @@ impl Salon {
             fiche.pseudo = Some(nouveau.to_string());
         }
         Ok(ancien)
+        // corrigé:fin
     }
 
     /// Retire une connexion ; rend son pseudo si elle était inscrite.
@@ -284,48 +286,39 @@ mod tests {
         Arc::new(flux)
     }
 
-    /// La version fautive de l'étape 7, réécrite ici pour la montrer : vérifier dans une section
-    /// critique, agir dans une autre. `entre_les_deux` est l'instant où le verrou est libre.
-    fn inscrire_en_deux_sections(
-        salon: &Mutex<Salon>,
-        id: u64,
+    /// La version fautive de l'étape 7, sur une simple liste de pseudos pris : vérifier dans une
+    /// section critique, agir dans une autre. `entre_les_deux` est l'instant où le verrou est
+    /// libre.
+    fn reserver_en_deux_sections(
+        pris: &Mutex<Vec<String>>,
         pseudo: &str,
         entre_les_deux: &Barrier,
     ) -> bool {
-        let libre = {
-            let salon = salon.lock().unwrap_or_else(PoisonError::into_inner);
-            !salon.pseudos.contains_key(&pseudo.to_lowercase())
-        };
+        let libre = !pris
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .any(|p| p == pseudo);
         entre_les_deux.wait();
         if libre {
-            let mut salon = salon.lock().unwrap_or_else(PoisonError::into_inner);
-            salon.pseudos.insert(pseudo.to_lowercase(), id);
-            if let Some(fiche) = salon.connexions.get_mut(&id) {
-                fiche.pseudo = Some(pseudo.to_string());
-            }
+            pris.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(pseudo.to_string());
         }
         libre
     }
 
     #[test]
     fn verifier_puis_inscrire_en_deux_sections_laisse_passer_deux_bob() {
-        let salon = Mutex::new(salon_vide());
-        let ids: Vec<u64> = {
-            let mut s = salon.lock().expect("verrou");
-            vec![
-                s.ouvrir(nouvelle_file(), socket()),
-                s.ouvrir(nouvelle_file(), socket()),
-            ]
-        };
+        let pris = Mutex::new(Vec::new());
         // La barrière force l'entrelacement malheureux : les deux vérifient avant que l'un
         // n'inscrive. Sans elle, la course existe aussi, mais seulement de temps en temps.
         let barriere = Barrier::new(2);
         let gagnants = thread::scope(|portee| {
-            let essais: Vec<_> = ids
-                .iter()
-                .map(|&id| {
-                    let (salon, barriere) = (&salon, &barriere);
-                    portee.spawn(move || inscrire_en_deux_sections(salon, id, "bob", barriere))
+            let essais: Vec<_> = (0..2)
+                .map(|_| {
+                    let (pris, barriere) = (&pris, &barriere);
+                    portee.spawn(move || reserver_en_deux_sections(pris, "bob", barriere))
                 })
                 .collect();
             essais
@@ -335,9 +328,8 @@ mod tests {
                 .count()
         });
         assert_eq!(gagnants, 2, "les deux clients ont cru le pseudo libre");
-        let salon = salon.lock().expect("verrou");
         assert_eq!(
-            salon.liste(),
+            *pris.lock().expect("verrou"),
             ["bob", "bob"],
             "deux membres portent le même pseudo"
         );

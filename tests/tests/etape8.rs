@@ -545,6 +545,14 @@ fn pseudo_renomme_annonce_le_changement_et_refuse_un_nom_pris() {
         "robert : me revoilà",
         "Étape 8 : après /pseudo, les messages portent le nouveau nom"
     );
+    // L'ancien pseudo est libéré : un nouveau venu peut le prendre.
+    let mut nouveau = rejoindre(&serveur, "bob");
+    nouveau.envoyer("je suis le nouveau bob");
+    assert_eq!(
+        alice.attendre("je suis le nouveau bob"),
+        "bob : je suis le nouveau bob",
+        "Étape 8 : après /pseudo robert, le pseudo « bob » doit être libre pour un autre"
+    );
 }
 
 #[test]
