@@ -22,8 +22,8 @@ use std::sync::mpsc::{self, SyncSender};
 use std::thread::{self, JoinHandle};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::LIMITE_RECEPTION;
 use crate::commandes::nettoyer;
+use crate::{LIMITE_RECEPTION, Ligne, lire_ligne};
 
 /// Au démarrage, on ne relit que la fin du journal : au plus tant d'octets. Un journal de
 /// plusieurs Go (ou `--journal /dev/zero`) ne doit pas remplir la mémoire.
@@ -98,8 +98,9 @@ fn ecrire_lignes(mut fichier: File, chemin: &Path, reception: mpsc::Receiver<Arc
 }
 
 /// Les `n` dernières lignes du journal, lues au démarrage (elles viennent des lancements
-/// précédents). Un fichier absent donne un historique vide ; des octets invalides sont remplacés
-/// et les caractères de contrôle neutralisés, car le fichier a pu être modifié à la main.
+/// précédents). Un fichier absent donne un historique vide ; le fichier a pu être modifié à la
+/// main : une ligne qui n'est pas du texte UTF-8 est sautée, et les caractères de contrôle sont
+/// neutralisés.
 ///
 /// Tout est borné : on ne lit que les [`LECTURE_HISTORIQUE_MAX`] derniers octets, et une ligne
 /// plus longue que [`LIMITE_RECEPTION`] est sautée sans être gardée en mémoire.
@@ -123,28 +124,20 @@ pub fn charger_historique(chemin: &Path, n: usize) -> io::Result<VecDeque<Arc<st
         // On est tombé au milieu d'une ligne : elle n'est pas entière, on la saute.
         lecteur.skip_until(b'\n')?;
     }
-    let mut octets = Vec::new();
     loop {
-        octets.clear();
-        let lus = (&mut lecteur)
-            .take(LIMITE_RECEPTION as u64 + 1)
-            .read_until(b'\n', &mut octets)?;
-        if lus == 0 {
-            break;
-        }
-        if octets.len() > LIMITE_RECEPTION {
-            lecteur.skip_until(b'\n')?;
-            continue;
-        }
-        let ligne = String::from_utf8_lossy(&octets);
-        let ligne = ligne.trim_end_matches(['\r', '\n']);
+        // La lecture bornée de l'étape 2 : une ligne trop longue est jetée au fil de l'eau.
+        let ligne = match lire_ligne(&mut lecteur, LIMITE_RECEPTION)? {
+            Ligne::Texte(ligne) => ligne,
+            Ligne::TropLongue | Ligne::PasUtf8 => continue,
+            Ligne::Fin => break,
+        };
         if ligne.is_empty() {
             continue;
         }
         if dernieres.len() == n {
             dernieres.pop_front();
         }
-        dernieres.push_back(Arc::from(nettoyer(ligne)));
+        dernieres.push_back(Arc::from(nettoyer(&ligne)));
     }
     Ok(dernieres)
 }
@@ -215,9 +208,12 @@ mod tests {
             historique.iter().map(|l| l.as_ref()).collect::<Vec<_>>(),
             ["ligne 27", "ligne 28", "ligne 29"]
         );
-        std::fs::write(&chemin, b"ok\n\xff\x1b[2J\n")?;
+        std::fs::write(&chemin, b"ok\n\xff pas utf-8\n\x1b[2J\n")?;
         let historique = charger_historique(&chemin, 5)?;
-        assert_eq!(historique[1].as_ref(), "\u{fffd}\\u{1b}[2J");
+        assert_eq!(
+            historique.iter().map(|l| l.as_ref()).collect::<Vec<_>>(),
+            ["ok", "\\u{1b}[2J"]
+        );
         std::fs::remove_file(&chemin)?;
         Ok(())
     }

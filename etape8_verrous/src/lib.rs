@@ -102,17 +102,23 @@
 //!
 //! ## Ce que vous écrivez
 //!
-//! Huit fonctions, une par règle du serveur final :
-//! [`FileEnvoi::deposer`](livraison::FileEnvoi::deposer) et
-//! [`FileEnvoi::prendre`](livraison::FileEnvoi::prendre) (une file bornée par client, qui ne
-//! fait jamais attendre l'émetteur),
-//! [`ecrire_en_surveillant`](livraison::ecrire_en_surveillant) (la règle de déconnexion : ne
-//! couper que qui ne lit plus), [`diffuser`] (aucune écriture sous verrou), [`Salon::inscrire`](salon::Salon::inscrire) et
-//! [`Salon::renommer`](salon::Salon::renommer) (vérifier et réserver un pseudo d'un seul
-//! geste), [`Regle::contient`](liste_noire::Regle::contient) (la
-//! liste noire) et [`arreter`](serveur::arreter) (l'arrêt propre). Sont repris : `lire_ligne`
-//! (étape 2), le client (étape 4), la calculatrice (étape 5) et les commandes des étapes 6
-//! et 7.
+//! Neuf fonctions, chacune sur une règle du serveur final :
+//!
+//! - [`FileEnvoi::deposer`](livraison::FileEnvoi::deposer) et
+//!   [`FileEnvoi::prendre`](livraison::FileEnvoi::prendre) : une file bornée par client, qui ne
+//!   fait jamais attendre l'émetteur ;
+//! - [`ecrire_en_surveillant`](livraison::ecrire_en_surveillant) : la règle de déconnexion, ne
+//!   couper que qui ne lit plus ;
+//! - [`diffuser`] : aucune écriture sous verrou ;
+//! - [`Salon::inscrire`](salon::Salon::inscrire) et [`Salon::renommer`](salon::Salon::renommer) :
+//!   vérifier et réserver un pseudo d'un seul geste ;
+//! - [`Regle::contient`](liste_noire::Regle::contient) : la liste noire ;
+//! - [`Serveur::servir`](serveur::Serveur::servir) : la boucle d'accueil de l'étape 7, qui sait
+//!   s'arrêter et reculer quand `accept` échoue ;
+//! - [`arreter`](serveur::arreter) : l'arrêt propre.
+//!
+//! Sont repris : `lire_ligne` (étape 2), le client (étape 4), la calculatrice (étape 5) et les
+//! commandes des étapes 6 et 7.
 //!
 //! ## Lancer l'étape
 //!

@@ -1,6 +1,6 @@
 //! Notation de l'étape 4 : communication client-serveur (duplex, fin propre, cadrage).
 
-use std::io::{BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 
 use predicates::prelude::*;
@@ -15,14 +15,17 @@ fn trame(texte: &str) -> Vec<u8> {
     octets
 }
 
-/// Lit un message en cadrage « entete », avec un délai.
-fn lire_trame(flux: &mut impl Read) -> Option<String> {
-    let mut entete = [0u8; 64];
-    flux.read_exact(&mut entete).ok()?;
-    let longueur: usize = std::str::from_utf8(&entete).ok()?.trim().parse().ok()?;
-    let mut contenu = vec![0u8; longueur.min(1 << 20)];
-    flux.read_exact(&mut contenu).ok()?;
-    String::from_utf8(contenu).ok()
+/// Lit un message dont on connaît le texte, octet pour octet : `Ok` s'il est arrivé exactement
+/// en cadrage « entete », sinon ce qui est arrivé.
+fn attendre_trame(flux: &mut impl Read, attendu: &str) -> Result<(), String> {
+    let mut recu = vec![0u8; trame(attendu).len()];
+    flux.read_exact(&mut recu)
+        .map_err(|e| format!("lecture impossible : {e}"))?;
+    if recu == trame(attendu) {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&recu).into_owned())
+    }
 }
 
 #[test]
@@ -79,8 +82,8 @@ fn le_cadrage_entete_transporte_un_message_avec_saut_de_ligne() {
     let mut flux = TcpStream::connect(serveur.adresse).expect("connexion");
     flux.set_read_timeout(Some(DELAI)).expect("délai");
     assert_eq!(
-        lire_trame(&mut flux).as_deref(),
-        Some("Bienvenue sur le serveur !"),
+        attendre_trame(&mut flux, "Bienvenue sur le serveur !"),
+        Ok(()),
         "Étape 4 : en cadrage entete, la bienvenue doit arriver avec un en-tête de 64 octets"
     );
     // Le saut de ligne arrive intact… mais ne doit pas fabriquer une fausse ligne de journal.
@@ -95,7 +98,11 @@ fn le_cadrage_entete_transporte_un_message_avec_saut_de_ligne() {
          sauts de ligne rendus visibles ; vu « {ligne} »"
     );
     serveur.taper("réponse");
-    assert_eq!(lire_trame(&mut flux).as_deref(), Some("réponse"));
+    assert_eq!(
+        attendre_trame(&mut flux, "réponse"),
+        Ok(()),
+        "Étape 4 : la ligne tapée sur la console doit arriver au client en cadrage entete"
+    );
 }
 
 #[test]
@@ -104,22 +111,25 @@ fn un_entete_annoncant_une_taille_enorme_est_refuse_sans_faire_tomber_le_serveur
     {
         let mut flux = TcpStream::connect(serveur.adresse).expect("connexion");
         flux.set_read_timeout(Some(DELAI)).expect("délai");
-        lire_trame(&mut flux);
+        let _ = attendre_trame(&mut flux, "Bienvenue sur le serveur !");
         flux.write_all(format!("{:<64}", 999_999_999_999u64).as_bytes())
             .expect("envoi");
-        let reponse = lire_trame(&mut flux).unwrap_or_default();
+        // L'en-tête de la réponse, puis son texte jusqu'à la fermeture par le serveur.
+        let mut entete = [0u8; 64];
+        let _ = flux.read_exact(&mut entete);
+        let mut texte = Vec::new();
+        let _ = flux.read_to_end(&mut texte);
+        let reponse = String::from_utf8_lossy(&texte);
         assert!(
             reponse.starts_with("ERREUR"),
             "Étape 4 : un en-tête qui annonce 1 To doit recevoir « ERREUR … » ; reçu « {reponse} »"
         );
-        let mut reste = Vec::new();
-        let _ = BufReader::new(&flux).read_to_end(&mut reste);
     }
     let mut suivant = TcpStream::connect(serveur.adresse).expect("connexion");
     suivant.set_read_timeout(Some(DELAI)).expect("délai");
     assert_eq!(
-        lire_trame(&mut suivant).as_deref(),
-        Some("Bienvenue sur le serveur !"),
+        attendre_trame(&mut suivant, "Bienvenue sur le serveur !"),
+        Ok(()),
         "Étape 4 : après un en-tête refusé, le serveur doit servir le client suivant"
     );
 }
