@@ -80,8 +80,17 @@
 //!
 //! ## Pour aller plus loin
 //!
-//! 1. Lancez trois clients, puis suspendez-en un (Ctrl-Z) et collez beaucoup de texte dans un
-//!    autre : que devient le troisième ? Expliquez avec la limite ci-dessus.
+//! 1. Figez le salon. Dans l'ordre, chacun dans son terminal (`py` au lieu de `python3` sous
+//!    Windows) :
+//!    - un client « sourd », qui choisit un pseudo puis ne lit plus rien :
+//!      `python3 -c "import socket,time; s=socket.create_connection(('127.0.0.1',5050)); s.sendall(b'sourd\n'); time.sleep(600)"` ;
+//!    - un client normal : `cargo run -p etape7_multiclients -- client`, pseudo `normal` ;
+//!    - un bavard qui envoie 20 Mo : `python3 -c "print('gros\n' + ('x'*1000+'\n')*20000, end='')" > gros.txt`,
+//!      puis `cargo run -q -p etape7_multiclients -- client < gros.txt` (PowerShell :
+//!      `cmd /c "cargo run -q -p etape7_multiclients -- client < gros.txt"`).
+//!
+//!    Que voit le client normal ? Tapez-y une ligne : part-elle ? Expliquez avec la limite
+//!    ci-dessus, puis refaites l'essai avec l'étape 8.
 //! 2. Ajoutez `/moi <action>` qui diffuse `* alice <action>`.
 //! 3. Regardez [`inscrire`] : la vérification du pseudo et l'inscription sont deux sections
 //!    critiques distinctes. Imaginez deux clients qui choisissent « bob » au même instant.

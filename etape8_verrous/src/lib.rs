@@ -175,9 +175,11 @@
 //!
 //! ## Pour aller plus loin
 //!
-//! 1. Lancez le serveur, rejoignez-le avec deux clients, suspendez l'un (Ctrl-Z sous Linux et
-//!    macOS) et collez beaucoup de texte dans l'autre : au bout de 3 s sans progrès, le client
-//!    suspendu est déconnecté et son départ annoncé. Faites de même à l'étape 7 : le salon se fige.
+//! 1. Refaites l'essai de l'étape 7 (un client « sourd » en `python3`, un client normal, puis un
+//!    bavard qui envoie `gros.txt`, 20 Mo), avec `cargo run -p etape8_verrous` : le client normal
+//!    reçoit les 20 000 lignes et peut parler pendant la rafale ; au bout de 3 s sans progrès, le
+//!    sourd est déconnecté et son départ annoncé à tous ; le bavard, lui, est ralenti (2 Mo/s),
+//!    pas coupé.
 //! 2. Ajoutez `/expulser <pseudo> <jeton>` pour l'administrateur. Quelle section critique faut-il ?
 //! 3. Rendez le jeton d'administration plus sûr : lisez-le dans une variable d'environnement
 //!    plutôt que sur la ligne de commande (visible par `ps`).
