@@ -63,6 +63,8 @@
 //! 3. Ajoutez au message de bienvenue l'adresse du client vue par le serveur. Que voit-on quand le
 //!    client passe par `nc` ?
 
+pub mod francais;
+
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::thread;
@@ -110,7 +112,7 @@ pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> 
                 "permission refusée pour le port {port} (les ports sous 1024 sont réservés) ; \
                  essayez --port 5050"
             ),
-            _ => format!("erreur du système : {erreur}"),
+            _ => francais::erreur_systeme(&erreur),
         };
         anyhow!("impossible d'écouter sur {adresse}:{port} : {cause}.")
     })
@@ -135,7 +137,7 @@ pub fn connecter(adresse: IpAddr, port: u16) -> anyhow::Result<TcpStream> {
         let cause = match erreur.kind() {
             io::ErrorKind::ConnectionRefused => "connexion refusée".to_string(),
             io::ErrorKind::TimedOut => "pas de réponse dans le délai".to_string(),
-            _ => format!("erreur du système : {erreur}"),
+            _ => francais::erreur_systeme(&erreur),
         };
         anyhow!(
             "impossible de joindre le serveur {adresse}:{port} : {cause}. \
@@ -178,7 +180,11 @@ pub fn servir(ecoute: TcpListener, console: &mut impl Write) -> io::Result<()> {
     match flux.write_all(format!("{MESSAGE_BIENVENUE}\n").as_bytes()) {
         Ok(()) => writeln!(console, "[ENVOI] Message de bienvenue envoyé à {pair}")?,
         // Le client est peut-être déjà parti : c'est son problème, pas une raison de paniquer.
-        Err(erreur) => writeln!(console, "[ERREUR] Envoi impossible à {pair} : {erreur}")?,
+        Err(erreur) => writeln!(
+            console,
+            "[ERREUR] Envoi impossible à {pair} : {erreur}",
+            erreur = francais::erreur_systeme(&erreur)
+        )?,
     }
     fermer_en_douceur(flux);
     writeln!(console, "[DÉCONNEXION] Connexion fermée avec {pair}")?;

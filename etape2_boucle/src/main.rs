@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-/// Modèle de l'aide, pour que les titres soient en français comme le reste.
+/// Modèle de l'aide, pour que les titres soient en français comme le reste. Les titres de
+/// sections finissent par une espace (`"Options "`) : clap ajoute le deux-points, et le français
+/// met une espace avant.
 const MODELE_AIDE: &str = "{about}\n\nUtilisation : {usage}\n\n{all-args}";
 
 /// Étape 2 du TP Client / Serveur : boucle de réception (le serveur répond à chaque ligne).
@@ -18,8 +20,8 @@ const MODELE_AIDE: &str = "{about}\n\nUtilisation : {usage}\n\n{all-args}";
     disable_help_flag = true,
     disable_version_flag = true,
     disable_help_subcommand = true,
-    subcommand_help_heading = "Commandes",
-    next_help_heading = "Options",
+    subcommand_help_heading = "Commandes ",
+    next_help_heading = "Options ",
     subcommand_value_name = "COMMANDE",
     help_template = MODELE_AIDE
 )]
@@ -48,7 +50,7 @@ enum Commande {
 }
 
 #[derive(Args)]
-#[command(next_help_heading = "Options")]
+#[command(next_help_heading = "Options ")]
 struct Reseau {
     /// Adresse IP d'écoute (serveur) ou du serveur à joindre (client) ; défaut : 127.0.0.1.
     #[arg(
@@ -69,7 +71,7 @@ struct Reseau {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = etape1_connexion::francais::lire_options();
     let resultat = match cli.commande {
         None => etape2_boucle::lancer_serveur(cli.reseau.adresse, cli.reseau.port),
         Some(Commande::Serveur(r)) => etape2_boucle::lancer_serveur(r.adresse, r.port),
@@ -81,7 +83,7 @@ fn main() -> ExitCode {
     match resultat {
         Ok(()) => ExitCode::SUCCESS,
         Err(erreur) => {
-            eprintln!("Erreur : {erreur:#}");
+            eprintln!("Erreur : {}", etape1_connexion::francais::phrase(&erreur));
             ExitCode::FAILURE
         }
     }

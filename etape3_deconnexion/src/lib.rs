@@ -121,7 +121,7 @@ pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> 
                 "permission refusée pour le port {port} (les ports sous 1024 sont réservés) ; \
                  essayez --port 5050"
             ),
-            _ => format!("erreur du système : {erreur}"),
+            _ => etape1_connexion::francais::erreur_systeme(&erreur),
         };
         anyhow!("impossible d'écouter sur {adresse}:{port} : {cause}.")
     })
@@ -133,7 +133,7 @@ pub fn connecter(adresse: IpAddr, port: u16) -> anyhow::Result<TcpStream> {
         let cause = match erreur.kind() {
             io::ErrorKind::ConnectionRefused => "connexion refusée".to_string(),
             io::ErrorKind::TimedOut => "pas de réponse dans le délai".to_string(),
-            _ => format!("erreur du système : {erreur}"),
+            _ => etape1_connexion::francais::erreur_systeme(&erreur),
         };
         anyhow!(
             "impossible de joindre le serveur {adresse}:{port} : {cause}. \
@@ -224,7 +224,8 @@ pub fn servir_avec<W: Write>(
                 if !en_echec {
                     writeln!(
                         console,
-                        "[ERREUR] Connexion refusée par le système : {erreur} (on réessaie toutes les 100 ms)"
+                        "[ERREUR] Connexion refusée par le système : {erreur} (on réessaie toutes les 100 ms)",
+                        erreur = etape1_connexion::francais::erreur_systeme(&erreur)
                     )?;
                 }
                 en_echec = true;
@@ -250,7 +251,8 @@ pub fn servir_avec<W: Write>(
             )?,
             Err(erreur) => writeln!(
                 console,
-                "[DÉCONNEXION] Connexion avec {pair} perdue : {erreur}"
+                "[DÉCONNEXION] Connexion avec {pair} perdue : {erreur}",
+                erreur = etape1_connexion::francais::erreur_systeme(&erreur)
             )?,
         }
     }

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use etape4_communication::Cadrage;
 
-/// Modèle de l'aide, pour que les titres soient en français comme le reste.
+/// Modèle de l'aide, pour que les titres soient en français comme le reste. Les titres de
+/// sections finissent par une espace (`"Options "`) : clap ajoute le deux-points, et le français
+/// met une espace avant.
 const MODELE_AIDE: &str = "{about}\n\nUtilisation : {usage}\n\n{all-args}";
 
 /// Étape 4 du TP Client / Serveur : communication dans les deux sens, avec des threads.
@@ -19,8 +21,8 @@ const MODELE_AIDE: &str = "{about}\n\nUtilisation : {usage}\n\n{all-args}";
     disable_help_flag = true,
     disable_version_flag = true,
     disable_help_subcommand = true,
-    subcommand_help_heading = "Commandes",
-    next_help_heading = "Options",
+    subcommand_help_heading = "Commandes ",
+    next_help_heading = "Options ",
     subcommand_value_name = "COMMANDE",
     help_template = MODELE_AIDE
 )]
@@ -49,7 +51,7 @@ enum Commande {
 }
 
 #[derive(Args)]
-#[command(next_help_heading = "Options")]
+#[command(next_help_heading = "Options ")]
 struct Reseau {
     /// Adresse IP d'écoute (serveur) ou du serveur à joindre (client) ; défaut : 127.0.0.1.
     #[arg(
@@ -79,7 +81,7 @@ struct Reseau {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = etape1_connexion::francais::lire_options();
     let resultat = match cli.commande {
         None => etape4_communication::lancer_serveur(
             cli.reseau.adresse,
@@ -101,7 +103,7 @@ fn main() -> ExitCode {
     match resultat {
         Ok(()) => ExitCode::SUCCESS,
         Err(erreur) => {
-            eprintln!("Erreur : {erreur:#}");
+            eprintln!("Erreur : {}", etape1_connexion::francais::phrase(&erreur));
             ExitCode::FAILURE
         }
     }

@@ -299,7 +299,7 @@ pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> 
                 "permission refusée pour le port {port} (les ports sous 1024 sont réservés) ; \
                  essayez --port 5050"
             ),
-            _ => format!("erreur du système : {erreur}"),
+            _ => etape1_connexion::francais::erreur_systeme(&erreur),
         };
         anyhow!("impossible d'écouter sur {adresse}:{port} : {cause}.")
     })
@@ -311,7 +311,7 @@ pub fn connecter(adresse: IpAddr, port: u16) -> anyhow::Result<TcpStream> {
         let cause = match erreur.kind() {
             io::ErrorKind::ConnectionRefused => "connexion refusée".to_string(),
             io::ErrorKind::TimedOut => "pas de réponse dans le délai".to_string(),
-            _ => format!("erreur du système : {erreur}"),
+            _ => etape1_connexion::francais::erreur_systeme(&erreur),
         };
         anyhow!(
             "impossible de joindre le serveur {adresse}:{port} : {cause}. \
@@ -356,7 +356,8 @@ pub fn servir(ecoute: TcpListener, salon: SalonPartage, bavard: bool) {
                 // Plus de descripteurs de fichiers : `accept` échouerait aussitôt, en boucle.
                 if bavard && !en_echec {
                     console(&format!(
-                        "[ERREUR] Connexion refusée par le système : {erreur} (on réessaie toutes les 100 ms)"
+                        "[ERREUR] Connexion refusée par le système : {erreur} (on réessaie toutes les 100 ms)",
+                        erreur = etape1_connexion::francais::erreur_systeme(&erreur)
                     ));
                 }
                 en_echec = true;
@@ -472,7 +473,12 @@ fn converser(lecteur: &mut impl BufRead, salon: &SalonPartage, id: u64, bavard: 
                 continue;
             }
             Ok(Ligne::Fin) => return "fin de la connexion".to_string(),
-            Err(erreur) => return format!("connexion perdue ({erreur})"),
+            Err(erreur) => {
+                return format!(
+                    "connexion perdue ({erreur})",
+                    erreur = etape1_connexion::francais::erreur_systeme(&erreur)
+                );
+            }
         };
         let pseudo = pseudo_de(salon, id);
         match analyser(&ligne) {

@@ -85,13 +85,15 @@ fn ecrire_lignes(mut fichier: File, chemin: &Path, reception: mpsc::Receiver<Arc
                 }
                 Err(erreur) => crate::console(&format!(
                     "[ERREUR] Le journal {} a disparu et ne peut être recréé : {erreur}",
-                    chemin.display()
+                    chemin.display(),
+                    erreur = etape1_connexion::francais::erreur_systeme(&erreur)
                 )),
             }
         }
         if let Err(erreur) = fichier.write_all(lot.as_bytes()) {
             crate::console(&format!(
-                "[ERREUR] Écriture du journal impossible : {erreur}"
+                "[ERREUR] Écriture du journal impossible : {erreur}",
+                erreur = etape1_connexion::francais::erreur_systeme(&erreur)
             ));
         }
     }

@@ -475,7 +475,7 @@ pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> 
                 "permission refusée pour le port {port} (les ports sous 1024 sont réservés) ; \
                  essayez --port 5050"
             ),
-            _ => format!("erreur du système : {erreur}"),
+            _ => etape1_connexion::francais::erreur_systeme(&erreur),
         };
         anyhow!("impossible d'écouter sur {adresse}:{port} : {cause}.")
     })
@@ -487,7 +487,7 @@ pub fn connecter(adresse: IpAddr, port: u16) -> anyhow::Result<TcpStream> {
         let cause = match erreur.kind() {
             io::ErrorKind::ConnectionRefused => "connexion refusée".to_string(),
             io::ErrorKind::TimedOut => "pas de réponse dans le délai".to_string(),
-            _ => format!("erreur du système : {erreur}"),
+            _ => etape1_connexion::francais::erreur_systeme(&erreur),
         };
         anyhow!(
             "impossible de joindre le serveur {adresse}:{port} : {cause}. \

@@ -205,7 +205,8 @@ impl ListeNoire {
                         .len();
                     avertissement = Some(format!(
                         "liste noire {} illisible ({erreur}) : on garde la dernière lue ({nombre} règles)",
-                        chemin.display()
+                        chemin.display(),
+                        erreur = etape1_connexion::francais::erreur_systeme(&erreur)
                     ));
                 }
             }

@@ -10,7 +10,9 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 use etape8_verrous::Config;
 
-/// Modèle de l'aide, pour que les titres soient en français comme le reste.
+/// Modèle de l'aide, pour que les titres soient en français comme le reste. Les titres de
+/// sections finissent par une espace (`"Options "`) : clap ajoute le deux-points, et le français
+/// met une espace avant.
 const MODELE_AIDE: &str = "{about}\n\nUtilisation : {usage}\n\n{all-args}";
 
 /// Étape 8 du TP Client / Serveur : le salon final (files, liste noire, journal, historique, arrêt).
@@ -21,8 +23,8 @@ const MODELE_AIDE: &str = "{about}\n\nUtilisation : {usage}\n\n{all-args}";
     disable_help_flag = true,
     disable_version_flag = true,
     disable_help_subcommand = true,
-    subcommand_help_heading = "Commandes",
-    next_help_heading = "Options",
+    subcommand_help_heading = "Commandes ",
+    next_help_heading = "Options ",
     subcommand_value_name = "COMMANDE",
     help_template = MODELE_AIDE
 )]
@@ -51,7 +53,7 @@ enum Commande {
 }
 
 #[derive(Args)]
-#[command(next_help_heading = "Options")]
+#[command(next_help_heading = "Options ")]
 struct Reseau {
     /// Adresse IP d'écoute (serveur) ou du serveur à joindre (client) ; défaut : 127.0.0.1.
     #[arg(
@@ -72,7 +74,7 @@ struct Reseau {
 }
 
 #[derive(Args)]
-#[command(next_help_heading = "Options")]
+#[command(next_help_heading = "Options ")]
 struct OptionsServeur {
     #[command(flatten)]
     reseau: Reseau,
@@ -155,7 +157,7 @@ impl OptionsServeur {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli: Cli = etape1_connexion::francais::lire_options();
     let resultat = match cli.commande {
         None => cli.serveur.lancer(),
         Some(Commande::Serveur(options)) => options.lancer(),
@@ -170,7 +172,7 @@ fn main() -> ExitCode {
     match resultat {
         Ok(()) => ExitCode::SUCCESS,
         Err(erreur) => {
-            eprintln!("Erreur : {erreur:#}");
+            eprintln!("Erreur : {}", etape1_connexion::francais::phrase(&erreur));
             ExitCode::FAILURE
         }
     }

@@ -190,7 +190,8 @@ impl Serveur {
                     if premier {
                         partage.journaliser_console(&format!(
                             "[ERREUR] accept a échoué ({erreur}) : on réessaie en ralentissant, \
-                             jusqu'à une fois par seconde"
+                             jusqu'à une fois par seconde",
+                            erreur = etape1_connexion::francais::erreur_systeme(&erreur)
                         ));
                     }
                     thread::sleep(pause);
@@ -258,7 +259,8 @@ fn accueillir(partage: &Arc<Partage>, flux: TcpStream) -> Option<JoinHandle<()>>
             // Plus de threads disponibles : on refuse ce client, on ne tombe pas.
             partage.salon().fermer(id);
             partage.journaliser_console(&format!(
-                "[ERREUR] Thread impossible pour {pair} : {erreur}"
+                "[ERREUR] Thread impossible pour {pair} : {erreur}",
+                erreur = etape1_connexion::francais::erreur_systeme(&erreur)
             ));
             None
         }

@@ -99,6 +99,34 @@ fn l_aide_est_en_francais() {
 }
 
 #[test]
+fn les_erreurs_de_la_ligne_de_commande_sont_en_francais() {
+    for (arguments, attendu) in [
+        (&["--inconnu"][..], "option inconnue « --inconnu »"),
+        (&["--port", "abc"][..], "valeur refusée « abc » pour --port"),
+        (
+            &["--port", "70000"][..],
+            "valeur refusée « 70000 » pour --port",
+        ),
+        (&["--port"][..], "il manque la valeur de --port"),
+        (&["bidule"][..], "commande inconnue « bidule »"),
+    ] {
+        assert_cmd::Command::new(programme(ETAPE))
+            .args(arguments)
+            .timeout(tests::DELAI)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(attendu))
+            .stderr(predicate::str::contains("error:").not());
+    }
+    assert_cmd::Command::new(programme(ETAPE))
+        .arg("--help")
+        .timeout(tests::DELAI)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Options :"));
+}
+
+#[test]
 fn la_demo_affiche_le_resultat_attendu_de_l_enonce() {
     verifier_demo(ETAPE);
 }
