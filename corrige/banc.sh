@@ -56,10 +56,10 @@ essai() {
     [ "$mode" = épinglé ] && banc=(taskset -c 1)
     local ligne
     ligne=$("${banc[@]}" "$cible/corrige" charge --port "$port" --clients "$3" --emetteurs "$4" \
-        --messages "$5" --muets "$6" --delai "$7" --taille "${8:-0}" --pid-serveur "$pid" --ligne-tableau x 2>/dev/null \
+        --messages "$5" --sourds "$6" --delai "$7" --taille "${8:-0}" --pid-serveur "$pid" --ligne-tableau x 2>/dev/null \
         | tail -n 1) || ligne="| x | | | | 0/0 | 0 | 0 | 0 | 0 |"
     arreter_serveur
-    # | x | clients | config | muets | livrés/attendus | débit | p50 | p99 | mémoire |
+    # | x | clients | config | sourds | livrés/attendus | débit | p50 | p99 | mémoire |
     echo "$ligne" | awk -F'|' '{ split($6, l, "/"); d = $7; gsub(/ /, "", d); gsub(/ /, "", l[1]); gsub(/ /, "", l[2]);
         p = $9; gsub(/ /, "", p); m = $10; gsub(/ /, "", m); print l[1], l[2], d, p, m }'
 }
@@ -87,7 +87,7 @@ mesurer() {
 
 echo "Machine : $(nproc) cœurs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') Gio ; $(rustc --version) ; $essais essais par ligne"
 echo
-echo "| serveur | mode | clients | émetteurs × messages | muets | livrés / attendus (pire essai) | livraisons/s : médiane (min – max) | p99 médian (ms) | mémoire max (Mio) |"
+echo "| serveur | mode | clients | émetteurs × messages | sourds | livrés / attendus (pire essai) | livraisons/s : médiane (min – max) | p99 médian (ms) | mémoire max (Mio) |"
 echo "|---|---|---|---|---|---|---|---|---|"
 # Messages de 40 octets. L'étape 7 écrit sous son verrou : elle est cent fois plus lente, d'où
 # des rafales plus courtes pour elle et une échéance de 10 s (ce qui n'est pas arrivé est perdu).
@@ -101,8 +101,8 @@ mesurer etape7_multiclients session 10 10 4000 0 10
 mesurer etape7_multiclients session 100 10 400 0 10
 mesurer etape7_multiclients session 100 10 400 5 10
 mesurer etape7_multiclients session 1000 2 100 0 10
-# Des lignes de 1 000 octets : 1 Mo par client, plus que les tampons TCP d'un muet n'absorbent.
-# L'étape 7 se fige (ce qui reste est perdu à l'échéance) ; l'étape 8 coupe les muets.
+# Des lignes de 1 000 octets : 1 Mo par client, plus que les tampons TCP d'un sourd n'absorbent.
+# L'étape 7 se fige (ce qui reste est perdu à l'échéance) ; l'étape 8 coupe les sourds.
 mesurer etape7_multiclients session 100 10 1000 5 10 1000
 mesurer etape8_verrous session 100 10 1000 5 30 1000
 

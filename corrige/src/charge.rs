@@ -2,7 +2,7 @@
 //!
 //! `N` clients se connectent et choisissent un pseudo (`charge0`, `charge1`, …) ; `S` d'entre eux
 //! envoient chacun `M` messages d'un coup ; `K` clients de plus rejoignent le salon puis **ne
-//! lisent plus jamais** (des « muets »). Chaque message porte son numéro d'émetteur, son numéro
+//! lisent plus jamais** (des « sourds »). Chaque message porte son numéro d'émetteur, son numéro
 //! d'ordre et son heure d'envoi : chaque client qui le reçoit calcule sa latence. On mesure :
 //!
 //! - les **livraisons** : chaque message doit atteindre chacun des autres clients qui lisent
@@ -40,7 +40,7 @@ pub struct Reglages {
     /// Messages par émetteur.
     pub messages: usize,
     /// Clients en plus qui ne lisent jamais.
-    pub muets: usize,
+    pub sourds: usize,
     /// Taille visée de chaque message, en octets (bourrage) ; 0 : le plus court possible.
     pub taille: usize,
     /// Échéance : au-delà, ce qui n'est pas arrivé est perdu.
@@ -153,8 +153,8 @@ pub fn mesurer(r: &Reglages) -> anyhow::Result<Mesure> {
         }
     }
     drop(pret);
-    let muets: Vec<TcpStream> = (0..r.muets)
-        .map(|k| rejoindre(adresse, &format!("muet{k}")).map(|(flux, _)| flux))
+    let sourds: Vec<TcpStream> = (0..r.sourds)
+        .map(|k| rejoindre(adresse, &format!("sourd{k}")).map(|(flux, _)| flux))
         .collect::<anyhow::Result<_>>()?;
     // Le lecteur lent lit par morceaux de 4 Kio, en s'arrêtant pour ne pas dépasser son débit.
     let lent = match r.lent {
@@ -235,7 +235,7 @@ pub fn mesurer(r: &Reglages) -> anyhow::Result<Mesure> {
     let memoire_kio = r.pid_serveur.and_then(memoire_du_processus);
 
     // 4. Tout fermer : les lecteurs encore bloqués voient la fin du flux.
-    for flux in flux_par_client.iter().flatten().chain(muets.iter()) {
+    for flux in flux_par_client.iter().flatten().chain(sourds.iter()) {
         let _ = flux.shutdown(Shutdown::Both);
     }
     let lent = lent.map(|(flux, fil, attendues)| {
@@ -396,7 +396,7 @@ pub fn memoire_du_processus(pid: u32) -> Option<(u64, u64)> {
 pub fn compte_rendu(r: &Reglages, m: &Mesure) -> String {
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0).replace('.', ",");
     let mut texte = format!(
-        "Charge : {} clients ({} émetteurs × {} messages de {} octets), {} muets, sur {}:{}\n\
+        "Charge : {} clients ({} émetteurs × {} messages de {} octets), {} sourds, sur {}:{}\n\
          Connexions : {} clients prêts en {}\n\
          Livraisons : {} / {} (pertes : {}) en {}\n\
          Débit : {} livraisons/s\n\
@@ -405,10 +405,10 @@ pub fn compte_rendu(r: &Reglages, m: &Mesure) -> String {
         r.emetteurs,
         r.messages,
         r.taille.max(40),
-        r.muets,
+        r.sourds,
         r.adresse,
         r.port,
-        r.clients + r.muets,
+        r.clients + r.sourds,
         ms(m.connexion),
         m.livrees,
         m.attendues,
@@ -449,7 +449,7 @@ pub fn ligne_tableau(nom: &str, r: &Reglages, m: &Mesure) -> String {
         r.emetteurs,
         r.messages,
         r.taille.max(40),
-        r.muets,
+        r.sourds,
         m.livrees,
         m.attendues,
         grouper(m.debit() as u64),

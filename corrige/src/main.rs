@@ -99,7 +99,7 @@ enum Commande {
         )]
         delai: u64,
     },
-    /// Banc d'essai : N clients, S émetteurs, M messages, K muets ; débit, latence, pertes.
+    /// Banc d'essai : N clients, S émetteurs, M messages, K sourds ; débit, latence, pertes.
     #[command(help_template = MODELE_AIDE)]
     Charge(OptionsCharge),
 }
@@ -149,7 +149,7 @@ struct OptionsCharge {
     messages: usize,
     /// Clients en plus qui ne lisent jamais ; défaut : 0.
     #[arg(long, default_value_t = 0, value_name = "K", hide_default_value = true)]
-    muets: usize,
+    sourds: usize,
     /// Taille de chaque message en octets (bourrage) ; défaut : environ 40.
     #[arg(
         long,
@@ -276,7 +276,7 @@ fn executer(commande: Commande) -> anyhow::Result<()> {
                 clients: o.clients,
                 emetteurs: o.emetteurs,
                 messages: o.messages,
-                muets: o.muets,
+                sourds: o.sourds,
                 taille: o.taille,
                 delai: Duration::from_secs(o.delai),
                 pid_serveur: o.pid_serveur,

@@ -40,7 +40,7 @@
 //! [démo] Serveur en écoute sur 127.0.0.1:40125 (port choisi par le système).
 //! [démo] Le client se connecte.
 //! [client] Bienvenue sur le serveur !
-//! [démo] Le serveur a servi son client et s'est arrêté. Son journal :
+//! [démo] Le serveur a servi son client et s'est arrêté. Sa console :
 //! [CONNEXION] Client connecté depuis 127.0.0.1:52814
 //! [ENVOI] Message de bienvenue envoyé à 127.0.0.1:52814
 //! [DÉCONNEXION] Connexion fermée avec 127.0.0.1:52814
@@ -159,7 +159,7 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
 
 /// Accepte **un** client, lui souhaite la bienvenue, ferme la connexion.
 ///
-/// Le journal du serveur (une ligne par événement) est écrit dans `console` : la sortie standard
+/// La console du serveur (une ligne par événement) est écrite dans `console` : la sortie standard
 /// dans le vrai programme, un `Vec<u8>` dans la démo et les tests.
 ///
 /// # Question : pourquoi `accept()` est-il bloquant ?
@@ -174,7 +174,7 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
 /// `accept()` rend une **nouvelle** socket, un [`TcpStream`] propre à ce client, plus son adresse ;
 /// le `TcpListener` reste disponible pour d'autres clients (ce sera utile à l'étape 3).
 pub fn servir(ecoute: TcpListener, console: &mut impl Write) -> io::Result<()> {
-    // corrigé:début Indice : acceptez un client avec `ecoute.accept()`, journalisez son adresse, envoyez MESSAGE_BIENVENUE suivi de '\n' avec `write_all`, puis fermez en douceur avec `fermer_en_douceur`.
+    // corrigé:début Indice : acceptez un client avec `ecoute.accept()`, écrivez sur la console son adresse, envoyez MESSAGE_BIENVENUE suivi de '\n' avec `write_all`, puis fermez en douceur avec `fermer_en_douceur`.
     let (mut flux, pair) = ecoute.accept()?;
     writeln!(console, "[CONNEXION] Client connecté depuis {pair}")?;
     match flux.write_all(format!("{MESSAGE_BIENVENUE}\n").as_bytes()) {
@@ -239,7 +239,7 @@ fn lire_bienvenue(flux: TcpStream) -> anyhow::Result<String> {
 /// Joue le scénario de l'étape dans un seul processus et écrit la transcription dans `sortie`.
 ///
 /// Le serveur tourne dans un thread, avec un port choisi par le système ; le client se connecte
-/// depuis le thread principal. Le journal du serveur est affiché à la fin, une fois le thread
+/// depuis le thread principal. La console du serveur est affiché à la fin, une fois le thread
 /// terminé, pour que la transcription soit toujours dans le même ordre.
 pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
     writeln!(sortie, "=== Démo de l'étape 1 : connexion initiale ===")?;
@@ -264,7 +264,7 @@ pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
         .map_err(|_| anyhow!("le thread du serveur a paniqué"))??;
     writeln!(
         sortie,
-        "[démo] Le serveur a servi son client et s'est arrêté. Son journal :"
+        "[démo] Le serveur a servi son client et s'est arrêté. Sa console :"
     )?;
     sortie.write_all(&journal)?;
     Ok(())

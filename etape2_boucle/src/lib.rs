@@ -2,8 +2,8 @@
 //!
 //! ## Objectifs
 //!
-//! - Après la bienvenue, le serveur **lit en boucle** les lignes du client, les écrit dans son
-//!   journal et répond à chacune par un accusé de réception qui la cite : `Message reçu : …`.
+//! - Après la bienvenue, le serveur **lit en boucle** les lignes du client, les écrit sur sa
+//!   console et répond à chacune par un accusé de réception qui la cite : `Message reçu : …`.
 //! - Comprendre que TCP transporte un **flux d'octets**, pas des messages : c'est nous qui
 //!   découpons ce flux en lignes ([`lire_ligne`]).
 //! - Résister aux mauvaises entrées : ligne trop longue, octets qui ne sont pas de l'UTF-8,
@@ -42,7 +42,7 @@
 //! [client] Bienvenue sur le serveur !
 //! [client] Message reçu : Bonjour
 //! [client] Message reçu : Comment ça va ?
-//! [démo] Le client est parti, le serveur s'est arrêté. Son journal :
+//! [démo] Le client est parti, le serveur s'est arrêté. Sa console :
 //! [CONNEXION] Client connecté depuis 127.0.0.1:52814
 //! [MESSAGE] 127.0.0.1:52814 : Bonjour
 //! [MESSAGE] 127.0.0.1:52814 : Comment ça va ?
@@ -155,7 +155,7 @@ pub fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Ligne
 /// caractère d'échappement.
 ///
 /// Sans cela, un client pourrait envoyer des séquences ANSI qui effacent ou recolorent le
-/// terminal du serveur, ou un `\r` qui écrase une ligne du journal pour en forger une fausse.
+/// terminal du serveur, ou un `\r` qui écrase une ligne de la console pour en forger une fausse.
 pub fn nettoyer(texte: &str) -> String {
     let mut propre = String::with_capacity(texte.len());
     for c in texte.chars() {
@@ -215,7 +215,7 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
 /// Accepte **un** client, puis répond à chacune de ses lignes jusqu'à ce qu'il parte.
 ///
 /// Une erreur de réseau (client coupé brutalement, par exemple) termine la conversation et est
-/// écrite dans le journal ; seule une erreur d'écriture du journal lui-même remonte.
+/// écrite sur la console ; seule une erreur d'écriture de la console elle-même remonte.
 ///
 /// # Question : que se passe-t-il sans boucle ?
 ///
@@ -231,7 +231,7 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
 /// tester le vide, erreur classique en Python) tournerait à 100 % du processeur sur des lectures
 /// vides. Entre deux lignes, la lecture est **bloquante** : le thread dort, il ne consomme rien.
 pub fn servir(ecoute: TcpListener, console: &mut impl Write) -> io::Result<()> {
-    // corrigé:début Indice : acceptez un client, écrivez son adresse dans le journal (`console`), appelez `converser`, puis écrivez comment la conversation s'est terminée (fin normale ou erreur) ; rendez `Ok(())` dans les deux cas.
+    // corrigé:début Indice : acceptez un client, écrivez son adresse sur la console (`console`), appelez `converser`, puis écrivez comment la conversation s'est terminée (fin normale ou erreur) ; rendez `Ok(())` dans les deux cas.
     let (flux, pair) = ecoute.accept()?;
     writeln!(console, "[CONNEXION] Client connecté depuis {pair}")?;
     match converser(&flux, console, pair) {
@@ -343,7 +343,7 @@ pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
         .map_err(|_| anyhow!("le thread du serveur a paniqué"))??;
     writeln!(
         sortie,
-        "[démo] Le client est parti, le serveur s'est arrêté. Son journal :"
+        "[démo] Le client est parti, le serveur s'est arrêté. Sa console :"
     )?;
     sortie.write_all(&journal)?;
     Ok(())

@@ -14,7 +14,7 @@
 //! - La boucle sur [`TcpListener::incoming`] ([`servir_avec`], appelée par [`servir`]) remplace
 //!   le seul `accept()` de l'étape 2.
 //! - Une erreur sur une connexion (client coupé, inactif trop longtemps) termine *cette*
-//!   conversation, écrite dans le journal, puis le serveur passe au suivant.
+//!   conversation, écrite sur la console, puis le serveur passe au suivant.
 //! - Nouveau : [`DELAI_INACTIVITE`], au-delà duquel un client muet est congédié.
 //!
 //! ## Ce que vous écrivez
@@ -45,7 +45,7 @@
 //! [démo] A s'en va au milieu d'une ligne.
 //! [B] Bienvenue sur le serveur !
 //! [B] Message reçu : Mon tour !
-//! [démo] B ferme proprement. Journal du serveur :
+//! [démo] B ferme proprement. Console du serveur :
 //! [CONNEXION] Client connecté depuis 127.0.0.1:52814
 //! [MESSAGE] 127.0.0.1:52814 : Bonjour
 //! [DÉCONNEXION] Conversation avec 127.0.0.1:52814 terminée
@@ -66,7 +66,7 @@
 //!
 //! 1. Lancez trois clients à la suite : dans quel ordre sont-ils servis ? Que se passe-t-il si
 //!    le deuxième abandonne (Ctrl-C) avant son tour ?
-//! 2. Ajoutez au journal la durée de chaque conversation ([`std::time::Instant`]).
+//! 2. Ajoutez à la console la durée de chaque conversation ([`std::time::Instant`]).
 //! 3. Rendez le délai d'inactivité réglable par une option `--inactivite <secondes>`.
 
 use std::io::{self, BufRead, BufReader, Write};
@@ -153,7 +153,7 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
 /// Sert les clients **l'un après l'autre**, sans fin (ou `limite` clients, pour la démo et les
 /// tests).
 ///
-/// Seule une erreur d'écriture du journal arrête le serveur ; une erreur sur une connexion ne
+/// Seule une erreur d'écriture de la console arrête le serveur ; une erreur sur une connexion ne
 /// termine que cette connexion.
 ///
 /// # Question : le serveur reste-t-il actif après une déconnexion ?
@@ -174,12 +174,12 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
 ///
 /// 1. mettre `accept()` dans une boucle (`for connexion in ecoute.incoming()`) ;
 /// 2. traiter une erreur de **la connexion** comme la fin de cette conversation, pas comme la fin
-///    du serveur. Ici [`converser`] rend un `io::Result` que l'on *écrit dans le journal* au lieu
+///    du serveur. Ici [`converser`] rend un `io::Result` que l'on *écrit sur la console* au lieu
 ///    de le propager avec `?`. En Python, une `ConnectionResetError` non rattrapée dans la boucle
 ///    tue le serveur même avec un `while True` : la boucle seule ne suffit pas.
 ///
 /// Une erreur de `accept()` lui-même (connexion abandonnée avant d'être acceptée, trop de
-/// fichiers ouverts) est elle aussi écrite dans le journal, puis on continue, après une pause
+/// fichiers ouverts) est elle aussi écrite sur la console, puis on continue, après une pause
 /// ([`PAUSE_ACCEPT`]) : quand le processus n'a plus de descripteurs de fichiers, `accept` échoue
 /// aussitôt, et réessayer sans pause ferait tourner un cœur à vide en écrivant des millions de
 /// lignes d'erreur.
@@ -201,7 +201,7 @@ pub fn servir(
 }
 
 /// La boucle de [`servir`], pour n'importe quelle conversation : `converser` est appelée pour
-/// chaque client, avec sa socket, le journal et son adresse.
+/// chaque client, avec sa socket, la console et son adresse.
 ///
 /// C'est ici que vous écrivez la boucle de l'étape ; [`servir`] lui passe la fonction
 /// [`converser`] de l'étape 2. Les étapes 4 à 6 réutilisent cette même boucle avec leur propre
@@ -213,7 +213,7 @@ pub fn servir_avec<W: Write>(
     limite: Option<usize>,
     mut converser: impl FnMut(&TcpStream, &mut W, SocketAddr) -> io::Result<()>,
 ) -> io::Result<()> {
-    // corrigé:début Indice : bouclez sur `ecoute.incoming().take(limite.unwrap_or(usize::MAX))` ; une erreur d'`accept` : écrivez-la une seule fois tant que les échecs se suivent (un « épisode », qui finit au premier `accept` réussi), et faites une pause de PAUSE_ACCEPT après chacune ; pour chaque connexion, posez le délai d'inactivité, appelez `converser` et écrivez dans le journal comment elle s'est terminée (une ligne « [DÉCONNEXION] … » dans tous les cas, voir `delai_depasse`), sans jamais propager l'erreur d'un client.
+    // corrigé:début Indice : bouclez sur `ecoute.incoming().take(limite.unwrap_or(usize::MAX))` ; une erreur d'`accept` : écrivez-la une seule fois tant que les échecs se suivent (un « épisode », qui finit au premier `accept` réussi), et faites une pause de PAUSE_ACCEPT après chacune ; pour chaque connexion, posez le délai d'inactivité, appelez `converser` et écrivez sur la console comment elle s'est terminée (une ligne « [DÉCONNEXION] … » dans tous les cas, voir `delai_depasse`), sans jamais propager l'erreur d'un client.
     let mut en_echec = false;
     for connexion in ecoute.incoming().take(limite.unwrap_or(usize::MAX)) {
         let flux = match connexion {
@@ -351,7 +351,7 @@ pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
     let journal = serveur
         .join()
         .map_err(|_| anyhow!("le thread du serveur a paniqué"))??;
-    writeln!(sortie, "[démo] B ferme proprement. Journal du serveur :")?;
+    writeln!(sortie, "[démo] B ferme proprement. Console du serveur :")?;
     sortie.write_all(&journal)?;
     Ok(())
 }

@@ -53,7 +53,7 @@
 //! [B] (le serveur a fermé la connexion)
 //! [démo] En cadrage « entete », le message « deux\nlignes » s'écrit ainsi (75 octets) :
 //! [démo] "11                                                              deux\nlignes"
-//! [démo] Journal du serveur :
+//! [démo] Console du serveur :
 //! [CONNEXION] Client connecté depuis 127.0.0.1:52814
 //! [ENVOI] à 127.0.0.1:52814 : Bonjour A, ici le serveur.
 //! [MESSAGE] 127.0.0.1:52814 : Bonjour serveur !
@@ -119,7 +119,7 @@ pub const FILE_EVENEMENTS: usize = 1024;
 /// En deux temps, comme on raccroche au téléphone :
 ///
 /// 1. **Se mettre d'accord** : celui qui veut partir envoie `/quitter`. L'autre sait alors que la
-///    fin est voulue (et non une panne), peut finir ce qu'il faisait et l'écrire dans son journal.
+///    fin est voulue (et non une panne), peut finir ce qu'il faisait et l'écrire dans sa console.
 /// 2. **Fermer la connexion** : `shutdown` envoie un segment FIN après les données déjà en route ;
 ///    de l'autre côté, `read` rend 0 octet, la fin du flux. Un `shutdown(Write)` seul est une
 ///    *demi-fermeture* : « je n'enverrai plus rien », mais on peut encore lire ce qui arrive.
@@ -240,8 +240,8 @@ fn vers_texte(octets: Vec<u8>) -> Message {
 }
 
 /// Rend visibles les caractères de contrôle, sauf la tabulation : pas de séquences ANSI, ni de
-/// `\r`, ni de `\n` dans le journal. Un message à en-tête peut contenir des sauts de ligne : les
-/// laisser passer permettrait d'écrire une fausse ligne `[CONNEXION] …` dans le journal ; le
+/// `\r`, ni de `\n` sur la console. Un message à en-tête peut contenir des sauts de ligne : les
+/// laisser passer permettrait d'écrire une fausse ligne `[CONNEXION] …` sur la console ; le
 /// client les affiche, lui, ligne par ligne ([`client`]).
 pub fn nettoyer(texte: &str) -> String {
     let mut propre = String::with_capacity(texte.len());
@@ -262,7 +262,7 @@ pub fn nettoyer(texte: &str) -> String {
 /// Les appels restent bloquants, mais **chacun dans son thread** : un thread attend le clavier,
 /// un autre attend la socket, et aucun n'empêche l'autre d'avancer. Ils déposent ce qu'ils lisent
 /// dans un canal (borné : [`mpsc::sync_channel`], voir [`FILE_EVENEMENTS`]) ; le thread principal traite ces événements un par un, et
-/// il est le seul à écrire sur la socket et dans le journal : pas de données partagées, donc pas
+/// il est le seul à écrire sur la socket et sur la console : pas de données partagées, donc pas
 /// de verrou. Le canal se charge de la synchronisation.
 ///
 /// Autres voies : des sockets **non bloquantes** (`set_nonblocking(true)` : `read` rend
@@ -404,7 +404,7 @@ pub fn converser(
     evenements: &Receiver<Evenement>,
     console: &mut impl Write,
 ) -> io::Result<()> {
-    // corrigé:début Indice : posez le délai d'écriture (DELAI_ECRITURE), envoyez la bienvenue, lancez `lire_client` dans un thread (sur un clone du flux), puis traitez les événements du canal jusqu'à `Parti` ; `/quitter` d'un côté ou de l'autre ferme la socket avec `shutdown` ; un message refusé (trop long, pas UTF-8, en-tête invalide) reçoit une réponse « ERREUR : … », et le journal montre chaque texte reçu nettoyé (`nettoyer`). Attendez le thread avec `join` avant de rendre la main.
+    // corrigé:début Indice : posez le délai d'écriture (DELAI_ECRITURE), envoyez la bienvenue, lancez `lire_client` dans un thread (sur un clone du flux), puis traitez les événements du canal jusqu'à `Parti` ; `/quitter` d'un côté ou de l'autre ferme la socket avec `shutdown` ; un message refusé (trop long, pas UTF-8, en-tête invalide) reçoit une réponse « ERREUR : … », et la console montre chaque texte reçu nettoyé (`nettoyer`). Attendez le thread avec `join` avant de rendre la main.
     let mut ecrivain = &flux;
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     ecrire_message(&mut ecrivain, cadrage, MESSAGE_BIENVENUE)?;
@@ -654,7 +654,7 @@ pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
     let journal = serveur
         .join()
         .map_err(|_| anyhow!("le thread du serveur a paniqué"))??;
-    writeln!(sortie, "[démo] Journal du serveur :")?;
+    writeln!(sortie, "[démo] Console du serveur :")?;
     sortie.write_all(&journal)?;
     Ok(())
 }

@@ -57,7 +57,7 @@
 //! [client] > danser
 //! [client] ERREUR : instruction inconnue « danser » ; tapez « aide »
 //! [client] > /quitter
-//! [démo] Journal du serveur :
+//! [démo] Console du serveur :
 //! [CONNEXION] Client connecté depuis 127.0.0.1:52814
 //! [INSTRUCTION] 127.0.0.1:52814 : calcul 2 + 3 * (4 - 1) → = 11
 //! [INSTRUCTION] 127.0.0.1:52814 : calcul 7 / 0 → ERREUR : division par zéro
@@ -268,7 +268,7 @@ pub fn servir(
 /// La conversation avec un client : bienvenue, puis une réponse par instruction, jusqu'à
 /// [`FIN`] ou la fin du flux.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
-    // corrigé:début Indice : la conversation de l'étape 2, où chaque ligne est maintenant une instruction : répondez avec `repondre` (et écrivez l'instruction et sa réponse, nettoyées, dans le journal) ; FIN termine la conversation par `shutdown(Both)`.
+    // corrigé:début Indice : la conversation de l'étape 2, où chaque ligne est maintenant une instruction : répondez avec `repondre` (et écrivez l'instruction et sa réponse, nettoyées, sur la console) ; FIN termine la conversation par `shutdown(Both)`.
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     let mut ecrivain = flux;
     let mut lecteur = BufReader::new(flux);
@@ -363,7 +363,7 @@ pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
     let journal = serveur
         .join()
         .map_err(|_| anyhow!("le thread du serveur a paniqué"))??;
-    writeln!(sortie, "[démo] Journal du serveur :")?;
+    writeln!(sortie, "[démo] Console du serveur :")?;
     sortie.write_all(&journal)?;
     Ok(())
 }

@@ -58,7 +58,7 @@
 //! [client] > /danser
 //! [client] ERREUR : commande inconnue « /danser » ; tapez /aide
 //! [client] > /quitter
-//! [démo] Journal du serveur :
+//! [démo] Console du serveur :
 //! [CONNEXION] Client connecté depuis 127.0.0.1:52814
 //! [MESSAGE] 127.0.0.1:52814 anonyme : bonjour
 //! [COMMANDE] 127.0.0.1:52814 : /pseudo alice → = vous êtes maintenant « alice »
@@ -487,7 +487,7 @@ pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
     let journal = serveur
         .join()
         .map_err(|_| anyhow!("le thread du serveur a paniqué"))??;
-    writeln!(sortie, "[démo] Journal du serveur :")?;
+    writeln!(sortie, "[démo] Console du serveur :")?;
     sortie.write_all(&journal)?;
     Ok(())
 }

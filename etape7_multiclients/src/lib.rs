@@ -332,14 +332,14 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
 /// La pause après un échec d'`accept` (voir l'étape 3).
 pub const PAUSE_ACCEPT: Duration = Duration::from_millis(100);
 
-/// Écrit une ligne du journal sur la console. Chaque thread de client y écrit : si la sortie
+/// Écrit une ligne sur la console. Chaque thread de client y écrit : si la sortie
 /// standard est fermée, `println!` **paniquerait** dans chacun d'eux ; une erreur ignorée ne fait
 /// tomber personne.
 pub fn console(texte: &str) {
     let _ = writeln!(io::stdout().lock(), "{texte}");
 }
 
-/// Accepte les connexions et lance un thread par client. `bavard` : écrire le journal sur la
+/// Accepte les connexions et lance un thread par client. `bavard` : écrire la console sur la
 /// sortie standard (la démo s'en passe).
 ///
 /// Les poignées des threads sont gardées : on ne perd la trace d'aucun. Celles des threads
@@ -613,7 +613,7 @@ impl Personnage {
 
 /// Joue le scénario de l'étape dans un seul processus et écrit la transcription dans `sortie`.
 ///
-/// Le serveur tourne dans un thread, sans journal ; la démo attend chaque ligne avant de passer à
+/// Le serveur tourne dans un thread, sans console ; la démo attend chaque ligne avant de passer à
 /// la suivante, d'où une transcription toujours identique. Le thread du serveur n'est pas
 /// attendu : il s'arrête avec le programme.
 pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {

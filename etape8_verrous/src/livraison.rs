@@ -412,7 +412,7 @@ mod tests {
 
     #[test]
     fn un_client_qui_ne_lit_pas_est_declare_bloque_apres_la_grace() -> io::Result<()> {
-        let (serveur, _client_muet) = paire()?;
+        let (serveur, _client_sourd) = paire()?;
         let beaucoup = vec![b'x'; 64 * 1024 * 1024];
         let debut = Instant::now();
         let resultat = ecrire_en_surveillant(&serveur, &beaucoup, Duration::from_millis(500));

@@ -8,7 +8,7 @@
 //!
 //! - chaque lecture est bornée par [`DELAI`] : un serveur cassé fait échouer un test, il ne le
 //!   bloque jamais ;
-//! - on se synchronise sur des **événements** (une ligne reçue, une ligne du journal, la fin du
+//! - on se synchronise sur des **événements** (une ligne reçue, une ligne de la console, la fin du
 //!   processus), jamais sur une pause ;
 //! - chaque message d'échec, en français, dit ce qui était attendu et ce qui est venu.
 //!
@@ -110,7 +110,7 @@ pub struct Serveur {
     processus: Child,
     entree: Option<ChildStdin>,
     console: Receiver<Sortie>,
-    /// Toutes les lignes du journal lues jusqu'ici (pour les messages d'échec).
+    /// Toutes les lignes de la console lues jusqu'ici (pour les messages d'échec).
     pub lu: Vec<String>,
     erreurs: SortieErreur,
 }
@@ -213,7 +213,7 @@ impl Serveur {
         self.erreurs.pour_un_echec()
     }
 
-    /// La prochaine ligne du journal du serveur avant `echeance`, ou la raison de son absence.
+    /// La prochaine ligne de la console du serveur avant `echeance`, ou la raison de son absence.
     fn ligne_console_avant(&mut self, echeance: Instant) -> Result<String, String> {
         match self
             .console
@@ -230,12 +230,12 @@ impl Serveur {
         }
     }
 
-    /// La prochaine ligne du journal du serveur, ou la raison de son absence.
+    /// La prochaine ligne de la console du serveur, ou la raison de son absence.
     fn ligne_console(&mut self) -> Result<String, String> {
         self.ligne_console_avant(Instant::now() + DELAI)
     }
 
-    /// Attend une ligne du journal du serveur contenant `motif` et la rend.
+    /// Attend une ligne de la console du serveur contenant `motif` et la rend.
     ///
     /// L'attente entière est bornée par [`DELAI`] : un serveur qui écrit sans cesse autre chose
     /// ne la prolonge pas.
@@ -246,7 +246,7 @@ impl Serveur {
                 Ok(ligne) if ligne.contains(motif) => return ligne,
                 Ok(_) => {}
                 Err(raison) => panic!(
-                    "{} : le journal du serveur devait afficher une ligne contenant « {motif} » ; \
+                    "{} : la console du serveur devait afficher une ligne contenant « {motif} » ; \
                      {raison}. Lignes vues :\n{}{}",
                     self.etape,
                     self.lu.join("\n"),
@@ -812,7 +812,7 @@ pub fn verifier_qu_un_client_qui_ne_lit_pas_ne_bloque_pas_le_suivant(nom: &str, 
 }
 
 /// Vérifie que la ligne de console `etiquette` d'une instruction pleine de caractères de contrôle
-/// (séquence ANSI, `\r` suivi d'une fausse ligne de journal) les montre échappés, dans
+/// (séquence ANSI, `\r` suivi d'une fausse ligne de console) les montre échappés, dans
 /// l'instruction comme dans la réponse.
 pub fn verifier_que_la_console_echappe(nom: &str, instruction: &str, etiquette: &str) {
     let mut serveur = Serveur::lancer(nom, &[]);

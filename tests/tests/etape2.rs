@@ -81,7 +81,7 @@ fn l_utf8_invalide_recoit_une_erreur_et_la_connexion_continue() {
 }
 
 #[test]
-fn les_caracteres_de_controle_n_atteignent_pas_le_journal() {
+fn les_caracteres_de_controle_n_atteignent_pas_la_console() {
     let mut serveur = Serveur::lancer(ETAPE, &[]);
     let mut client = serveur.connecter();
     client.attendre("Bienvenue");
@@ -90,7 +90,7 @@ fn les_caracteres_de_controle_n_atteignent_pas_le_journal() {
     let ligne = serveur.attendre_console("[MESSAGE]");
     assert!(
         !ligne.contains('\u{1b}'),
-        "Étape 2 : le caractère d'échappement ne doit pas atteindre le journal ; vu « {ligne:?} »"
+        "Étape 2 : le caractère d'échappement ne doit pas atteindre la console ; vu « {ligne:?} »"
     );
 }
 

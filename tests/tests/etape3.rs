@@ -64,7 +64,7 @@ fn le_serveur_survit_a_une_deconnexion_brutale_en_milieu_de_ligne() {
     );
     assert!(
         !serveur.lu.iter().any(|l| l.contains("demi-lig")),
-        "Étape 3 : une demi-ligne suivie d'une coupure ne doit jamais être traitée ; journal :\n{}",
+        "Étape 3 : une demi-ligne suivie d'une coupure ne doit jamais être traitée ; console :\n{}",
         serveur.lu.join("\n")
     );
 }

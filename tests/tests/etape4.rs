@@ -86,7 +86,7 @@ fn le_cadrage_entete_transporte_un_message_avec_saut_de_ligne() {
         Ok(()),
         "Étape 4 : en cadrage entete, la bienvenue doit arriver avec un en-tête de 64 octets"
     );
-    // Le saut de ligne arrive intact… mais ne doit pas fabriquer une fausse ligne de journal.
+    // Le saut de ligne arrive intact… mais ne doit pas fabriquer une fausse ligne de console.
     flux.write_all(&trame(
         "première\n[CONNEXION] Client connecté depuis 6.6.6.6:666",
     ))
@@ -94,7 +94,7 @@ fn le_cadrage_entete_transporte_un_message_avec_saut_de_ligne() {
     let ligne = serveur.attendre_console("première");
     assert!(
         ligne.contains("6.6.6.6:666"),
-        "Étape 4 : un message à plusieurs lignes s'écrit sur une seule ligne du journal, \
+        "Étape 4 : un message à plusieurs lignes s'écrit sur une seule ligne de la console, \
          sauts de ligne rendus visibles ; vu « {ligne} »"
     );
     serveur.taper("réponse");

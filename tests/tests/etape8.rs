@@ -97,13 +97,13 @@ fn vingt_clients_envoient_cinquante_messages_en_meme_temps_et_rien_ne_se_perd() 
 
 #[test]
 fn un_client_qui_ne_lit_plus_est_deconnecte_sans_retenir_les_autres() {
-    let dossier = Dossier::nouveau("e8-muet");
+    let dossier = Dossier::nouveau("e8-sourd");
     let serveur = lancer(&dossier, &[]);
     let mut temoin = rejoindre(&serveur, "temoin");
-    let _muet = rejoindre(&serveur, "muet");
+    let _sourd = rejoindre(&serveur, "sourd");
     let mut inonde = rejoindre(&serveur, "inonde");
     temoin.attendre("*** inonde a rejoint");
-    // 2 000 lignes de 4 000 octets : 8 Mo, plus que ce que les tampons TCP du muet absorbent ;
+    // 2 000 lignes de 4 000 octets : 8 Mo, plus que ce que les tampons TCP du sourd absorbent ;
     // ensuite plus aucun octet ne lui parvient, et le délai de grâce (3 s) le déconnecte.
     let lignes = 2_000;
     let echeance = Instant::now() + Duration::from_secs(25);
@@ -114,20 +114,20 @@ fn un_client_qui_ne_lit_plus_est_deconnecte_sans_retenir_les_autres() {
                 inonde.envoyer_octets(ligne.as_bytes());
             }
         });
-        let (mut recus, mut muet_parti) = (0, false);
-        while recus < lignes || !muet_parti {
+        let (mut recus, mut sourd_parti) = (0, false);
+        while recus < lignes || !sourd_parti {
             assert!(
                 Instant::now() < echeance,
-                "Étape 8 : en 25 s, le témoin a reçu {recus} lignes sur {lignes} ; départ du muet \
-                 annoncé : {muet_parti}"
+                "Étape 8 : en 25 s, le témoin a reçu {recus} lignes sur {lignes} ; départ du sourd \
+                 annoncé : {sourd_parti}"
             );
             let ligne = temoin.ligne(&format!(
-                "la ligne n°{recus} de la rafale (ou le départ du muet)"
+                "la ligne n°{recus} de la rafale (ou le départ du sourd)"
             ));
             if ligne.starts_with("inonde : ") {
                 recus += 1;
-            } else if ligne.contains("*** muet a quitté le salon") {
-                muet_parti = true;
+            } else if ligne.contains("*** sourd a quitté le salon") {
+                sourd_parti = true;
             }
         }
     });
@@ -175,21 +175,21 @@ fn un_lecteur_lent_recoit_un_long_copier_coller_en_entier() {
 
 #[test]
 fn un_flot_de_mp_vers_des_clients_qui_ne_lisent_pas_ne_retarde_pas_liste() {
-    let dossier = Dossier::nouveau("e8-mp-muets");
+    let dossier = Dossier::nouveau("e8-mp-sourds");
     let serveur = lancer(&dossier, &[]);
     let mut temoin = rejoindre(&serveur, "temoin");
-    let muets: Vec<Client> = (0..3)
-        .map(|i| rejoindre(&serveur, &format!("muet{i}")))
+    let sourds: Vec<Client> = (0..3)
+        .map(|i| rejoindre(&serveur, &format!("sourd{i}")))
         .collect();
     let mut inonde = rejoindre(&serveur, "inonde");
     temoin.attendre("*** inonde a rejoint");
     let texte = "z".repeat(3_900);
     let flot: String = (0..1_500)
-        .map(|i| format!("/mp muet{} {texte}\n", i % 3))
+        .map(|i| format!("/mp sourd{} {texte}\n", i % 3))
         .collect();
     thread::scope(|portee| {
         portee.spawn(|| inonde.envoyer_octets(flot.as_bytes()));
-        // Pendant le flot (les files des muets se remplissent, leurs sockets sont pleines),
+        // Pendant le flot (les files des sourds se remplissent, leurs sockets sont pleines),
         // /liste ne doit attendre personne.
         let mut pire = Duration::ZERO;
         for _ in 0..20 {
@@ -204,7 +204,7 @@ fn un_flot_de_mp_vers_des_clients_qui_ne_lisent_pas_ne_retarde_pas_liste() {
              lisent pas : un verrou est tenu pendant une attente"
         );
     });
-    drop(muets);
+    drop(sourds);
 }
 
 #[test]
@@ -413,7 +413,7 @@ fn stop_sur_la_console_previent_deux_cents_clients_et_finit_en_moins_de_deux_sec
         .map(|i| rejoindre(&serveur, &format!("c{i}")))
         .collect();
     // Un client qui ne lit rien du tout ne doit pas retarder l'arrêt au-delà du délai annoncé.
-    let _muet = serveur.connecter();
+    let _sourd = serveur.connecter();
     let debut = Instant::now();
     serveur.taper("stop");
     assert_eq!(
@@ -560,18 +560,18 @@ fn une_connexion_qui_ne_choisit_pas_de_pseudo_a_temps_est_fermee() {
     let dossier = Dossier::nouveau("e8-delai-pseudo");
     let serveur = lancer(&dossier, &["--delai-pseudo", "1", "--max-clients", "2"]);
     let debut = Instant::now();
-    let mut muet = serveur.connecter();
+    let mut sourd = serveur.connecter();
     // Celui-ci envoie un octet de temps en temps, sans jamais finir sa ligne.
     let mut goutte = serveur.connecter();
     goutte.attendre("pseudo");
     goutte.envoyer_octets(b"a");
-    muet.attendre("pseudo");
-    let refus = muet.ligne("le refus après le délai du pseudo");
+    sourd.attendre("pseudo");
+    let refus = sourd.ligne("le refus après le délai du pseudo");
     assert!(
         refus.starts_with("ERREUR") && refus.contains("pseudo"),
         "Étape 8 : après --delai-pseudo 1, « ERREUR : pas de pseudo … » ; reçu « {refus} »"
     );
-    muet.attendre_fermeture("pas de pseudo dans le délai");
+    sourd.attendre_fermeture("pas de pseudo dans le délai");
     goutte.envoyer_octets(b"b");
     goutte.attendre_fermeture("une ligne de pseudo jamais finie, même goutte à goutte");
     assert!(
