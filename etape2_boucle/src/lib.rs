@@ -247,6 +247,14 @@ pub fn servir(ecoute: TcpListener, console: &mut impl Write) -> io::Result<()> {
 }
 
 /// La conversation avec un client : bienvenue, puis une réponse par ligne reçue.
+///
+/// `flux` est une **référence** `&TcpStream`, et pourtant on peut y lire et y écrire : la
+/// bibliothèque standard implémente [`Read`] et [`Write`] pour `&TcpStream` (voir « Trait
+/// Implementations » dans la documentation de [`TcpStream`]), parce qu'une socket se lit et
+/// s'écrit en même temps sans que Rust ait à l'empêcher. D'où les deux lignes du début :
+/// `let mut ecrivain = flux;` (une copie de la référence, qui écrit) et
+/// `BufReader::new(flux)` (une autre, qui lit avec un tampon). Ailleurs, `&mut &flux` est la
+/// même idée quand une fonction attend un `&mut impl Write`.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
     // corrigé:début Indice : posez le délai d'écriture (`set_write_timeout(Some(DELAI_ECRITURE))`), envoyez MESSAGE_BIENVENUE, puis `loop { match lire_ligne(...)? { ... } }` ; répondez « Message reçu : <ligne nettoyée> » à chaque ligne, « ERREUR : … » à chaque ligne refusée (trop longue, pas UTF-8), et sortez sur `Ligne::Fin` ; chaque réponse est une ligne terminée par '\n'.
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;

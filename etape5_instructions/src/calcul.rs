@@ -55,7 +55,8 @@ pub enum ErreurCalcul {
     Vide,
     TropLongue,
     TropProfonde,
-    CaractereInattendu { caractere: char, position: usize },
+    /// Un caractère hors de la grammaire ; `colonne` compte les caractères à partir de 1.
+    CaractereInattendu { caractere: char, colonne: usize },
     NombreTropGrand,
     JetonInattendu(Jeton),
     FinInattendue,
@@ -75,15 +76,20 @@ impl fmt::Display for ErreurCalcul {
                 f,
                 "expression trop imbriquée (plus de {PROFONDEUR_MAX} niveaux de parenthèses)"
             ),
-            ErreurCalcul::CaractereInattendu {
-                caractere,
-                position,
-            } => write!(
-                f,
-                "caractère interdit {:?} en position {position} (seuls les chiffres, + - * / % et \
-                 les parenthèses sont permis)",
-                caractere
-            ),
+            ErreurCalcul::CaractereInattendu { caractere, colonne } => {
+                // Un caractère invisible (tabulation verticale, échappement…) est montré par son
+                // code, pour que l'utilisateur voie ce qu'il a tapé.
+                let montre = if caractere.is_control() || caractere.is_whitespace() {
+                    caractere.escape_unicode().to_string()
+                } else {
+                    caractere.to_string()
+                };
+                write!(
+                    f,
+                    "caractère interdit « {montre} » en colonne {colonne} (seuls les chiffres, \
+                     + - * / % et les parenthèses sont permis)"
+                )
+            }
             ErreurCalcul::NombreTropGrand => write!(
                 f,
                 "nombre trop grand (un entier va de {} à {})",
@@ -98,7 +104,7 @@ impl fmt::Display for ErreurCalcul {
             ErreurCalcul::DivisionParZero => write!(f, "division par zéro"),
             ErreurCalcul::Depassement => write!(
                 f,
-                "dépassement de capacité (le résultat sort de {}..={})",
+                "dépassement de capacité (le résultat doit rester entre {} et {})",
                 i64::MIN,
                 i64::MAX
             ),
@@ -142,20 +148,26 @@ pub fn calculer(expression: &str) -> Result<i64, ErreurCalcul> {
 
 /// Découpe le texte en jetons ; refuse tout caractère hors de la grammaire.
 pub fn decouper(expression: &str) -> Result<Vec<Jeton>, ErreurCalcul> {
-    // corrigé:début Indice : parcourez `char_indices()` avec `peekable()` ; accumulez les chiffres avec `checked_mul(10)` et `checked_add`, ignorez les espaces, traduisez les opérateurs et parenthèses, refusez tout autre caractère.
+    // corrigé:début Indice : parcourez `chars().enumerate()` avec `peekable()` ; accumulez les chiffres avec `checked_mul(10)` et `checked_add` (`next_if` ne prend le caractère suivant que si c'est un chiffre), ignorez les espaces, traduisez les opérateurs et parenthèses, refusez tout autre caractère avec sa colonne (à partir de 1).
     let mut jetons = Vec::new();
-    let mut caracteres = expression.char_indices().peekable();
-    while let Some((position, c)) = caracteres.next() {
+    // `enumerate` numérote les caractères (pas les octets) : c'est la colonne qu'on montrera.
+    let mut caracteres = expression.chars().enumerate().peekable();
+    while let Some((indice, c)) = caracteres.next() {
         let jeton = match c {
             ' ' | '\t' => continue,
             '0'..='9' => {
-                let mut valeur = i64::from(c as u8 - b'0');
-                while let Some(&(_, chiffre @ '0'..='9')) = caracteres.peek() {
-                    caracteres.next();
+                let mut valeur: i64 = 0;
+                let mut chiffre = c.to_digit(10);
+                // Chaque chiffre décale les précédents d'un rang : 12 puis 3 donne 123.
+                while let Some(d) = chiffre {
                     valeur = valeur
                         .checked_mul(10)
-                        .and_then(|v| v.checked_add(i64::from(chiffre as u8 - b'0')))
+                        .and_then(|v| v.checked_add(i64::from(d)))
                         .ok_or(ErreurCalcul::NombreTropGrand)?;
+                    // Le caractère suivant n'est consommé que si c'est un chiffre.
+                    chiffre = caracteres
+                        .next_if(|&(_, suivant)| suivant.is_ascii_digit())
+                        .and_then(|(_, suivant)| suivant.to_digit(10));
                 }
                 Jeton::Nombre(valeur)
             }
@@ -169,7 +181,7 @@ pub fn decouper(expression: &str) -> Result<Vec<Jeton>, ErreurCalcul> {
             autre => {
                 return Err(ErreurCalcul::CaractereInattendu {
                     caractere: autre,
-                    position,
+                    colonne: indice + 1,
                 });
             }
         };
@@ -276,6 +288,21 @@ impl Analyseur<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn un_caractere_interdit_est_montre_avec_sa_colonne_en_mots() {
+        let message = calculer("2 _ 3").expect_err("refus").to_string();
+        assert!(
+            message.starts_with("caractère interdit « _ » en colonne 3 "),
+            "{message}"
+        );
+        // Les colonnes comptent des caractères, pas des octets (« é » en prend deux en UTF-8).
+        let message = calculer("é+1").expect_err("refus").to_string();
+        assert!(message.contains("« é » en colonne 1"), "{message}");
+        let message = calculer("1+\u{1b}").expect_err("refus").to_string();
+        assert!(message.contains("« \\u{1b} » en colonne 3"), "{message}");
+        assert!(!message.contains('\''), "pas de syntaxe Rust : {message}");
+    }
 
     /// Une ligne du tableau : l'expression et le résultat attendu.
     fn check(expression: &str, attendu: Result<i64, ErreurCalcul>) {
