@@ -23,7 +23,9 @@
 //!
 //! Trois fonctions : `lire_avec_entete` (le second cadrage : un en-tête de longueur, vérifié
 //! avant d'allouer), [`converser`] (le serveur traite les événements du canal : console et
-//! client) et [`client_avec_limite`] (le client : deux threads, l'un envoie, l'autre affiche ; [`client`] l'appelle). Sont repris : le cadrage
+//! client) [`clore_en_douceur`] (la fin voulue : FIN, puis lire ce qui reste) et
+//! [`client_avec_limite`] (le client : deux threads, l'un envoie, l'autre affiche ; [`client`]
+//! l'appelle). Sont repris : le cadrage
 //! par lignes de l'étape 2 et la boucle d'accueil de l'étape 3 ([`servir`] l'appelle). Les
 //! étapes 5 à 8 réutilisent votre client.
 //!
@@ -80,9 +82,9 @@
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
 use etape2_boucle::Ligne;
@@ -112,6 +114,9 @@ pub const DELAI_ECRITURE: Duration = Duration::from_secs(1);
 /// grossir la mémoire du serveur sans limite (1,5 Go en 3 s, mesuré).
 pub const FILE_EVENEMENTS: usize = 1024;
 
+/// Après `/quitter`, le temps laissé à l'autre côté pour finir d'envoyer et fermer à son tour.
+pub const DELAI_FERMETURE: Duration = Duration::from_secs(1);
+
 /// Le message de fin de conversation, compris des deux côtés.
 ///
 /// # Question : comment clore proprement ?
@@ -120,10 +125,13 @@ pub const FILE_EVENEMENTS: usize = 1024;
 ///
 /// 1. **Se mettre d'accord** : celui qui veut partir envoie `/quitter`. L'autre sait alors que la
 ///    fin est voulue (et non une panne), peut finir ce qu'il faisait et l'écrire dans sa console.
-/// 2. **Fermer la connexion** : `shutdown` envoie un segment FIN après les données déjà en route ;
-///    de l'autre côté, `read` rend 0 octet, la fin du flux. Un `shutdown(Write)` seul est une
-///    *demi-fermeture* : « je n'enverrai plus rien », mais on peut encore lire ce qui arrive.
-///    C'est ce que fait le client quand son entrée se termine, après avoir envoyé `/quitter`.
+/// 2. **Fermer sa moitié, puis lire la fin** : `shutdown(Shutdown::Write)` envoie un segment FIN
+///    après les données déjà en route (« je n'enverrai plus rien ») ; de l'autre côté, `read`
+///    rend 0 octet, la fin du flux. C'est une *demi-fermeture* : on peut encore lire ce qui
+///    arrive, et on le lit, jusqu'à ce que l'autre ferme à son tour ou qu'un court délai passe
+///    ([`clore_en_douceur`]). Le client fait de même quand son entrée se termine, après avoir
+///    envoyé `/quitter`. (`shutdown(Read)` n'envoie rien sur le réseau ; `shutdown(Both)` envoie le
+///    FIN mais jette tout ce qui arrivera ensuite.)
 ///
 /// Enfin on **attend les threads** (`join`) pour qu'aucun ne survive à sa conversation. À
 /// l'inverse, fermer une socket qui contient encore des données non lues fait envoyer au noyau un
@@ -404,7 +412,7 @@ pub fn converser(
     evenements: &Receiver<Evenement>,
     console: &mut impl Write,
 ) -> io::Result<()> {
-    // corrigé:début Indice : posez le délai d'écriture (DELAI_ECRITURE), envoyez la bienvenue, lancez `lire_client` dans un thread (sur un clone du flux), puis traitez les événements du canal jusqu'à `Parti` ; `/quitter` d'un côté ou de l'autre ferme la socket avec `shutdown` ; un message refusé (trop long, pas UTF-8, en-tête invalide) reçoit une réponse « ERREUR : … », et la console montre chaque texte reçu nettoyé (`nettoyer`). Attendez le thread avec `join` avant de rendre la main.
+    // corrigé:début Indice : posez le délai d'écriture (DELAI_ECRITURE), envoyez la bienvenue, lancez `lire_client` dans un thread (sur un clone du flux), puis traitez les événements du canal jusqu'à `Parti` ; `/quitter` d'un côté ou de l'autre : `clore_en_douceur`, puis continuez jusqu'à `Parti` (sans y voir une panne), en réveillant la lecture par `shutdown(Read)` si l'échéance passe ; un message refusé (trop long, pas UTF-8, en-tête invalide) reçoit une réponse « ERREUR : … », et la console montre chaque texte reçu nettoyé (`nettoyer`). Attendez le thread avec `join` avant de rendre la main.
     let mut ecrivain = &flux;
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     ecrire_message(&mut ecrivain, cadrage, MESSAGE_BIENVENUE)?;
@@ -412,8 +420,27 @@ pub fn converser(
     let lecture = flux.try_clone()?;
     let emetteur = emetteur.clone();
     let lecteur = thread::spawn(move || lire_client(lecture, cadrage, emetteur));
-
-    for evenement in evenements {
+    // Après `/quitter` : l'instant où l'on cesse d'attendre la fin de l'autre côté.
+    let mut fermeture: Option<Instant> = None;
+    loop {
+        let evenement = match fermeture {
+            None => evenements.recv().ok(),
+            Some(echeance) => {
+                match evenements.recv_timeout(echeance.saturating_duration_since(Instant::now())) {
+                    Ok(evenement) => Some(evenement),
+                    // Délai passé : `shutdown(Read)` réveille le thread de lecture, qui finit.
+                    Err(RecvTimeoutError::Timeout) => {
+                        let _ = flux.shutdown(Shutdown::Read);
+                        fermeture = Some(Instant::now() + DELAI_FERMETURE);
+                        continue;
+                    }
+                    Err(RecvTimeoutError::Disconnected) => None,
+                }
+            }
+        };
+        let Some(evenement) = evenement else {
+            break;
+        };
         match evenement {
             Evenement::Console(ligne) => {
                 // Un client déjà parti fait échouer l'envoi : `Parti` arrivera juste après.
@@ -423,14 +450,14 @@ pub fn converser(
                         console,
                         "[FIN] La console du serveur a envoyé {FIN} à {pair}"
                     )?;
-                    let _ = flux.shutdown(Shutdown::Both);
+                    fermeture = Some(clore_en_douceur(&flux));
                 } else if envoi.is_ok() {
                     writeln!(console, "[ENVOI] à {pair} : {}", nettoyer(&ligne))?;
                 }
             }
             Evenement::Recu(Message::Texte(texte)) if texte == FIN => {
                 writeln!(console, "[FIN] {pair} a envoyé {FIN}")?;
-                let _ = flux.shutdown(Shutdown::Both);
+                fermeture = Some(clore_en_douceur(&flux));
             }
             Evenement::Recu(Message::Texte(texte)) => {
                 writeln!(console, "[MESSAGE] {pair} : {}", nettoyer(&texte))?;
@@ -477,7 +504,8 @@ pub fn converser(
             }
             Evenement::Recu(Message::Fin) => {}
             Evenement::Parti(erreur) => {
-                if let Some(erreur) = erreur {
+                // Après `/quitter`, la fin de la lecture est attendue : ce n'est pas une panne.
+                if let Some(erreur) = erreur.filter(|_| fermeture.is_none()) {
                     writeln!(console, "[ERREUR] Connexion avec {pair} perdue : {erreur}")?;
                 }
                 break;
@@ -486,6 +514,21 @@ pub fn converser(
     }
     let _ = lecteur.join();
     Ok(())
+    // corrigé:fin
+}
+
+/// La fin voulue d'une conversation (voir [`FIN`]) : envoyer le FIN, et rendre l'instant
+/// jusqu'où l'on attendra la fin de ce que l'autre envoyait encore ([`DELAI_FERMETURE`]).
+///
+/// `shutdown(Write)` envoie le FIN après les données déjà en route ; le thread de lecture
+/// continue de lire jusqu'à la fin du flux de l'autre côté. Si elle n'arrive pas à temps,
+/// [`converser`] réveille la lecture avec `shutdown(Read)`. Fermer tout de suite
+/// (`shutdown(Both)`) jetterait ce que le client envoyait encore : le noyau répondrait par un
+/// RST, la fin brutale que l'étape 1 évite.
+pub fn clore_en_douceur(flux: &TcpStream) -> Instant {
+    // corrigé:début Indice : `shutdown(Shutdown::Write)` (ignorez son erreur : le client est peut-être déjà parti), puis rendez `Instant::now() + DELAI_FERMETURE`.
+    let _ = flux.shutdown(Shutdown::Write);
+    Instant::now() + DELAI_FERMETURE
     // corrigé:fin
 }
 

@@ -56,7 +56,10 @@ pub enum ErreurCalcul {
     TropLongue,
     TropProfonde,
     /// Un caractère hors de la grammaire ; `colonne` compte les caractères à partir de 1.
-    CaractereInattendu { caractere: char, colonne: usize },
+    CaractereInattendu {
+        caractere: char,
+        colonne: usize,
+    },
     NombreTropGrand,
     JetonInattendu(Jeton),
     FinInattendue,

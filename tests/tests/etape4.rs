@@ -54,6 +54,26 @@ fn quitter_envoye_par_le_client_clot_et_le_serveur_attend_le_suivant() {
     suivant.attendre("Bienvenue");
 }
 
+/// La fermeture en douceur : après `/quitter`, le serveur envoie son FIN mais lit encore ce que
+/// le client envoyait (au lieu de tout jeter avec `shutdown(Both)`, qui finit par un RST).
+#[test]
+fn quitter_du_client_laisse_finir_ce_qu_il_envoyait() {
+    let mut serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    client.envoyer("/quitter");
+    serveur.attendre_console("a envoyé /quitter");
+    // Le serveur a traité `/quitter` : ce qui arrive maintenant doit encore être lu.
+    client.envoyer("dernier mot");
+    let ligne = serveur.attendre_console("dernier mot");
+    assert!(
+        ligne.starts_with("[MESSAGE]"),
+        "Étape 4 : après /quitter, le serveur lit encore ce que le client envoyait ; vu « {ligne} »"
+    );
+    client.attendre_fermeture("le serveur a fermé sa moitié après /quitter");
+    serveur.attendre_console("[DÉCONNEXION]");
+}
+
 #[test]
 fn quitter_tape_sur_la_console_clot_la_conversation() {
     let mut serveur = Serveur::lancer(ETAPE, &[]);
