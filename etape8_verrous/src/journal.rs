@@ -144,7 +144,9 @@ pub fn charger_historique(chemin: &Path, n: usize) -> io::Result<VecDeque<Arc<st
     Ok(dernieres)
 }
 
-/// `AAAA-MM-JJ hh:mm:ss`, en temps universel (UTC).
+/// `AAAA-MM-JJ hh:mm:ss UTC`, en temps universel, et dit : la bibliothèque standard ne connaît
+/// pas les fuseaux horaires, et une heure sans étiquette serait lue comme l'heure locale (une ou
+/// deux heures d'écart en France).
 ///
 /// La bibliothèque standard donne les secondes depuis le 1er janvier 1970 ; la conversion en
 /// date du calendrier est l'algorithme `civil_from_days` de Howard Hinnant (domaine public).
@@ -167,7 +169,7 @@ pub fn horodatage(instant: SystemTime) -> String {
     let mois = if mp < 10 { mp + 3 } else { mp - 9 };
     let annee = annee_de_l_ere + ere * 400 + i64::from(mois <= 2);
     format!(
-        "{annee:04}-{mois:02}-{jour:02} {:02}:{:02}:{:02}",
+        "{annee:04}-{mois:02}-{jour:02} {:02}:{:02}:{:02} UTC",
         reste / 3600,
         reste / 60 % 60,
         reste % 60
@@ -185,10 +187,10 @@ mod tests {
 
     #[test]
     fn horodatage_de_dates_connues() {
-        assert_eq!(a(0), "1970-01-01 00:00:00");
-        assert_eq!(a(951_782_400), "2000-02-29 00:00:00");
-        assert_eq!(a(1_700_000_000), "2023-11-14 22:13:20");
-        assert_eq!(a(4_107_542_399), "2100-02-28 23:59:59");
+        assert_eq!(a(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(a(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(a(1_700_000_000), "2023-11-14 22:13:20 UTC");
+        assert_eq!(a(4_107_542_399), "2100-02-28 23:59:59 UTC");
     }
 
     #[test]

@@ -141,7 +141,7 @@
 //! [alice] = bienvenue alice ; /aide pour les commandes
 //! [bob] Bienvenue sur le salon ! Choisissez un pseudo :
 //! [bob] > bob
-//! [bob] [historique] 2026-11-22 09:15:00 *** alice a rejoint le salon
+//! [bob] [historique] 2026-11-22 09:15:00 UTC *** alice a rejoint le salon
 //! [bob] = bienvenue bob ; /aide pour les commandes
 //! [alice] *** bob a rejoint le salon
 //! [alice] > Bonjour à tous
@@ -157,11 +157,11 @@
 //! [démo] Le serveur s'est arrêté proprement. On le relance avec le même journal.
 //! [carol] Bienvenue sur le salon ! Choisissez un pseudo :
 //! [carol] > carol
-//! [carol] [historique] 2026-11-22 09:15:00 *** alice a rejoint le salon
-//! [carol] [historique] 2026-11-22 09:15:00 *** bob a rejoint le salon
-//! [carol] [historique] 2026-11-22 09:15:00 alice : Bonjour à tous
-//! [carol] [historique] 2026-11-22 09:15:00 *** bob a quitté le salon
-//! [carol] [historique] 2026-11-22 09:15:00 *** Le serveur s'arrête
+//! [carol] [historique] 2026-11-22 09:15:00 UTC *** alice a rejoint le salon
+//! [carol] [historique] 2026-11-22 09:15:00 UTC *** bob a rejoint le salon
+//! [carol] [historique] 2026-11-22 09:15:00 UTC alice : Bonjour à tous
+//! [carol] [historique] 2026-11-22 09:15:00 UTC *** bob a quitté le salon
+//! [carol] [historique] 2026-11-22 09:15:00 UTC *** Le serveur s'arrête
 //! [carol] = bienvenue carol ; /aide pour les commandes
 //! ```
 //!
