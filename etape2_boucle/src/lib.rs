@@ -28,10 +28,18 @@
 //!
 //! ```text
 //! cargo run -p etape2_boucle                      # terminal 1 : le serveur
-//! cargo run -p etape2_boucle -- client            # terminal 2 : tapez des lignes, Ctrl-D pour finir
+//! cargo run -p etape2_boucle -- client            # terminal 2 : tapez des lignes, Ctrl-D pour finir (Windows : Ctrl-Z, Entrée)
 //! printf 'a\nb\n' | cargo run -q -p etape2_boucle -- client   # une session scriptée
-//! nc 127.0.0.1 5050                               # ou telnet 127.0.0.1 5050
+//! nc 127.0.0.1 5050                               # ou telnet, ou ncat sous Windows
+//! cargo run -p etape2_boucle -- udp               # UDP contre TCP, en une minute
 //! ```
+//!
+//! ## UDP contre TCP
+//!
+//! `cargo run -p etape2_boucle -- udp` montre en quelques lignes pourquoi cette étape découpe le
+//! flux : avec UDP, trois envois donnent trois messages entiers, mais une rafale en perd sans
+//! prévenir ; avec TCP, rien ne se perd, mais trois écritures arrivent collées
+//! (« undeuxtrois »). Le code est dans [`udp`], donné.
 //!
 //! ## Résultat attendu
 //!
@@ -62,6 +70,8 @@
 //! 2. Envoyez une ligne de 5 000 caractères (`python3 -c 'print("x"*5000)' | nc …`). Que répond le
 //!    serveur, et pourquoi ne garde-t-il pas toute la ligne en mémoire ?
 //! 3. Ajoutez un compteur : `Message n°3 reçu : …`.
+
+pub mod udp;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};

@@ -47,6 +47,9 @@ enum Commande {
     /// Joue le scénario de l'étape dans un seul processus et affiche la transcription.
     #[command(help_template = MODELE_AIDE)]
     Demo,
+    /// Compare UDP et TCP : frontières des messages, pertes, flux d'octets.
+    #[command(help_template = MODELE_AIDE)]
+    Udp,
 }
 
 #[derive(Args)]
@@ -79,6 +82,9 @@ fn main() -> ExitCode {
             etape2_boucle::client(r.adresse, r.port, io::stdin().lock(), &mut io::stdout())
         }
         Some(Commande::Demo) => etape2_boucle::demo(&mut io::stdout()),
+        Some(Commande::Udp) => {
+            etape2_boucle::udp::comparer(&mut io::stdout()).map_err(anyhow::Error::from)
+        }
     };
     match resultat {
         Ok(()) => ExitCode::SUCCESS,

@@ -196,3 +196,16 @@ fn une_ligne_enorme_ne_fait_pas_grossir_la_memoire_du_serveur() {
         );
     }
 }
+
+#[test]
+fn la_comparaison_udp_tcp_montre_les_frontieres_et_le_flux() {
+    assert_cmd::Command::new(tests::programme(ETAPE))
+        .arg("udp")
+        .timeout(tests::DELAI)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "[UDP] un recv_from rend un datagramme entier : « trois »",
+        ))
+        .stdout(predicate::str::contains("« undeuxtrois »"));
+}
