@@ -85,26 +85,28 @@ mesurer() {
         }' "$resultats"
 }
 
-echo "Machine : $(nproc) cœurs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') Gio ; $(rustc --version) ; $essais essais par ligne"
+# Le tableau est aussi gardé pour le dessin (corrige graphique), écrit à la fin.
+tableau="$travail/tableau.md"
+echo "Machine : $(nproc) cœurs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') Gio ; $(rustc --version) ; $essais essais par ligne" | tee "$tableau"
 echo
 echo "| serveur | mode | clients | émetteurs × messages | sourds | livrés / attendus (pire essai) | livraisons/s : médiane (min – max) | p99 médian (ms) | mémoire max (Mio) |"
 echo "|---|---|---|---|---|---|---|---|---|"
 # Messages de 40 octets. L'étape 7 écrit sous son verrou : elle est cent fois plus lente, d'où
 # des rafales plus courtes pour elle et une échéance de 10 s (ce qui n'est pas arrivé est perdu).
 for mode in session épinglé; do
-    mesurer etape8_verrous "$mode" 10 10 40000 0 30
-    mesurer etape8_verrous "$mode" 100 10 4000 0 30
-    mesurer etape8_verrous "$mode" 100 10 4000 5 30
-    mesurer etape8_verrous "$mode" 1000 2 1000 0 30
+    mesurer etape8_verrous "$mode" 10 10 40000 0 30 | tee -a "$tableau"
+    mesurer etape8_verrous "$mode" 100 10 4000 0 30 | tee -a "$tableau"
+    mesurer etape8_verrous "$mode" 100 10 4000 5 30 | tee -a "$tableau"
+    mesurer etape8_verrous "$mode" 1000 2 1000 0 30 | tee -a "$tableau"
 done
-mesurer etape7_multiclients session 10 10 4000 0 10
-mesurer etape7_multiclients session 100 10 400 0 10
-mesurer etape7_multiclients session 100 10 400 5 10
-mesurer etape7_multiclients session 1000 2 100 0 10
+mesurer etape7_multiclients session 10 10 4000 0 10 | tee -a "$tableau"
+mesurer etape7_multiclients session 100 10 400 0 10 | tee -a "$tableau"
+mesurer etape7_multiclients session 100 10 400 5 10 | tee -a "$tableau"
+mesurer etape7_multiclients session 1000 2 100 0 10 | tee -a "$tableau"
 # Des lignes de 1 000 octets : 1 Mo par client, plus que les tampons TCP d'un sourd n'absorbent.
 # L'étape 7 se fige (ce qui reste est perdu à l'échéance) ; l'étape 8 coupe les sourds.
-mesurer etape7_multiclients session 100 10 1000 5 10 1000
-mesurer etape8_verrous session 100 10 1000 5 30 1000
+mesurer etape7_multiclients session 100 10 1000 5 10 1000 | tee -a "$tableau"
+mesurer etape8_verrous session 100 10 1000 5 30 1000 | tee -a "$tableau"
 
 echo
 echo "Un client qui lit à 200 ko/s pendant qu'un autre colle 10 Mo (10 000 lignes de 1 000 octets) :"
@@ -129,3 +131,6 @@ if [ "$temps" = oui ]; then
     fin=$(date +%s.%N)
     echo "cargo test --workspace (après compilation) : $(echo "$fin - $debut" | bc | cut -c1-5) s"
 fi
+
+# Le dessin du tableau, affiché par le README et l'énoncé de l'étape 8.
+"$cible/corrige" graphique "$tableau" etape8_verrous/mesures.svg >&2

@@ -43,6 +43,7 @@
 pub mod charge;
 pub mod edition;
 pub mod erreurs;
+pub mod graphique;
 pub mod note;
 
 /// Les réponses aux questions du TP, une page par étape.

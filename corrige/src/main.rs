@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use corrige::{charge, edition, note};
+use corrige::{charge, edition, graphique, note};
 
 /// Modèle de l'aide, pour que les titres soient en français comme le reste.
 const MODELE_AIDE: &str = "{about}\n\nUtilisation : {usage}\n\n{all-args}";
@@ -102,6 +102,16 @@ enum Commande {
     /// Banc d'essai : N clients, S émetteurs, M messages, K sourds ; débit, latence, pertes.
     #[command(help_template = MODELE_AIDE)]
     Charge(OptionsCharge),
+    /// Dessine en SVG le tableau des mesures de banc.sh (étape 7 contre étape 8).
+    #[command(help_template = MODELE_AIDE)]
+    Graphique {
+        /// Le tableau Markdown écrit par banc.sh (ou le README, qui le contient).
+        #[arg(value_name = "TABLEAU")]
+        tableau: PathBuf,
+        /// Le fichier SVG à écrire.
+        #[arg(value_name = "DESSIN")]
+        dessin: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -267,6 +277,18 @@ fn executer(commande: Commande) -> anyhow::Result<()> {
                     total - attrapees
                 );
             }
+            Ok(())
+        }
+        Commande::Graphique { tableau, dessin } => {
+            let texte = std::fs::read_to_string(&tableau)
+                .with_context(|| format!("lecture de {} impossible", tableau.display()))?;
+            let svg = graphique::dessiner(
+                &graphique::lire_tableau(&texte),
+                &graphique::legende(&texte),
+            )?;
+            std::fs::write(&dessin, svg)
+                .with_context(|| format!("écriture de {} impossible", dessin.display()))?;
+            println!("Dessin écrit dans {}.", dessin.display());
             Ok(())
         }
         Commande::Charge(o) => {
