@@ -45,16 +45,26 @@
 //! [démo] A s'en va au milieu d'une ligne.
 //! [B] Bienvenue sur le serveur !
 //! [B] Message reçu : Mon tour !
-//! [démo] B ferme proprement. Console du serveur :
+//! [démo] B ferme proprement.
+//! [démo] C arrive, puis part sans lire sa bienvenue : son système coupe avec un RST.
+//! [D] Bienvenue sur le serveur !
+//! [démo] D est servi : la coupure de C n'a pas arrêté le serveur.
+//! [démo] Console du serveur :
 //! [CONNEXION] Client connecté depuis 127.0.0.1:52814
 //! [MESSAGE] 127.0.0.1:52814 : Bonjour
 //! [DÉCONNEXION] Conversation avec 127.0.0.1:52814 terminée
 //! [CONNEXION] Client connecté depuis 127.0.0.1:52816
 //! [MESSAGE] 127.0.0.1:52816 : Mon tour !
 //! [DÉCONNEXION] Conversation avec 127.0.0.1:52816 terminée
+//! [CONNEXION] Client connecté depuis 127.0.0.1:52818
+//! [DÉCONNEXION] Connexion avec 127.0.0.1:52818 perdue : connexion coupée brutalement par l'autre côté
+//! [CONNEXION] Client connecté depuis 127.0.0.1:52820
+//! [DÉCONNEXION] Conversation avec 127.0.0.1:52820 terminée
 //! ```
 //!
 //! La demi-ligne de A (`pas fi`) n'apparaît nulle part : une ligne sans `\n` n'est jamais traitée.
+//! La coupure brutale de C (RST) termine sa conversation par une erreur, écrite sur la console, et
+//! le serveur passe au suivant.
 //!
 //! ## Questions du TP
 //!
@@ -311,7 +321,7 @@ pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
     )?;
     let serveur = thread::spawn(move || {
         let mut journal = Vec::new();
-        servir(ecoute, &mut journal, Some(2)).map(|()| journal)
+        servir(ecoute, &mut journal, Some(4)).map(|()| journal)
     });
 
     let a = TcpStream::connect(adresse)?;
@@ -347,12 +357,42 @@ pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
     afficher_pour("B", &mut lecteur_b, sortie)?;
     b.shutdown(Shutdown::Write)?;
     while afficher_pour("B", &mut lecteur_b, sortie)? {}
+    writeln!(sortie, "[démo] B ferme proprement.")?;
+
+    writeln!(
+        sortie,
+        "[démo] C arrive, puis part sans lire sa bienvenue : son système coupe avec un RST."
+    )?;
+    let c = TcpStream::connect(adresse)?;
+    // `peek` attend que la bienvenue soit arrivée, sans la lire : elle reste non lue.
+    let mut octet = [0u8; 1];
+    c.peek(&mut octet)?;
+    // Fermer une socket qui contient des données non lues : le noyau envoie un RST.
+    drop(c);
+
+    let d = TcpStream::connect(adresse)?;
+    let mut lecteur_d = BufReader::new(&d);
+    afficher_pour("D", &mut lecteur_d, sortie)?;
+    writeln!(
+        sortie,
+        "[démo] D est servi : la coupure de C n'a pas arrêté le serveur."
+    )?;
+    d.shutdown(Shutdown::Write)?;
+    while afficher_pour("D", &mut lecteur_d, sortie)? {}
 
     let journal = serveur
         .join()
         .map_err(|_| anyhow!("le thread du serveur a paniqué"))??;
-    writeln!(sortie, "[démo] B ferme proprement. Console du serveur :")?;
-    sortie.write_all(&journal)?;
+    writeln!(sortie, "[démo] Console du serveur :")?;
+    for ligne in String::from_utf8_lossy(&journal).lines() {
+        // Le texte du système qui suit la phrase française change d'un système à l'autre
+        // (« Connection reset by peer » sous Linux) : la démo ne garde que la phrase.
+        let phrase = ligne
+            .split_once(" (")
+            .filter(|(debut, _)| debut.contains("perdue"))
+            .map_or(ligne, |(debut, _)| debut);
+        writeln!(sortie, "{phrase}")?;
+    }
     Ok(())
 }
 
