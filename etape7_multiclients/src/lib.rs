@@ -69,7 +69,26 @@
 //! [bob] = message privé envoyé à alice
 //! [bob] > /quitter
 //! [alice] *** bob a quitté le salon
+//! [démo] carol rejoint le salon, puis cesse de lire (programme suspendu, réseau saturé…).
+//! [carol] Bienvenue sur le salon ! Choisissez un pseudo :
+//! [carol] > carol
+//! [carol] = bienvenue carol ; /aide pour les commandes
+//! [alice] *** carol a rejoint le salon
+//! [dave] Bienvenue sur le salon ! Choisissez un pseudo :
+//! [dave] > dave
+//! [dave] = bienvenue dave ; /aide pour les commandes
+//! [alice] *** dave a rejoint le salon
+//! [alice] > (20 000 lignes de 1 000 caractères, 20 Mo d'un coup)
+//! [démo] dave ne reçoit plus rien : les tampons de carol sont pleins, et l'écriture vers elle attend en tenant le verrou.
+//! [dave] > /majuscules salut
+//! [dave] (pas de réponse en 2 s : tout le salon attend carol)
+//! [démo] carol s'en va : l'écriture vers elle échoue, le verrou est rendu.
+//! [dave] = SALUT
+//! [démo] Le salon repart ; l'étape 8 ne laisse jamais un client sourd le figer.
 //! ```
+//!
+//! La seconde moitié montre la limite assumée de cette étape (voir plus haut) : un seul client
+//! sourd, carol, fige tout le salon.
 //!
 //! ## Questions du TP
 //!
@@ -650,7 +669,121 @@ pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
     bob.entendre(sortie)?;
     bob.dire(FIN, sortie)?;
     alice.entendre(sortie)?;
+    figer_le_salon(&mut alice, adresse, sortie)
+}
+
+/// Le deuxième acte de la démo : un client qui ne lit plus fige tout le salon.
+///
+/// carol rejoint puis ne lit plus rien ; dave lit tout, dans son propre thread ; alice envoie
+/// 20 Mo. Quand les tampons TCP de carol sont pleins, l'écriture vers elle bloque **en tenant le
+/// verrou** : plus rien ne bouge, même la réponse à la commande de dave. Quand carol s'en va,
+/// l'écriture échoue, le verrou est rendu et le salon repart. Chaque attente a son délai.
+fn figer_le_salon(
+    alice: &mut Personnage,
+    adresse: SocketAddr,
+    sortie: &mut impl Write,
+) -> anyhow::Result<()> {
+    writeln!(
+        sortie,
+        "[démo] carol rejoint le salon, puis cesse de lire (programme suspendu, réseau saturé…)."
+    )?;
+    let mut carol = Personnage::arriver("carol", adresse)?;
+    carol.entendre(sortie)?;
+    carol.dire("carol", sortie)?;
+    carol.entendre(sortie)?;
+    alice.entendre(sortie)?;
+    let mut dave = Personnage::arriver("dave", adresse)?;
+    dave.entendre(sortie)?;
+    dave.dire("dave", sortie)?;
+    dave.entendre(sortie)?;
+    alice.entendre(sortie)?;
+    // dave lit tout ce qui arrive ; la démo ne reçoit que les réponses à ses commandes (« = … »)
+    // et l'instant de chaque ligne de la rafale.
+    let (reponses, recues) = std::sync::mpsc::channel();
+    let Personnage {
+        flux: ecrivain_dave,
+        mut lecteur,
+        ..
+    } = dave;
+    thread::spawn(move || {
+        while let Ok(Ligne::Texte(ligne)) = lire_ligne(&mut lecteur, LIMITE_LIGNE) {
+            let evenement = if ligne.starts_with("= ") {
+                Some(ligne)
+            } else {
+                None
+            };
+            if reponses.send(evenement).is_err() {
+                return;
+            }
+        }
+    });
+    writeln!(
+        sortie,
+        "[alice] > (20 000 lignes de 1 000 caractères, 20 Mo d'un coup)"
+    )?;
+    let mut rafale = alice.flux.try_clone()?;
+    thread::spawn(move || {
+        let ligne = format!("{}\n", "x".repeat(1000));
+        for _ in 0..20_000 {
+            if rafale.write_all(ligne.as_bytes()).is_err() {
+                return;
+            }
+        }
+    });
+    // Le salon est figé quand dave ne reçoit plus rien pendant une seconde.
+    let debut = std::time::Instant::now();
+    while recues.recv_timeout(Duration::from_secs(1)).is_ok() {
+        if debut.elapsed() > Duration::from_secs(30) {
+            anyhow::bail!("la démo n'a pas vu le salon se figer en 30 s");
+        }
+    }
+    writeln!(
+        sortie,
+        "[démo] dave ne reçoit plus rien : les tampons de carol sont pleins, et l'écriture vers elle attend en tenant le verrou."
+    )?;
+    writeln!(sortie, "[dave] > /majuscules salut")?;
+    writeln!(&ecrivain_dave, "/majuscules salut")?;
+    let reponse = attendre_reponse(&recues, Duration::from_secs(2));
+    match reponse {
+        None => writeln!(
+            sortie,
+            "[dave] (pas de réponse en 2 s : tout le salon attend carol)"
+        )?,
+        Some(reponse) => writeln!(
+            sortie,
+            "[dave] {reponse} (inattendu : le salon n'est pas figé)"
+        )?,
+    }
+    writeln!(
+        sortie,
+        "[démo] carol s'en va : l'écriture vers elle échoue, le verrou est rendu."
+    )?;
+    drop(carol);
+    match attendre_reponse(&recues, Duration::from_secs(30)) {
+        Some(reponse) => writeln!(sortie, "[dave] {reponse}")?,
+        None => writeln!(sortie, "[dave] (toujours rien en 30 s)")?,
+    }
+    writeln!(
+        sortie,
+        "[démo] Le salon repart ; l'étape 8 ne laisse jamais un client sourd le figer."
+    )?;
     Ok(())
+}
+
+/// La prochaine réponse « = … » de dave, ou `None` si le délai passe.
+fn attendre_reponse(
+    recues: &std::sync::mpsc::Receiver<Option<String>>,
+    delai: Duration,
+) -> Option<String> {
+    let echeance = std::time::Instant::now() + delai;
+    loop {
+        let reste = echeance.checked_duration_since(std::time::Instant::now())?;
+        match recues.recv_timeout(reste) {
+            Ok(Some(reponse)) => return Some(reponse),
+            Ok(None) => continue,
+            Err(_) => return None,
+        }
+    }
 }
 
 #[cfg(test)]
