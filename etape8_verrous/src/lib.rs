@@ -166,7 +166,21 @@
 //! [carol] [historique] 2026-11-22 09:15:00 UTC *** bob a quitté le salon
 //! [carol] [historique] 2026-11-22 09:15:00 UTC *** Le serveur s'arrête
 //! [carol] = bienvenue carol ; /aide pour les commandes
+//! [démo] Le même essai qu'à l'étape 7 : erin rejoint le salon, puis cesse de lire.
+//! [carol] *** erin a rejoint le salon
+//! [dave] = bienvenue dave ; /aide pour les commandes
+//! [carol] *** dave a rejoint le salon
+//! [carol] > (8 000 lignes de 1 000 caractères, 8 Mo d'un coup)
+//! [dave] > /majuscules salut
+//! [dave] = SALUT (pendant la rafale : personne n'attend erin)
+//! [dave] *** erin a quitté le salon (ne lisait plus les messages)
+//! [démo] erin ne lisait plus depuis 3 s : le serveur l'a déconnectée ; les autres n'ont rien attendu.
+//! [démo] 8 clients demandent le pseudo « zoe » au même instant.
+//! [démo] 1 l'obtient, 7 reçoivent « ERREUR : le pseudo « zoe » est déjà pris ».
 //! ```
+//!
+//! La fin rejoue les deux faiblesses de l'étape 7 : le client sourd qui figeait le salon est
+//! déconnecté sans retenir personne, et la course au pseudo n'a qu'un gagnant.
 //!
 //! ## Questions du TP
 //!
