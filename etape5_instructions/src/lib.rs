@@ -47,7 +47,7 @@
 //! [client] > calcul 9223372036854775807 + 1
 //! [client] ERREUR : dépassement de capacité (le résultat doit rester entre -9223372036854775808 et 9223372036854775807)
 //! [client] > calcul __import__('os').system('ls')
-//! [client] ERREUR : caractère interdit '_' en position 0 (seuls les chiffres, + - * / % et les parenthèses sont permis)
+//! [client] ERREUR : caractère interdit « _ » en colonne 1 (seuls les chiffres, + - * / % et les parenthèses sont permis)
 //! [client] > majuscules Bonjour à tous
 //! [client] = BONJOUR À TOUS
 //! [client] > inverse Rust
@@ -62,7 +62,7 @@
 //! [INSTRUCTION] 127.0.0.1:52814 : calcul 2 + 3 * (4 - 1) → = 11
 //! [INSTRUCTION] 127.0.0.1:52814 : calcul 7 / 0 → ERREUR : division par zéro
 //! [INSTRUCTION] 127.0.0.1:52814 : calcul 9223372036854775807 + 1 → ERREUR : dépassement de capacité (le résultat doit rester entre -9223372036854775808 et 9223372036854775807)
-//! [INSTRUCTION] 127.0.0.1:52814 : calcul __import__('os').system('ls') → ERREUR : caractère interdit '_' en position 0 (seuls les chiffres, + - * / % et les parenthèses sont permis)
+//! [INSTRUCTION] 127.0.0.1:52814 : calcul __import__('os').system('ls') → ERREUR : caractère interdit « _ » en colonne 1 (seuls les chiffres, + - * / % et les parenthèses sont permis)
 //! [INSTRUCTION] 127.0.0.1:52814 : majuscules Bonjour à tous → = BONJOUR À TOUS
 //! [INSTRUCTION] 127.0.0.1:52814 : inverse Rust → = tsuR
 //! [INSTRUCTION] 127.0.0.1:52814 : longueur héhé → = 4 caractères (6 octets)
