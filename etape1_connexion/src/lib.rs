@@ -60,8 +60,9 @@
 //!    avec `--port 0`. Quel port a-t-il obtenu ?
 //! 2. Lancez le serveur avec `--adresse 0.0.0.0` et connectez-vous depuis une autre machine de la
 //!    salle. Pourquoi est-ce impossible avec `127.0.0.1` ?
-//! 3. Ajoutez au message de bienvenue l'adresse du client vue par le serveur. Que voit-on quand le
-//!    client passe par `nc` ?
+//! 3. Connectez-vous trois fois de suite et regardez les lignes `[CONNEXION]` : le port du client
+//!    n'est jamais 5050, et il change à chaque fois. Qui l'a choisi ? Qu'est-ce qui distingue alors
+//!    deux connexions au même serveur ?
 
 pub mod francais;
 

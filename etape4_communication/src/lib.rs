@@ -77,8 +77,9 @@
 //! 1. Pendant une conversation, lancez un second client : que reçoit-il, et quand ?
 //! 2. Écrivez avec `python3` un client qui envoie un en-tête annonçant `99999999999` octets :
 //!    que répond le serveur ? Pourquoi n'a-t-il rien alloué ?
-//! 3. Remplacez le thread du clavier du client par `set_nonblocking(true)` et une boucle : que
-//!    devient l'usage du processeur ?
+//! 3. Lancez le serveur avec `--cadrage entete`, connectez-vous avec `nc` (ou `ncat`) et tapez
+//!    `bonjour` : pourquoi rien ne se passe-t-il ? Tapez encore une longue ligne : que répond le
+//!    serveur, et pourquoi ferme-t-il ? (Les deux côtés doivent parler le même cadrage.)
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -316,9 +317,15 @@ pub fn connecter(adresse: IpAddr, port: u16) -> anyhow::Result<TcpStream> {
             io::ErrorKind::TimedOut => "pas de réponse dans le délai".to_string(),
             _ => etape1_connexion::francais::erreur_systeme(&erreur),
         };
+        // Ce client sert aussi aux étapes 5 à 8 : on nomme le programme réellement lancé.
+        let programme = std::env::current_exe()
+            .ok()
+            .and_then(|chemin| Some(chemin.file_stem()?.to_string_lossy().into_owned()))
+            .filter(|nom| nom.starts_with("etape"))
+            .unwrap_or_else(|| "etape4_communication".to_string());
         anyhow!(
             "impossible de joindre le serveur {adresse}:{port} : {cause}. \
-             Le serveur est-il lancé (cargo run -p etape4_communication) ?"
+             Le serveur est-il lancé (cargo run -p {programme}) ?"
         )
     })
 }

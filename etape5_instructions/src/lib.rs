@@ -81,8 +81,10 @@
 //! 1. Ajoutez la puissance `^` à la calculatrice (associative à droite : `2^3^2` = 512). Quelle
 //!    vérification faut-il pour `2^100` ?
 //! 2. Ajoutez l'instruction `compter <mot> <texte>`.
-//! 3. Essayez `calcul ` suivi de 100 000 parenthèses ouvrantes avec `nc` : que répond le serveur ?
-//!    Retirez la limite de profondeur et recommencez (en mode `--release`) : que se passe-t-il ?
+//! 3. Envoyez `calcul ` suivi de 100 parenthèses ouvrantes, puis de 2 000, puis de 5 000
+//!    (`python3 -c "print('calcul ' + '(' * 100 + '1')" | cargo run -q -p etape5_instructions -- client`,
+//!    `py` sous Windows) : pourquoi les trois réponses sont-elles différentes ? Quelle limite
+//!    protège de quoi ?
 
 pub mod calcul;
 

@@ -629,6 +629,25 @@ impl Client {
     }
 }
 
+/// Le client de l'étape `nom`, lancé sans serveur, échoue en français et nomme **son** étape
+/// (le client est écrit une fois, à l'étape 4, et repris par les suivantes).
+pub fn verifier_qu_un_client_sans_serveur_nomme_son_etape(nom: &str) {
+    // Un port réservé puis libéré : personne n'y écoute.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|e| e.local_addr())
+        .map(|a| a.port().to_string())
+        .unwrap_or_else(|e| panic!("{} : aucun port libre ({e})", etape_de(nom)));
+    assert_cmd::Command::new(programme(nom))
+        .args(["client", "--port", &port])
+        .timeout(DELAI)
+        .assert()
+        .failure()
+        .stderr(predicates::str::contains(format!("cargo run -p {nom}")))
+        .stderr(predicates::prelude::PredicateBooleanExt::not(
+            predicates::str::contains("panicked"),
+        ));
+}
+
 /// Un délai de lecture dépassé : `WouldBlock` sous Linux et macOS, `TimedOut` sous Windows.
 fn delai_depasse(erreur: &std::io::Error) -> bool {
     use std::io::ErrorKind::{TimedOut, WouldBlock};

@@ -184,3 +184,8 @@ fn un_client_qui_envoie_sans_jamais_lire_ne_bloque_pas_le_suivant() {
 fn ce_que_le_client_envoie_n_arrive_jamais_brut_sur_la_console() {
     tests::verifier_que_la_console_echappe(ETAPE, "majuscules", "[INSTRUCTION]");
 }
+
+#[test]
+fn un_client_sans_serveur_le_dit_en_nommant_son_etape() {
+    tests::verifier_qu_un_client_sans_serveur_nomme_son_etape(ETAPE);
+}

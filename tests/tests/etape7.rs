@@ -245,3 +245,8 @@ fn une_console_fermee_n_arrete_pas_le_salon() {
         "Étape 7 : une console fermée (écriture impossible) ne doit pas faire tomber les threads"
     );
 }
+
+#[test]
+fn un_client_sans_serveur_le_dit_en_nommant_son_etape() {
+    tests::verifier_qu_un_client_sans_serveur_nomme_son_etape(ETAPE);
+}

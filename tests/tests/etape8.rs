@@ -923,3 +923,8 @@ fn le_client_du_programme_affiche_une_reponse_plus_longue_qu_une_ligne_recue() {
         .success()
         .stdout(predicate::str::contains(attendu));
 }
+
+#[test]
+fn un_client_sans_serveur_le_dit_en_nommant_son_etape() {
+    tests::verifier_qu_un_client_sans_serveur_nomme_son_etape(ETAPE);
+}
