@@ -219,9 +219,11 @@ pub fn legende(tableau: &str) -> String {
         .map(|machine| machine.split(" ; rustc").next().unwrap_or(machine));
     match machine {
         Some(machine) => {
-            format!("Mesuré avec corrige/banc.sh (mode « session », médianes). {machine}")
+            format!(
+                "Mesuré avec le banc d'essai du classeur (mode « session », médianes). {machine}"
+            )
         }
-        None => "Mesuré avec corrige/banc.sh.".to_string(),
+        None => "Mesuré avec le banc d'essai du classeur.".to_string(),
     }
 }
 

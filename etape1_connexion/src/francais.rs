@@ -42,7 +42,7 @@ pub fn erreur_clap(erreur: &clap::Error) -> String {
     match erreur.kind() {
         ErrorKind::UnknownArgument => format!("option inconnue « {option} »"),
         ErrorKind::InvalidSubcommand => format!(
-            "commande inconnue « {} » (commandes : serveur, client, demo)",
+            "commande inconnue « {} » (les commandes sont listées par --help)",
             contexte(ContextKind::InvalidSubcommand)
         ),
         ErrorKind::InvalidValue if valeur.is_empty() => {
@@ -112,6 +112,16 @@ pub fn erreur_systeme(erreur: &io::Error) -> String {
     format!("{phrase} ({erreur})")
 }
 
+/// `n` suivi de `mot`, accordé : en français, 0 et 1 sont au singulier (« 0 caractère »,
+/// « 1 octet », « 2 octets »).
+pub fn compter(n: usize, mot: &str) -> String {
+    if n < 2 {
+        format!("{n} {mot}")
+    } else {
+        format!("{n} {mot}s")
+    }
+}
+
 /// Une erreur `anyhow` en une phrase : ses maillons séparés par « : », chaque erreur du
 /// système passée par [`erreur_systeme`].
 pub fn phrase(erreur: &anyhow::Error) -> String {
@@ -166,6 +176,13 @@ mod tests {
             "il manque la valeur de --port <PORT>"
         );
         assert_eq!(erreur(&["x"]), "il manque --port <PORT>");
+    }
+
+    #[test]
+    fn zero_et_un_sont_au_singulier() {
+        assert_eq!(compter(0, "caractère"), "0 caractère");
+        assert_eq!(compter(1, "octet"), "1 octet");
+        assert_eq!(compter(2, "ligne"), "2 lignes");
     }
 
     #[test]

@@ -175,7 +175,7 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
 /// `accept()` rend une **nouvelle** socket, un [`TcpStream`] propre à ce client, plus son adresse ;
 /// le `TcpListener` reste disponible pour d'autres clients (ce sera utile à l'étape 3).
 pub fn servir(ecoute: TcpListener, console: &mut impl Write) -> io::Result<()> {
-    // corrigé:début Indice : acceptez un client avec `ecoute.accept()`, écrivez sur la console son adresse, envoyez MESSAGE_BIENVENUE suivi de '\n' avec `write_all`, puis fermez en douceur avec `fermer_en_douceur`.
+    // corrigé:début Indice : acceptez un client avec `ecoute.accept()`, écrivez sur la console son adresse, envoyez MESSAGE_BIENVENUE suivi de '\n' avec `write_all`, puis fermez en douceur avec `fermer_en_douceur` ; les lignes de console ([CONNEXION], [ENVOI], [DÉCONNEXION]) sont celles du « Résultat attendu » de l'énoncé.
     let (mut flux, pair) = ecoute.accept()?;
     writeln!(console, "[CONNEXION] Client connecté depuis {pair}")?;
     match flux.write_all(format!("{MESSAGE_BIENVENUE}\n").as_bytes()) {
@@ -240,7 +240,7 @@ fn lire_bienvenue(flux: TcpStream) -> anyhow::Result<String> {
 /// Joue le scénario de l'étape dans un seul processus et écrit la transcription dans `sortie`.
 ///
 /// Le serveur tourne dans un thread, avec un port choisi par le système ; le client se connecte
-/// depuis le thread principal. La console du serveur est affiché à la fin, une fois le thread
+/// depuis le thread principal. La console du serveur est affichée à la fin, une fois le thread
 /// terminé, pour que la transcription soit toujours dans le même ordre.
 pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
     writeln!(sortie, "=== Démo de l'étape 1 : connexion initiale ===")?;

@@ -11,7 +11,8 @@
 //!
 //! ## Ce qui change depuis l'étape 1
 //!
-//! - [`servir`] contient maintenant une boucle de lecture ; elle s'arrête quand le client ferme.
+//! - La conversation ([`converser`], appelée par [`servir`]) est maintenant une boucle de
+//!   lecture ; elle s'arrête quand le client ferme.
 //! - Nouveau : [`lire_ligne`] (découpage en lignes, avec une limite de taille), [`Ligne`] et
 //!   [`nettoyer`] (les caractères de contrôle sont rendus visibles avant d'être affichés).
 //! - Le client envoie chaque ligne tapée et affiche la réponse ; quand son entrée se termine
@@ -241,7 +242,7 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
 /// tester le vide, erreur classique en Python) tournerait à 100 % du processeur sur des lectures
 /// vides. Entre deux lignes, la lecture est **bloquante** : le thread dort, il ne consomme rien.
 pub fn servir(ecoute: TcpListener, console: &mut impl Write) -> io::Result<()> {
-    // corrigé:début Indice : acceptez un client, écrivez son adresse sur la console (`console`), appelez `converser`, puis écrivez comment la conversation s'est terminée (fin normale ou erreur) ; rendez `Ok(())` dans les deux cas.
+    // corrigé:début Indice : acceptez un client, écrivez son adresse sur la console (`console`), appelez `converser`, puis écrivez comment la conversation s'est terminée (fin normale ou erreur) ; rendez `Ok(())` dans les deux cas. Les lignes de console sont celles du « Résultat attendu » de l'énoncé.
     let (flux, pair) = ecoute.accept()?;
     writeln!(console, "[CONNEXION] Client connecté depuis {pair}")?;
     match converser(&flux, console, pair) {

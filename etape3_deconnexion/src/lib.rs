@@ -223,7 +223,7 @@ pub fn servir_avec<W: Write>(
     limite: Option<usize>,
     mut converser: impl FnMut(&TcpStream, &mut W, SocketAddr) -> io::Result<()>,
 ) -> io::Result<()> {
-    // corrigé:début Indice : bouclez sur `ecoute.incoming().take(limite.unwrap_or(usize::MAX))` ; une erreur d'`accept` : écrivez-la une seule fois tant que les échecs se suivent (un « épisode », qui finit au premier `accept` réussi), et faites une pause de PAUSE_ACCEPT après chacune ; pour chaque connexion, posez le délai d'inactivité, appelez `converser` et écrivez sur la console comment elle s'est terminée (une ligne « [DÉCONNEXION] … » dans tous les cas, voir `delai_depasse`), sans jamais propager l'erreur d'un client.
+    // corrigé:début Indice : bouclez sur `ecoute.incoming().take(limite.unwrap_or(usize::MAX))` ; une erreur d'`accept` : écrivez-la une seule fois tant que les échecs se suivent (un « épisode », qui finit au premier `accept` réussi), et faites une pause de PAUSE_ACCEPT après chacune ; pour chaque connexion, posez le délai d'inactivité, appelez `converser` et écrivez sur la console comment elle s'est terminée (une ligne « [DÉCONNEXION] … » dans tous les cas, comme dans le « Résultat attendu » ; voir `delai_depasse`, et `etape1_connexion::francais::erreur_systeme` pour dire l'erreur en français), sans jamais propager l'erreur d'un client.
     let mut en_echec = false;
     for connexion in ecoute.incoming().take(limite.unwrap_or(usize::MAX)) {
         let flux = match connexion {
@@ -310,7 +310,8 @@ fn afficher_une_ligne(lecteur: &mut impl BufRead, sortie: &mut impl Write) -> an
 
 /// Joue le scénario de l'étape dans un seul processus et écrit la transcription dans `sortie`.
 ///
-/// Deux clients, A et B, pilotés à la main pour montrer la file d'attente et une coupure brutale.
+/// Quatre clients, A à D, pilotés à la main pour montrer la file d'attente, une ligne
+/// interrompue et une coupure brutale (RST).
 pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
     writeln!(sortie, "=== Démo de l'étape 3 : déconnexions ===")?;
     let ecoute = ouvrir_ecoute(IpAddr::from([127, 0, 0, 1]), 0)?;

@@ -21,7 +21,7 @@
 //!
 //! ## Ce que vous écrivez
 //!
-//! Trois fonctions : `lire_avec_entete` (le second cadrage : un en-tête de longueur, vérifié
+//! Quatre fonctions : `lire_avec_entete` (le second cadrage : un en-tête de longueur, vérifié
 //! avant d'allouer), [`converser`] (le serveur traite les événements du canal : console et
 //! client) [`clore_en_douceur`] (la fin voulue : FIN, puis lire ce qui reste) et
 //! [`client_avec_limite`] (le client : deux threads, l'un envoie, l'autre affiche ; [`client`]

@@ -175,9 +175,9 @@ pub fn executer(ligne: &str) -> Result<String, String> {
         // Inverse les caractères Unicode (et non les octets, ce qui casserait l'UTF-8).
         "inverse" => Ok(argument.chars().rev().collect()),
         "longueur" => Ok(format!(
-            "{} caractères ({} octets)",
-            argument.chars().count(),
-            argument.len()
+            "{} ({})",
+            etape1_connexion::francais::compter(argument.chars().count(), "caractère"),
+            etape1_connexion::francais::compter(argument.len(), "octet")
         )),
         "heure" => Ok(heure_utc(SystemTime::now())),
         "aide" => Ok(AIDE.to_string()),
@@ -270,7 +270,7 @@ pub fn servir(
 /// La conversation avec un client : bienvenue, puis une réponse par instruction, jusqu'à
 /// [`FIN`] ou la fin du flux.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
-    // corrigé:début Indice : la conversation de l'étape 2, où chaque ligne est maintenant une instruction : répondez avec `repondre` (et écrivez l'instruction et sa réponse, nettoyées, sur la console) ; FIN termine la conversation par `shutdown(Both)`.
+    // corrigé:début Indice : la conversation de l'étape 2, où chaque ligne est maintenant une instruction : répondez avec `repondre` (et écrivez l'instruction et sa réponse, nettoyées, sur la console) ; FIN termine la conversation par `shutdown(Both)` (ici, sans fermeture en douceur : ce serveur sert un client à la fois et ne l'attend pas ; un client qui enverrait encore après `/quitter` recevrait un RST, voir l'étape 4).
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     let mut ecrivain = flux;
     let mut lecteur = BufReader::new(flux);
@@ -398,7 +398,7 @@ mod tests {
         check("minuscules ÉCOLE", "= école");
         check("inverse été", "= été");
         check("inverse abc", "= cba");
-        check("longueur", "= 0 caractères (0 octets)");
+        check("longueur", "= 0 caractère (0 octet)");
         check("longueur ça", "= 2 caractères (3 octets)");
     }
 

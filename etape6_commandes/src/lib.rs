@@ -273,9 +273,9 @@ pub fn executer(commande: Commande, session: &mut Session) -> Result<String, Str
         Commande::Minuscules(texte) => Ok(texte.to_lowercase()),
         Commande::Inverse(texte) => Ok(texte.chars().rev().collect()),
         Commande::Longueur(texte) => Ok(format!(
-            "{} caractères ({} octets)",
-            texte.chars().count(),
-            texte.len()
+            "{} ({})",
+            etape1_connexion::francais::compter(texte.chars().count(), "caractère"),
+            etape1_connexion::francais::compter(texte.len(), "octet")
         )),
         Commande::Heure => Ok(heure_utc(SystemTime::now())),
         Commande::Pseudo(pseudo) => {
@@ -370,7 +370,7 @@ pub fn servir(
 /// La conversation avec un client : bienvenue, puis une réponse par ligne, jusqu'à `/quitter`
 /// ou la fin du flux.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
-    // corrigé:début Indice : la conversation de l'étape 5 avec une `Session`, où chaque ligne passe par `analyser` : un message est accusé « Message reçu (pseudo) : … », une commande exécutée avec `executer` (réponse « = … » ou « ERREUR : … »), `/quitter` termine par `shutdown(Both)`.
+    // corrigé:début Indice : la conversation de l'étape 5 avec une `Session`, où chaque ligne passe par `analyser` : un message est accusé « Message reçu (pseudo) : … », une commande exécutée avec `executer` (réponse « = … » ou « ERREUR : … »), `/quitter` termine par `shutdown(Both)` (sans fermeture en douceur, comme à l'étape 5).
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     let mut ecrivain = flux;
     let mut lecteur = BufReader::new(flux);

@@ -104,9 +104,10 @@
 //!    - un client « sourd », qui choisit un pseudo puis ne lit plus rien :
 //!      `python3 -c "import socket,time; s=socket.create_connection(('127.0.0.1',5050)); s.sendall(b'sourd\n'); time.sleep(600)"` ;
 //!    - un client normal : `cargo run -p etape7_multiclients -- client`, pseudo `normal` ;
-//!    - un bavard qui envoie 20 Mo : `python3 -c "print('gros\n' + ('x'*1000+'\n')*20000, end='')" > gros.txt`,
-//!      puis `cargo run -q -p etape7_multiclients -- client < gros.txt` (PowerShell :
-//!      `cmd /c "cargo run -q -p etape7_multiclients -- client < gros.txt"`).
+//!    - un bavard qui envoie 20 Mo : `python3 -c "open('gros.txt','w').write('gros\n' + ('x'*1000+'\n')*20000)"`
+//!      (le fichier est écrit par Python lui-même, ce qui évite l'UTF-16 de PowerShell), puis
+//!      `cargo run -q -p etape7_multiclients -- client < gros.txt` (PowerShell ne connaît pas
+//!      `<` : `cmd /c "cargo run -q -p etape7_multiclients -- client < gros.txt"`).
 //!
 //!    Que voit le client normal ? Tapez-y une ligne : part-elle ? Expliquez avec la limite
 //!    ci-dessus, puis refaites l'essai avec l'étape 8.

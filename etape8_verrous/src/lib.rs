@@ -94,9 +94,8 @@
 //!
 //! ## Mesures
 //!
-//! L'étape 7 contre celle-ci, mesurées dans le même lancement par le banc d'essai du classeur
-//! (les tableaux complets, avec la machine, sont dans la section « Mesures » du `README.fr.md`
-//! du classeur complet ; ce dessin en est tiré, fichier `mesures.svg`) :
+//! L'étape 7 contre celle-ci, mesurées dans le même lancement par le banc d'essai du classeur de
+//! l'enseignant (ses tableaux complets, avec la machine, donnent ce dessin, `mesures.svg`) :
 //!
 #![doc = include_str!("../mesures.svg")]
 //!
@@ -195,7 +194,7 @@
 //! 1. Refaites l'essai de l'étape 7 (un client « sourd » en `python3`, un client normal, puis un
 //!    bavard qui envoie `gros.txt`, 20 Mo), avec `cargo run -p etape8_verrous` : le client normal
 //!    reçoit les 20 000 lignes et peut parler pendant la rafale ; au bout de 3 s sans progrès, le
-//!    sourd est déconnecté et son départ annoncé à tous ; le bavard, lui, est ralenti (2 Mo/s),
+//!    sourd est déconnecté et son départ annoncé à tous ; le bavard, lui, est ralenti (2 Mio/s),
 //!    pas coupé.
 //! 2. Ajoutez `/expulser <pseudo> <jeton>` pour l'administrateur. Quelle section critique faut-il ?
 //! 3. Rendez le jeton d'administration plus sûr : lisez-le dans une variable d'environnement

@@ -86,6 +86,15 @@ fn utiles(texte: &str) -> impl Iterator<Item = &str> {
         .filter(|ligne| !ligne.is_empty())
 }
 
+/// « 1 ligne ignorée », « 3 lignes ignorées ».
+fn lignes_ignorees_en_mots(n: usize) -> String {
+    if n < 2 {
+        format!("{n} ligne ignorée")
+    } else {
+        format!("{n} lignes ignorées")
+    }
+}
+
 /// Les lignes qui ne sont ni une adresse ni une plage (`127.0.0.1:5050`, `10.0.0.*`…) : une
 /// faute de frappe ne doit pas passer en silence, on les signale sur la console.
 pub fn lignes_ignorees(texte: &str) -> Vec<String> {
@@ -152,9 +161,9 @@ impl ListeNoire {
         let ignorees = lignes_ignorees(&texte);
         if !ignorees.is_empty() {
             crate::console(&format!(
-                "[ATTENTION] Liste noire {} : {} lignes ignorées (ni adresse ni plage), par exemple « {} »",
+                "[ATTENTION] Liste noire {} : {} (ni adresse ni plage), par exemple « {} »",
                 chemin.display(),
-                ignorees.len(),
+                lignes_ignorees_en_mots(ignorees.len()),
                 ignorees[0]
             ));
         }
@@ -184,9 +193,9 @@ impl ListeNoire {
                     let ignorees = lignes_ignorees(&texte);
                     if !ignorees.is_empty() {
                         avertissement = Some(format!(
-                            "liste noire {} : {} lignes ignorées (ni adresse ni plage), par exemple « {} »",
+                            "liste noire {} : {} (ni adresse ni plage), par exemple « {} »",
                             chemin.display(),
-                            ignorees.len(),
+                            lignes_ignorees_en_mots(ignorees.len()),
                             ignorees[0]
                         ));
                     }
@@ -204,9 +213,10 @@ impl ListeNoire {
                         .regles
                         .len();
                     avertissement = Some(format!(
-                        "liste noire {} illisible ({erreur}) : on garde la dernière lue ({nombre} règles)",
+                        "liste noire {} illisible ({erreur}) : on garde la dernière lue ({nombre})",
                         chemin.display(),
-                        erreur = etape1_connexion::francais::erreur_systeme(&erreur)
+                        erreur = etape1_connexion::francais::erreur_systeme(&erreur),
+                        nombre = etape1_connexion::francais::compter(nombre, "règle")
                     ));
                 }
             }

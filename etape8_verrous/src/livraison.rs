@@ -164,11 +164,11 @@ impl FileEnvoi {
 
     /// Dépose des lignes, dans l'ordre, **sans jamais attendre**.
     ///
-    /// Si elles feraient passer le retard au-delà de la limite, rien n'est déposé : la file est
+    /// Si elles faisaient passer le retard au-delà de la limite, rien n'est déposé : la file est
     /// fermée ([`Fermeture::Debordement`]), vidée, et l'écrivain réveillé pour qu'il coupe la
     /// connexion. Les dépôts suivants échouent aussitôt ([`Refus::Fermee`]).
     pub fn deposer(&self, lignes: &[Envoi]) -> Result<(), Refus> {
-        // corrigé:début Indice : verrouillez l'état ; une file déjà fermée refuse (`Refus::Fermee`). Calculez le coût des lignes avec `cout` : si le retard dépasserait `self.limite`, fermez la file (Debordement), videz-la et remettez `octets` à 0 ; sinon ajoutez les lignes (des `Arc::clone`) et leur coût. Dans les deux cas, réveillez l'écrivain (`notify_one`) s'il dort (`ecrivain_endormi`), et ne faites rien d'autre : ici, on n'attend jamais.
+        // corrigé:début Indice : verrouillez l'état ; une file déjà fermée refuse (`Refus::Fermee`). Calculez le coût des lignes avec `cout` : si le retard dépassait `self.limite`, fermez la file (Debordement), videz-la et remettez `octets` à 0 ; sinon ajoutez les lignes (des `Arc::clone`) et leur coût. Dans les deux cas, réveillez l'écrivain (`notify_one`) s'il dort (`ecrivain_endormi`), et ne faites rien d'autre : ici, on n'attend jamais.
         let mut etat = self.etat();
         if etat.fermeture.is_some() {
             return Err(Refus::Fermee);
