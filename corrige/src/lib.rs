@@ -1,7 +1,7 @@
 //! # Corrigé du TP Client / Serveur
 //!
 //! Le côté enseignant du classeur : les réponses complètes aux questions du TP, des notes sur les
-//! erreurs typiques (et le test qui attrape chacune), et trois outils.
+//! erreurs typiques (et le test qui attrape chacune), et les outils de l'enseignant.
 //!
 //! ## Les réponses, étape par étape
 //!
@@ -30,7 +30,11 @@
 //!   qui les nomment.
 //! - [`note`] : `note <dossier>` lance la suite de notation dans une copie et affiche, étape par
 //!   étape, les tests réussis et les points sur 20 (le barème est expliqué dans [`note`]).
-//! - [`charge`] : le banc d'essai qui mesure les étapes 7 et 8 (débit, latence, pertes, mémoire).
+//! - `classe <dossier>` : note chaque copie d'une classe (un sous-dossier par élève), avec un CSV.
+//! - [`erreurs`] : `erreurs` fait, une à une, les erreurs typiques des pages ci-dessus dans une
+//!   copie du classeur et vérifie que la suite de notation attrape chacune.
+//! - [`charge`] : le banc d'essai qui mesure les étapes 7 et 8 (débit, latence, pertes, mémoire) ;
+//!   `banc.sh` le lance et [`graphique`] dessine ses tableaux en SVG.
 //!
 //! ## Comment la notation est faite
 //!
