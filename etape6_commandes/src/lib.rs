@@ -184,6 +184,8 @@ pub fn analyser(ligne: &str) -> Result<Entree, String> {
     };
     let (nom, argument) = sans_barre.split_once(' ').unwrap_or((sans_barre, ""));
     let argument = argument.trim().to_string();
+    // Une variante qui porte une valeur est aussi une fonction : `Commande::Calcul` a le type
+    // `fn(String) -> Commande`. On peut donc la passer en argument pour dire quoi construire.
     let exige = |construire: fn(String) -> Commande| {
         if argument.is_empty() {
             Err(format!(
