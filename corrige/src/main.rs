@@ -19,9 +19,9 @@ const MODELE_AIDE: &str = "{about}\n\nUtilisation : {usage}\n\n{all-args}";
     disable_help_flag = true,
     disable_version_flag = true,
     disable_help_subcommand = true,
-    subcommand_help_heading = "Commandes",
+    subcommand_help_heading = "Commandes ",
     subcommand_value_name = "COMMANDE",
-    next_help_heading = "Options",
+    next_help_heading = "Options ",
     help_template = MODELE_AIDE
 )]
 struct Cli {
@@ -35,7 +35,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Commande {
     /// Écrit l'édition élève du classeur dans un dossier neuf (solutions et réponses retirées).
-    #[command(help_template = MODELE_AIDE)]
+    #[command(help_template = MODELE_AIDE, next_help_heading = "Options ")]
     VersionEleve {
         /// Le dossier à créer (absent ou vide).
         dossier: PathBuf,
@@ -44,66 +44,39 @@ enum Commande {
         depuis: Option<PathBuf>,
     },
     /// Lance la suite de notation dans la copie d'un élève et affiche la table des notes.
-    #[command(help_template = MODELE_AIDE)]
+    #[command(help_template = MODELE_AIDE, next_help_heading = "Options ")]
     Note {
         /// Le classeur à noter.
         dossier: PathBuf,
         /// Écrit aussi la table en CSV dans ce fichier.
         #[arg(long, value_name = "FICHIER")]
         csv: Option<PathBuf>,
-        /// Ne note que ces étapes (par exemple --etapes 3,4) ; défaut : toutes.
-        #[arg(long, value_delimiter = ',', value_name = "N,…")]
-        etapes: Vec<u8>,
-        /// Secondes laissées à chaque étape (compilation et tests) ; défaut : 120.
-        #[arg(
-            long,
-            default_value_t = 120,
-            value_name = "SECONDES",
-            hide_default_value = true
-        )]
-        delai: u64,
+        #[command(flatten)]
+        portee: Portee,
     },
     /// Note toute une classe : chaque sous-dossier de <DOSSIER> est la copie d'un élève.
-    #[command(help_template = MODELE_AIDE)]
+    #[command(help_template = MODELE_AIDE, next_help_heading = "Options ")]
     Classe {
         /// Le dossier de la classe (un sous-dossier par élève).
         dossier: PathBuf,
         /// Écrit la table de la classe en CSV dans ce fichier (une ligne par élève et par étape).
         #[arg(long, value_name = "FICHIER")]
         csv: Option<PathBuf>,
-        /// Ne note que ces étapes (par exemple --etapes 3,4) ; défaut : toutes.
-        #[arg(long, value_delimiter = ',', value_name = "N,…")]
-        etapes: Vec<u8>,
-        /// Secondes laissées à chaque étape de chaque copie ; défaut : 120.
-        #[arg(
-            long,
-            default_value_t = 120,
-            value_name = "SECONDES",
-            hide_default_value = true
-        )]
-        delai: u64,
+        #[command(flatten)]
+        portee: Portee,
     },
     /// Applique chaque erreur typique du corrigé (corrige/erreurs.txt) et vérifie que la suite
     /// de notation l'attrape.
-    #[command(help_template = MODELE_AIDE)]
+    #[command(help_template = MODELE_AIDE, next_help_heading = "Options ")]
     Erreurs {
-        /// Seulement les erreurs de ces étapes (par exemple --etapes 2,8) ; défaut : toutes.
-        #[arg(long, value_delimiter = ',', value_name = "N,…")]
-        etapes: Vec<u8>,
-        /// Secondes laissées à chaque erreur (compilation et suite) ; défaut : 120.
-        #[arg(
-            long,
-            default_value_t = 120,
-            value_name = "SECONDES",
-            hide_default_value = true
-        )]
-        delai: u64,
+        #[command(flatten)]
+        portee: Portee,
     },
     /// Banc d'essai : N clients, S émetteurs, M messages, K sourds ; débit, latence, pertes.
-    #[command(help_template = MODELE_AIDE)]
+    #[command(help_template = MODELE_AIDE, next_help_heading = "Options ")]
     Charge(OptionsCharge),
     /// Dessine en SVG le tableau des mesures de banc.sh (étape 7 contre étape 8).
-    #[command(help_template = MODELE_AIDE)]
+    #[command(help_template = MODELE_AIDE, next_help_heading = "Options ")]
     Graphique {
         /// Le tableau Markdown écrit par banc.sh (ou le README, qui le contient).
         #[arg(value_name = "TABLEAU")]
@@ -114,8 +87,37 @@ enum Commande {
     },
 }
 
+/// Les options communes à `note`, `classe` et `erreurs`.
 #[derive(Args)]
-#[command(next_help_heading = "Options")]
+#[command(next_help_heading = "Options ")]
+struct Portee {
+    /// Seulement ces étapes (par exemple --etapes 3,4) ; défaut : toutes.
+    #[arg(long, value_delimiter = ',', value_name = "N,…")]
+    etapes: Vec<u8>,
+    /// Secondes laissées à chaque étape notée, ou à chaque erreur essayée (compilation et
+    /// tests) ; au-delà, 0 et la remarque « délai dépassé » ; défaut : 120.
+    #[arg(
+        long,
+        default_value_t = 120,
+        value_name = "SECONDES",
+        hide_default_value = true
+    )]
+    delai: u64,
+}
+
+impl Portee {
+    /// Les réglages de notation correspondants.
+    fn reglages(self) -> note::Reglages {
+        note::Reglages {
+            etapes: self.etapes,
+            delai: Duration::from_secs(self.delai),
+            progression: true,
+        }
+    }
+}
+
+#[derive(Args)]
+#[command(next_help_heading = "Options ")]
 struct OptionsCharge {
     /// Adresse du serveur ; défaut : 127.0.0.1.
     #[arg(
@@ -218,14 +220,9 @@ fn executer(commande: Commande) -> anyhow::Result<()> {
         Commande::Note {
             dossier,
             csv,
-            etapes,
-            delai,
+            portee,
         } => {
-            let reglages = note::Reglages {
-                etapes,
-                delai: Duration::from_secs(delai),
-                progression: true,
-            };
+            let reglages = portee.reglages();
             let classeur = classeur_par_defaut();
             let reference = note::reference(&classeur, &reglages)?;
             let resultats = note::noter(&dossier, &classeur, &reference, &reglages)?;
@@ -240,14 +237,9 @@ fn executer(commande: Commande) -> anyhow::Result<()> {
         Commande::Classe {
             dossier,
             csv,
-            etapes,
-            delai,
+            portee,
         } => {
-            let reglages = note::Reglages {
-                etapes,
-                delai: Duration::from_secs(delai),
-                progression: true,
-            };
+            let reglages = portee.reglages();
             let classeur = classeur_par_defaut();
             let debut = std::time::Instant::now();
             let reference = note::reference(&classeur, &reglages)?;
@@ -265,11 +257,11 @@ fn executer(commande: Commande) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Commande::Erreurs { etapes, delai } => {
+        Commande::Erreurs { portee } => {
             let (attrapees, total) = corrige::erreurs::verifier(
                 &classeur_par_defaut(),
-                &etapes,
-                Duration::from_secs(delai),
+                &portee.etapes,
+                Duration::from_secs(portee.delai),
             )?;
             if attrapees < total {
                 anyhow::bail!(
