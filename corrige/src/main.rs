@@ -53,6 +53,9 @@ enum Commande {
         csv: Option<PathBuf>,
         #[command(flatten)]
         portee: Portee,
+        /// Garde la compilation de la copie (environ 1 Go) pour la renoter plus vite.
+        #[arg(long)]
+        garder_compilation: bool,
     },
     /// Note toute une classe : chaque sous-dossier de <DOSSIER> est la copie d'un élève.
     #[command(help_template = MODELE_AIDE, next_help_heading = "Options ")]
@@ -64,6 +67,9 @@ enum Commande {
         csv: Option<PathBuf>,
         #[command(flatten)]
         portee: Portee,
+        /// Garde la compilation de chaque copie (environ 1 Go chacune) pour renoter plus vite.
+        #[arg(long)]
+        garder_compilation: bool,
     },
     /// Applique chaque erreur typique du corrigé (corrige/erreurs.txt) et vérifie que la suite
     /// de notation l'attrape.
@@ -107,11 +113,12 @@ struct Portee {
 
 impl Portee {
     /// Les réglages de notation correspondants.
-    fn reglages(self) -> note::Reglages {
+    fn reglages(self, garder_compilation: bool) -> note::Reglages {
         note::Reglages {
             etapes: self.etapes,
             delai: Duration::from_secs(self.delai),
             progression: true,
+            garder_compilation,
         }
     }
 }
@@ -221,8 +228,9 @@ fn executer(commande: Commande) -> anyhow::Result<()> {
             dossier,
             csv,
             portee,
+            garder_compilation,
         } => {
-            let reglages = portee.reglages();
+            let reglages = portee.reglages(garder_compilation);
             let classeur = classeur_par_defaut();
             let reference = note::reference(&classeur, &reglages)?;
             let resultats = note::noter(&dossier, &classeur, &reference, &reglages)?;
@@ -238,8 +246,9 @@ fn executer(commande: Commande) -> anyhow::Result<()> {
             dossier,
             csv,
             portee,
+            garder_compilation,
         } => {
-            let reglages = portee.reglages();
+            let reglages = portee.reglages(garder_compilation);
             let classeur = classeur_par_defaut();
             let debut = std::time::Instant::now();
             let reference = note::reference(&classeur, &reglages)?;

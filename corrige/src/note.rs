@@ -132,6 +132,9 @@ pub struct Reglages {
     pub delai: Duration,
     /// Afficher l'avancement sur la sortie d'erreur.
     pub progression: bool,
+    /// Garder la compilation de chaque copie (`target/notation/copie-<nom>`, environ 1 Go
+    /// chacune) pour la renoter plus vite ; sinon, elle est effacée une fois la copie notée.
+    pub garder_compilation: bool,
 }
 
 impl Reglages {
@@ -337,14 +340,23 @@ pub fn noter(
         }
         resultats.push(resultat);
     }
+    if !reglages.garder_compilation {
+        // Une compilation par copie, c'est environ 1 Go : trente copies rempliraient un disque.
+        fs::remove_dir_all(&travail).with_context(|| {
+            format!(
+                "effacement du dossier de travail {} impossible",
+                travail.display()
+            )
+        })?;
+    }
     Ok(resultats)
 }
 
 /// Recopie la copie dans `travail`, sans sa compilation ni son paquet `tests`, puis y met la
 /// suite, le manifeste et le fichier de verrouillage du classeur.
 pub(crate) fn preparer(copie: &Path, classeur: &Path, travail: &Path) -> anyhow::Result<()> {
-    // On garde `travail/target` d'une notation à l'autre de la même copie : seules les sources
-    // changent. Tout le reste est refait.
+    // Si `travail/target` est resté d'une notation précédente de la même copie
+    // (`--garder-compilation`), on le garde : seules les sources changent. Le reste est refait.
     vider_sauf_target(travail)?;
     let mut fichiers = Vec::new();
     collecter(copie, copie, &mut fichiers)?;
