@@ -66,7 +66,12 @@ fn ouvrir_en_ajout(chemin: &Path) -> io::Result<File> {
 }
 
 /// Le thread du journal : écrit chaque lot de lignes en un seul `write_all`.
+///
+/// C'est le seul endroit du programme qui touche au fichier : pas de verrou à prendre, et deux
+/// lignes ne peuvent pas s'entremêler. Le thread vit tant qu'il reste une poignée [`Journal`] :
+/// quand la dernière disparaît, `recv` rend une erreur et la boucle finit.
 fn ecrire_lignes(mut fichier: File, chemin: &Path, reception: mpsc::Receiver<Arc<str>>) {
+    // corrigé:début Indice : `while let Ok(premiere) = reception.recv()` ; ajoutez à un `String` cette ligne puis toutes celles qui attendent déjà (`try_iter`), chacune suivie de '\n' ; appelez `rouvrir_si_efface`, puis écrivez le lot d'un seul `write_all` sur le fichier (sans tampon : une ligne reçue est confiée au système aussitôt), et dites une erreur d'écriture sur la console sans arrêter le thread.
     let mut lot = String::new();
     while let Ok(premiere) = reception.recv() {
         lot.clear();
@@ -74,28 +79,36 @@ fn ecrire_lignes(mut fichier: File, chemin: &Path, reception: mpsc::Receiver<Arc
             lot.push_str(&ligne);
             lot.push('\n');
         }
-        if !chemin.exists() {
-            match ouvrir_en_ajout(chemin) {
-                Ok(nouveau) => {
-                    fichier = nouveau;
-                    crate::console(&format!(
-                        "[ATTENTION] Le journal {} avait disparu : recréé",
-                        chemin.display()
-                    ));
-                }
-                Err(erreur) => crate::console(&format!(
-                    "[ERREUR] Le journal {} a disparu et ne peut être recréé : {erreur}",
-                    chemin.display(),
-                    erreur = etape1_connexion::francais::erreur_systeme(&erreur)
-                )),
-            }
-        }
+        rouvrir_si_efface(&mut fichier, chemin);
         if let Err(erreur) = fichier.write_all(lot.as_bytes()) {
             crate::console(&format!(
                 "[ERREUR] Écriture du journal impossible : {erreur}",
                 erreur = etape1_connexion::francais::erreur_systeme(&erreur)
             ));
         }
+    }
+    // corrigé:fin
+}
+
+/// Si le fichier du journal a été effacé pendant que le serveur tourne, le recrée (les lignes
+/// iraient sinon dans un fichier que plus personne ne voit), et le dit sur la console.
+fn rouvrir_si_efface(fichier: &mut File, chemin: &Path) {
+    if chemin.exists() {
+        return;
+    }
+    match ouvrir_en_ajout(chemin) {
+        Ok(nouveau) => {
+            *fichier = nouveau;
+            crate::console(&format!(
+                "[ATTENTION] Le journal {} avait disparu : recréé",
+                chemin.display()
+            ));
+        }
+        Err(erreur) => crate::console(&format!(
+            "[ERREUR] Le journal {} a disparu et ne peut être recréé : {erreur}",
+            chemin.display(),
+            erreur = etape1_connexion::francais::erreur_systeme(&erreur)
+        )),
     }
 }
 

@@ -104,20 +104,21 @@
 //!
 //! ## Ce que vous écrivez
 //!
-//! Neuf fonctions, chacune sur une règle du serveur final :
+//! Huit fonctions, une par règle du serveur final (aucune ne parle de performance) :
 //!
-//! - [`FileEnvoi::deposer`](livraison::FileEnvoi::deposer) et
-//!   [`FileEnvoi::prendre`](livraison::FileEnvoi::prendre) : une file bornée par client, qui ne
-//!   fait jamais attendre l'émetteur ;
+//! - [`diffuser`] : aucune entrée-sortie sous un verrou ;
+//! - [`FileEnvoi::deposer`](livraison::FileEnvoi::deposer) : une file bornée par client, qui ne
+//!   fait jamais attendre l'émetteur (sa sortie par lots, `FileEnvoi::prendre`, est donnée) ;
 //! - [`ecrire_en_surveillant`](livraison::ecrire_en_surveillant) : la règle de déconnexion, ne
 //!   couper que qui ne lit plus ;
-//! - [`diffuser`] : aucune écriture sous verrou ;
 //! - [`Salon::inscrire`](salon::Salon::inscrire) et [`Salon::renommer`](salon::Salon::renommer) :
-//!   vérifier et réserver un pseudo d'un seul geste ;
+//!   vérifier et réserver un pseudo d'un seul geste (à l'arrivée, puis pour `/pseudo`) ;
 //! - [`Regle::contient`](liste_noire::Regle::contient) : la liste noire ;
-//! - [`Serveur::servir`](serveur::Serveur::servir) : la boucle d'accueil de l'étape 7, qui sait
-//!   s'arrêter et reculer quand `accept` échoue ;
+//! - `ecrire_lignes` (dans `src/journal.rs`) : le thread du journal, seul à toucher au fichier ;
 //! - [`arreter`](serveur::arreter) : l'arrêt propre.
+//!
+//! La boucle d'accueil ([`Serveur::servir`](serveur::Serveur::servir)) est donnée : c'est celle
+//! de l'étape 7, qui sait en plus s'arrêter et reculer quand `accept` échoue.
 //!
 //! Sont repris : `lire_ligne` (étape 2), le client (étape 4), la calculatrice (étape 5) et les
 //! commandes des étapes 6 et 7.

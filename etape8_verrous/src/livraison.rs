@@ -196,7 +196,6 @@ impl FileEnvoi {
     /// Attend qu'il y ait des lignes et les déplace dans `lot`, jusqu'à [`LOT_ECRITURE`] octets
     /// (au moins une ligne). Rend `false` quand il n'y a plus rien à écrire : file fermée et vide.
     pub fn prendre(&self, lot: &mut Vec<Envoi>) -> bool {
-        // corrigé:début Indice : verrouillez l'état ; tant que la file est vide et ouverte, attendez sur `du_nouveau` (`wait` rend la garde), en marquant `ecrivain_endormi` pendant l'attente. Puis sortez des lignes par l'avant tant que le coût du lot (compté avec `cout`) reste sous LOT_ECRITURE (la première passe toujours), retirez leur coût de `octets`, et rendez `true` si le lot n'est pas vide.
         let mut etat = self.etat();
         while etat.lignes.is_empty() && etat.fermeture.is_none() {
             etat.ecrivain_endormi = true;
@@ -217,7 +216,6 @@ impl FileEnvoi {
         }
         etat.octets -= pris;
         !lot.is_empty()
-        // corrigé:fin
     }
 
     /// Ferme la file (la première raison compte) et réveille l'écrivain. Avec `Debordement`,
