@@ -285,11 +285,15 @@ mod tests {
         let mut lignes = std::collections::BTreeSet::new();
         for (i, page) in pages.iter().enumerate() {
             let etape = u8::try_from(i + 1)?;
-            let table = page
-                .split("| erreur typique |")
-                .nth(1)
-                .with_context(|| format!("étape {etape} : pas de table d'erreurs typiques"))?;
-            for ligne in table.lines().skip(2).take_while(|l| l.starts_with('|')) {
+            // Une page peut avoir plusieurs tables (l'étape 5 : le travail noté, puis le bonus).
+            let tables: Vec<&str> = page.split("| erreur typique |").skip(1).collect();
+            if tables.is_empty() {
+                bail!("étape {etape} : pas de table d'erreurs typiques");
+            }
+            let lignes_des_tables = tables
+                .iter()
+                .flat_map(|table| table.lines().skip(2).take_while(|l| l.starts_with('|')));
+            for ligne in lignes_des_tables {
                 let cases: Vec<&str> = ligne.split(" | ").collect();
                 let description = cases[0].trim_start_matches('|').trim();
                 let test = cases.last().unwrap_or(&"").trim_end_matches('|').trim();

@@ -26,9 +26,9 @@
 //! | 2 boucle | 2 | le découpage en lignes, avec sa limite |
 //! | 3 déconnexions | 2 | la boucle d'acceptation et le traitement des erreurs par connexion |
 //! | 4 communication | 3 | les threads, le canal, la fin propre, l'en-tête de longueur |
-//! | 5 instructions | 3 | un analyseur sûr : le travail le plus long |
+//! | 5 instructions | 2 | répondre sans jamais exécuter le texte du client (la calculatrice est donnée) |
 //! | 6 commandes | 2 | une `enum` et `split_once` |
-//! | 7 multiclients | 3 | un thread par client, l'état partagé, la diffusion |
+//! | 7 multiclients | 4 | un thread par client, l'état partagé et la règle des pseudos, la diffusion |
 //! | 8 verrous | 4 | la discipline des verrous, les files, l'arrêt propre |
 
 use std::collections::BTreeSet;
@@ -76,7 +76,7 @@ pub const BAREME: [Bareme; 8] = [
     Bareme {
         etape: 5,
         paquet: "etape5_instructions",
-        points: 3.0,
+        points: 2.0,
     },
     Bareme {
         etape: 6,
@@ -86,7 +86,7 @@ pub const BAREME: [Bareme; 8] = [
     Bareme {
         etape: 7,
         paquet: "etape7_multiclients",
-        points: 3.0,
+        points: 4.0,
     },
     Bareme {
         etape: 8,

@@ -9,6 +9,13 @@
 //! nombre     := chiffre+
 //! ```
 //!
+//! **Ce module est donné** : l'étape parle de réseau (un serveur qui répond sans jamais exécuter
+//! le texte du client), pas de compilation. Lisez-le comme un exemple : la forme d'un analyseur
+//! « à descente récursive » (une fonction par règle de la grammaire) et ses trois limites. En
+//! bonus, non noté : effacez le corps de `Analyseur::terme` ou de `Analyseur::facteur` et
+//! réécrivez-le ; la suite de l'étape (`cargo test -p tests --test etape5`) vous dit si c'est
+//! juste (ses tests de calcul réussissent sur le code donné, ils ne rapportent donc aucun point).
+//!
 //! Le texte du client n'est jamais exécuté : il est découpé en [`Jeton`]s, et tout ce qui n'est
 //! ni un chiffre, ni un opérateur, ni une parenthèse est refusé dès ce découpage. Trois limites
 //! rendent toute entrée inoffensive :
@@ -151,7 +158,6 @@ pub fn calculer(expression: &str) -> Result<i64, ErreurCalcul> {
 
 /// Découpe le texte en jetons ; refuse tout caractère hors de la grammaire.
 pub fn decouper(expression: &str) -> Result<Vec<Jeton>, ErreurCalcul> {
-    // corrigé:début Indice : parcourez `chars().enumerate()` avec `peekable()` ; accumulez les chiffres avec `checked_mul(10)` et `checked_add` (`next_if` ne prend le caractère suivant que si c'est un chiffre), ignorez les espaces, traduisez les opérateurs et parenthèses, refusez tout autre caractère avec sa colonne (à partir de 1).
     let mut jetons = Vec::new();
     // `enumerate` numérote les caractères (pas les octets) : c'est la colonne qu'on montrera.
     let mut caracteres = expression.chars().enumerate().peekable();
@@ -191,7 +197,6 @@ pub fn decouper(expression: &str) -> Result<Vec<Jeton>, ErreurCalcul> {
         jetons.push(jeton);
     }
     Ok(jetons)
-    // corrigé:fin
 }
 
 /// L'analyseur à descente récursive : une méthode par règle de la grammaire.
@@ -217,7 +222,6 @@ impl Analyseur<'_> {
     /// `expression := terme (('+' | '-') terme)*` — une boucle, pas une récursion : une longue
     /// somme `1+1+1+…` ne consomme pas de pile.
     fn expression(&mut self) -> Result<i64, ErreurCalcul> {
-        // corrigé:début Indice : lisez un terme, puis tant que le jeton suivant est + ou -, consommez-le, lisez un autre terme et combinez avec `checked_add` / `checked_sub`.
         let mut valeur = self.terme()?;
         while let Some(operateur @ (Jeton::Plus | Jeton::Moins)) = self.regarder() {
             self.position += 1;
@@ -229,12 +233,10 @@ impl Analyseur<'_> {
             .ok_or(ErreurCalcul::Depassement)?;
         }
         Ok(valeur)
-        // corrigé:fin
     }
 
     /// `terme := facteur (('*' | '/' | '%') facteur)*`
     fn terme(&mut self) -> Result<i64, ErreurCalcul> {
-        // corrigé:début Indice : même forme que `expression`, avec * / % et `checked_mul`, `checked_div`, `checked_rem` ; un diviseur nul est une `DivisionParZero`.
         let mut valeur = self.facteur()?;
         while let Some(operateur @ (Jeton::Fois | Jeton::Divise | Jeton::Modulo)) = self.regarder()
         {
@@ -252,13 +254,11 @@ impl Analyseur<'_> {
             .ok_or(ErreurCalcul::Depassement)?;
         }
         Ok(valeur)
-        // corrigé:fin
     }
 
     /// `facteur := '-' facteur | '(' expression ')' | nombre` — la seule règle récursive,
     /// donc la seule qui compte la profondeur.
     fn facteur(&mut self) -> Result<i64, ErreurCalcul> {
-        // corrigé:début Indice : selon le jeton suivant : un nombre se rend tel quel ; '-' (négation avec `checked_neg`, sinon `Depassement`) et '(' (puis `)` attendue, sinon `ParentheseNonFermee`) augmentent `self.profondeur` (refusez au-delà de PROFONDEUR_MAX) avant l'appel récursif, et la diminuent après ; plus de jeton : `FinInattendue` ; tout autre jeton : `JetonInattendu`.
         match self.suivant() {
             Some(Jeton::Nombre(n)) => Ok(n),
             Some(ouvrant @ (Jeton::Moins | Jeton::ParentheseOuvrante)) => {
@@ -284,7 +284,6 @@ impl Analyseur<'_> {
             Some(jeton) => Err(ErreurCalcul::JetonInattendu(jeton)),
             None => Err(ErreurCalcul::FinInattendue),
         }
-        // corrigé:fin
     }
 }
 

@@ -20,11 +20,12 @@
 //!
 //! ## Ce que vous écrivez
 //!
-//! La calculatrice ([`calcul`] : `decouper`, puis `Analyseur::expression`, `Analyseur::terme`
-//! et `Analyseur::facteur`), [`executer`] (une instruction devient une réponse, sans jamais
-//! paniquer) et [`converser`] (la conversation de l'étape 2, où chaque ligne est une
-//! instruction). Sont repris : `lire_ligne` (étape 2), la boucle d'accueil (étape 3), le client
-//! (étape 4). Les étapes 6 à 8 réutilisent votre calculatrice.
+//! [`executer`] (une instruction devient une réponse, sans jamais paniquer : c'est le « serveur
+//! qui répond sans exécuter le texte du client » de l'étape) et [`converser`] (la conversation de
+//! l'étape 2, où chaque ligne est une instruction). La calculatrice ([`calcul`]) est **donnée** :
+//! lisez-la, elle montre les limites qui rendent toute entrée inoffensive (sa réécriture est un
+//! bonus non noté). Sont repris : `lire_ligne` (étape 2), la boucle d'accueil (étape 3), le
+//! client (étape 4). Les étapes 6 à 8 réutilisent cette calculatrice.
 //!
 //! ## Lancer l'étape
 //!

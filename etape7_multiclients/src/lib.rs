@@ -32,10 +32,13 @@
 //!
 //! ## Ce que vous écrivez
 //!
-//! Deux fonctions : [`servir`] (un thread par client, chacun avec sa copie de
-//! [`SalonPartage`]) et [`diffuser`] (envoyer une ligne à tout le salon). Sont repris :
-//! `lire_ligne` (étape 2), le client (étape 4), la calculatrice (étape 5) et les commandes de
-//! l'étape 6 (voir [`commandes`]).
+//! L'état partagé et la diffusion : [`pseudo_disponible`] (la règle des pseudos, sans
+//! distinction de casse), [`inscrire`] et [`retirer`] (entrer dans le salon et en sortir, sous
+//! le verrou), [`diffuser`] (envoyer une ligne à tout le salon) et [`servir`] (un thread par
+//! client, chacun avec sa copie de [`SalonPartage`]). Le salon lui-même ([`Salon`], le type) et
+//! le thread d'un client ([`servir_client`], qui appelle vos fonctions) sont donnés. Sont
+//! repris : `lire_ligne` (étape 2), le client (étape 4), la calculatrice (étape 5) et les
+//! commandes de l'étape 6 (voir [`commandes`]).
 //!
 //! ## Lancer l'étape
 //!
@@ -236,11 +239,13 @@ fn verrouiller(salon: &SalonPartage) -> MutexGuard<'_, Salon> {
 
 /// Vrai si aucun membre n'a déjà ce pseudo, sans distinguer majuscules et minuscules.
 pub fn pseudo_disponible(salon: &SalonPartage, pseudo: &str) -> bool {
+    // corrigé:début Indice : mettez le pseudo en minuscules (`to_lowercase`), verrouillez le salon avec `verrouiller`, et vérifiez qu'aucun des `membres` (`values()`, puis `all`) n'a ce pseudo, lui aussi passé en minuscules.
     let pseudo = pseudo.to_lowercase();
     verrouiller(salon)
         .membres
         .values()
         .all(|membre| membre.pseudo.to_lowercase() != pseudo)
+    // corrigé:fin
 }
 
 /// Inscrit un nouveau membre et rend son numéro.
@@ -250,6 +255,7 @@ pub fn pseudo_disponible(salon: &SalonPartage, pseudo: &str) -> bool {
 /// inscrire le même pseudo. Rust n'y voit rien à redire (chaque accès est bien synchronisé) :
 /// c'est une course *logique*. L'étape 8 l'évite en faisant les deux dans une seule section.
 pub fn inscrire(salon: &SalonPartage, pseudo: &str, flux: TcpStream) -> u64 {
+    // corrigé:début Indice : verrouillez le salon (gardez la garde dans une variable : le verrou tient jusqu'à la fin de la fonction), avancez `prochain` pour avoir un numéro jamais donné, insérez un `Membre` sous ce numéro dans `membres`, et rendez le numéro.
     let mut salon = verrouiller(salon);
     salon.prochain += 1;
     let id = salon.prochain;
@@ -261,14 +267,17 @@ pub fn inscrire(salon: &SalonPartage, pseudo: &str, flux: TcpStream) -> u64 {
         },
     );
     id
+    // corrigé:fin
 }
 
 /// Retire un membre et rend son pseudo.
 pub fn retirer(salon: &SalonPartage, id: u64) -> Option<String> {
+    // corrigé:début Indice : sous le verrou, `remove` le membre de `membres` (sa copie de la socket disparaît avec lui) et rendez son pseudo ; `None` s'il n'y était plus.
     verrouiller(salon)
         .membres
         .remove(&id)
         .map(|membre| membre.pseudo)
+    // corrigé:fin
 }
 
 /// Envoie `ligne` à tous les membres sauf `auteur`.

@@ -49,6 +49,8 @@ fn les_instructions_de_texte_repondent() {
     verifier(&mut client, "majuscules été", "= ÉTÉ");
     verifier(&mut client, "minuscules ÉTÉ", "= été");
     verifier(&mut client, "inverse abc", "= cba");
+    // Des caractères, pas des octets : « é » tient sur deux octets.
+    verifier(&mut client, "inverse héhé", "= éhéh");
     verifier(&mut client, "longueur héhé", "= 4 caractères (6 octets)");
     assert!(
         client.demander("heure").starts_with("= "),
@@ -58,6 +60,31 @@ fn les_instructions_de_texte_repondent() {
         client.demander("aide").contains("calcul"),
         "Étape 5 : « aide » doit lister les instructions"
     );
+}
+
+#[test]
+fn les_espaces_autour_d_une_instruction_sont_ignores() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = connecte(&serveur);
+    verifier(&mut client, "  majuscules abc  ", "= ABC");
+    let aide = client.demander("   aide");
+    assert!(
+        aide.contains("calcul"),
+        "Étape 5 : « ␣␣␣aide » (des espaces devant, comme au clavier) doit donner l'aide ; reçu « {aide} »"
+    );
+}
+
+#[test]
+fn une_ligne_qui_n_est_pas_de_l_utf8_recoit_une_erreur_et_la_suite_est_servie() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = connecte(&serveur);
+    client.envoyer_octets(b"calcul \xff\xfe\n");
+    let reponse = client.ligne("une réponse « ERREUR : … » à une ligne qui n'est pas de l'UTF-8");
+    assert!(
+        reponse.starts_with("ERREUR : "),
+        "Étape 5 : une ligne qui n'est pas de l'UTF-8 doit recevoir « ERREUR : … » ; reçu « {reponse} »"
+    );
+    verifier(&mut client, "calcul 6*7", "= 42");
 }
 
 #[test]
