@@ -21,13 +21,21 @@
 //!
 //! ## Ce que vous écrivez
 //!
-//! Quatre fonctions : `lire_avec_entete` (le second cadrage : un en-tête de longueur, vérifié
-//! avant d'allouer), [`converser`] (le serveur traite les événements du canal : console et
-//! client) [`clore_en_douceur`] (la fin voulue : FIN, puis lire ce qui reste) et
-//! [`client_avec_limite`] (le client : deux threads, l'un envoie, l'autre affiche ; [`client`]
-//! l'appelle). Sont repris : le cadrage
-//! par lignes de l'étape 2 et la boucle d'accueil de l'étape 3 ([`servir`] l'appelle). Les
-//! étapes 5 à 8 réutilisent votre client.
+//! Sept petites fonctions, chacune une idée :
+//!
+//! - `lire_avec_entete` : le second cadrage, un en-tête de longueur vérifié avant d'allouer ;
+//! - [`converser`] : le serveur à deux threads, l'un lit la socket ([`lire_client`], donné),
+//!   l'autre traite les événements du canal ;
+//! - [`envoyer_de_la_console`] et [`traiter_message`] : ce que fait chaque événement, une ligne
+//!   tapée sur la console ou un message reçu du client (les textes des refus sont donnés :
+//!   [`refus_de`]) ;
+//! - [`clore_en_douceur`] : la fin voulue, FIN puis lire ce qui reste (l'attente bornée qui suit
+//!   est donnée : [`attendre_evenement`]) ;
+//! - [`envoyer_l_entree`] et [`client_avec_limite`] : le client, deux threads, l'un envoie,
+//!   l'autre affiche ([`client`] l'appelle).
+//!
+//! Sont repris : le cadrage par lignes de l'étape 2 et la boucle d'accueil de l'étape 3
+//! ([`servir`] l'appelle). Les étapes 5 à 8 réutilisent votre client.
 //!
 //! ## Lancer l'étape
 //!
@@ -419,7 +427,7 @@ pub fn converser(
     evenements: &Receiver<Evenement>,
     console: &mut impl Write,
 ) -> io::Result<()> {
-    // corrigé:début Indice : posez le délai d'écriture (DELAI_ECRITURE), envoyez la bienvenue, lancez `lire_client` dans un thread (sur un clone du flux), puis traitez les événements du canal jusqu'à `Parti` ; `/quitter` d'un côté ou de l'autre : `clore_en_douceur`, puis continuez jusqu'à `Parti` (sans y voir une panne), en réveillant la lecture par `shutdown(Read)` si l'échéance passe ; un message refusé (trop long, pas UTF-8, en-tête invalide) reçoit une réponse « ERREUR : … », et la console montre chaque texte reçu nettoyé (`nettoyer`). Attendez le thread avec `join` avant de rendre la main.
+    // corrigé:début Indice : posez les délais d'écriture (DELAI_ECRITURE) et de lecture (DELAI_INACTIVITE), envoyez la bienvenue avec `ecrire_message`, lancez `lire_client` dans un thread (sur un clone du flux, avec un clone de l'émetteur), puis `while let Some(evenement) = attendre_evenement(…)` : une ligne de la console va à `envoyer_de_la_console`, un message reçu à `traiter_message`, et `Parti` finit la boucle (dites l'erreur sur la console, sauf après `/quitter` : `fermeture` est alors posée). Attendez le thread avec `join` avant de rendre la main.
     let mut ecrivain = &flux;
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     ecrire_message(&mut ecrivain, cadrage, MESSAGE_BIENVENUE)?;
@@ -429,87 +437,14 @@ pub fn converser(
     let lecteur = thread::spawn(move || lire_client(lecture, cadrage, emetteur));
     // Après `/quitter` : l'instant où l'on cesse d'attendre la fin de l'autre côté.
     let mut fermeture: Option<Instant> = None;
-    loop {
-        let evenement = match fermeture {
-            None => evenements.recv().ok(),
-            Some(echeance) => {
-                match evenements.recv_timeout(echeance.saturating_duration_since(Instant::now())) {
-                    Ok(evenement) => Some(evenement),
-                    // Délai passé : `shutdown(Read)` réveille le thread de lecture, qui finit.
-                    Err(RecvTimeoutError::Timeout) => {
-                        let _ = flux.shutdown(Shutdown::Read);
-                        fermeture = Some(Instant::now() + DELAI_FERMETURE);
-                        continue;
-                    }
-                    Err(RecvTimeoutError::Disconnected) => None,
-                }
-            }
-        };
-        let Some(evenement) = evenement else {
-            break;
-        };
+    while let Some(evenement) = attendre_evenement(evenements, &flux, &mut fermeture) {
         match evenement {
             Evenement::Console(ligne) => {
-                // Un client déjà parti fait échouer l'envoi : `Parti` arrivera juste après.
-                let envoi = ecrire_message(&mut ecrivain, cadrage, &ligne);
-                if ligne == FIN {
-                    writeln!(
-                        console,
-                        "[FIN] La console du serveur a envoyé {FIN} à {pair}"
-                    )?;
-                    fermeture = Some(clore_en_douceur(&flux));
-                } else if envoi.is_ok() {
-                    writeln!(console, "[ENVOI] à {pair} : {}", nettoyer(&ligne))?;
-                }
+                envoyer_de_la_console(&flux, pair, cadrage, &ligne, &mut fermeture, console)?;
             }
-            Evenement::Recu(Message::Texte(texte)) if texte == FIN => {
-                writeln!(console, "[FIN] {pair} a envoyé {FIN}")?;
-                fermeture = Some(clore_en_douceur(&flux));
+            Evenement::Recu(message) => {
+                traiter_message(&flux, pair, cadrage, message, &mut fermeture, console)?;
             }
-            Evenement::Recu(Message::Texte(texte)) => {
-                writeln!(console, "[MESSAGE] {pair} : {}", nettoyer(&texte))?;
-            }
-            Evenement::Recu(Message::TropLong) => {
-                writeln!(console, "[ERREUR] {pair} : message trop long, ignoré")?;
-                let reponse =
-                    format!("ERREUR : message trop long (plus de {LIMITE_MESSAGE} octets), ignoré");
-                let _ = ecrire_message(&mut ecrivain, cadrage, &reponse);
-            }
-            Evenement::Recu(Message::PasUtf8) => {
-                writeln!(
-                    console,
-                    "[ERREUR] {pair} : message qui n'est pas de l'UTF-8, ignoré"
-                )?;
-                let _ = ecrire_message(
-                    &mut ecrivain,
-                    cadrage,
-                    "ERREUR : message ignoré, ce n'est pas du texte UTF-8",
-                );
-            }
-            Evenement::Recu(Message::EnteteInvalide) => {
-                writeln!(
-                    console,
-                    "[ERREUR] {pair} : en-tête invalide, connexion fermée"
-                )?;
-                let _ = ecrire_message(
-                    &mut ecrivain,
-                    cadrage,
-                    "ERREUR : en-tête invalide (64 octets : la longueur en chiffres, puis des espaces)",
-                );
-                let _ = flux.shutdown(Shutdown::Both);
-            }
-            Evenement::Recu(Message::AnnonceTropLongue(longueur)) => {
-                writeln!(
-                    console,
-                    "[ERREUR] {pair} : en-tête annonçant {longueur} octets, connexion fermée"
-                )?;
-                let reponse = format!(
-                    "ERREUR : l'en-tête annonce {longueur} octets, plus que la limite de {LIMITE_MESSAGE} ; connexion fermée"
-                );
-                let _ = ecrire_message(&mut ecrivain, cadrage, &reponse);
-                let _ = flux.shutdown(Shutdown::Both);
-            }
-            Evenement::Recu(Message::Fin) => {}
             Evenement::Parti(erreur) => {
                 // Après `/quitter`, la fin de la lecture est attendue : ce n'est pas une panne.
                 if let Some(erreur) = erreur.filter(|_| fermeture.is_none()) {
@@ -522,6 +457,139 @@ pub fn converser(
     let _ = lecteur.join();
     Ok(())
     // corrigé:fin
+}
+
+/// Le prochain événement du canal ; `None` s'il est fermé.
+///
+/// Tant que personne n'a envoyé `/quitter` (`fermeture` vaut `None`), on attend sans limite : le
+/// thread de lecture enverra toujours `Parti` à la fin. Après `/quitter`, on n'attend que jusqu'à
+/// l'échéance : passée, `shutdown(Read)` réveille le thread de lecture (sa lecture rend la fin du
+/// flux), qui envoie alors `Parti` ; on lui laisse encore [`DELAI_FERMETURE`] pour le faire.
+pub fn attendre_evenement(
+    evenements: &Receiver<Evenement>,
+    flux: &TcpStream,
+    fermeture: &mut Option<Instant>,
+) -> Option<Evenement> {
+    loop {
+        let Some(echeance) = *fermeture else {
+            return evenements.recv().ok();
+        };
+        match evenements.recv_timeout(echeance.saturating_duration_since(Instant::now())) {
+            Ok(evenement) => return Some(evenement),
+            Err(RecvTimeoutError::Timeout) => {
+                let _ = flux.shutdown(Shutdown::Read);
+                *fermeture = Some(Instant::now() + DELAI_FERMETURE);
+            }
+            Err(RecvTimeoutError::Disconnected) => return None,
+        }
+    }
+}
+
+/// Une ligne tapée sur la console du serveur : l'envoyer au client, et la montrer sur la console.
+/// [`FIN`] termine la conversation (en douceur : [`clore_en_douceur`], échéance dans
+/// `fermeture`).
+pub fn envoyer_de_la_console(
+    flux: &TcpStream,
+    pair: SocketAddr,
+    cadrage: Cadrage,
+    ligne: &str,
+    fermeture: &mut Option<Instant>,
+    console: &mut impl Write,
+) -> io::Result<()> {
+    // corrigé:début Indice : envoyez la ligne avec `ecrire_message` (gardez son résultat : un client déjà parti le fait échouer, `Parti` arrivera juste après) ; si c'est FIN, écrivez « [FIN] La console du serveur a envoyé /quitter à <pair> » et posez `*fermeture = Some(clore_en_douceur(flux))` ; sinon, si l'envoi a réussi, « [ENVOI] à <pair> : <ligne nettoyée> ».
+    let mut ecrivain = flux;
+    let envoi = ecrire_message(&mut ecrivain, cadrage, ligne);
+    if ligne == FIN {
+        writeln!(
+            console,
+            "[FIN] La console du serveur a envoyé {FIN} à {pair}"
+        )?;
+        *fermeture = Some(clore_en_douceur(flux));
+    } else if envoi.is_ok() {
+        writeln!(console, "[ENVOI] à {pair} : {}", nettoyer(ligne))?;
+    }
+    Ok(())
+    // corrigé:fin
+}
+
+/// Un message reçu du client : le montrer sur la console, répondre « ERREUR : … » à un message
+/// refusé (voir [`refus_de`]), et fermer si le flux est désynchronisé. [`FIN`] termine la
+/// conversation en douceur, comme à la console.
+pub fn traiter_message(
+    flux: &TcpStream,
+    pair: SocketAddr,
+    cadrage: Cadrage,
+    message: Message,
+    fermeture: &mut Option<Instant>,
+    console: &mut impl Write,
+) -> io::Result<()> {
+    // corrigé:début Indice : un `match` sur le message : le texte FIN → « [FIN] <pair> a envoyé /quitter » et `clore_en_douceur` (comme dans `envoyer_de_la_console`) ; un autre texte → « [MESSAGE] <pair> : <texte nettoyé> » ; `Fin` → rien (`Parti` suit) ; tout le reste est un refus (`refus_de`) : sa ligne « [ERREUR] <pair> : … » sur la console, sa réponse au client (ignorez l'échec d'écriture), et `shutdown(Both)` s'il faut fermer.
+    let mut ecrivain = flux;
+    match message {
+        Message::Texte(texte) if texte == FIN => {
+            writeln!(console, "[FIN] {pair} a envoyé {FIN}")?;
+            *fermeture = Some(clore_en_douceur(flux));
+        }
+        Message::Texte(texte) => writeln!(console, "[MESSAGE] {pair} : {}", nettoyer(&texte))?,
+        Message::Fin => {}
+        refuse => {
+            if let Some(refus) = refus_de(&refuse) {
+                writeln!(console, "[ERREUR] {pair} : {}", refus.console)?;
+                let _ = ecrire_message(&mut ecrivain, cadrage, &refus.reponse);
+                if refus.fermer {
+                    let _ = flux.shutdown(Shutdown::Both);
+                }
+            }
+        }
+    }
+    Ok(())
+    // corrigé:fin
+}
+
+/// Ce qu'on fait d'un message refusé : ce qu'en dit la console, ce qu'on répond au client, et
+/// s'il faut fermer la connexion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refus {
+    pub console: String,
+    pub reponse: String,
+    /// Vrai quand le flux est désynchronisé (en-tête illisible ou trop grand) : on ne peut plus
+    /// savoir où commence le message suivant, il faut fermer.
+    pub fermer: bool,
+}
+
+/// Le [`Refus`] d'un message, ou `None` si le message n'est pas refusé (un texte, la fin).
+pub fn refus_de(message: &Message) -> Option<Refus> {
+    let (console, reponse, fermer) = match message {
+        Message::Texte(_) | Message::Fin => return None,
+        Message::TropLong => (
+            "message trop long, ignoré".to_string(),
+            format!("ERREUR : message trop long (plus de {LIMITE_MESSAGE} octets), ignoré"),
+            false,
+        ),
+        Message::PasUtf8 => (
+            "message qui n'est pas de l'UTF-8, ignoré".to_string(),
+            "ERREUR : message ignoré, ce n'est pas du texte UTF-8".to_string(),
+            false,
+        ),
+        Message::EnteteInvalide => (
+            "en-tête invalide, connexion fermée".to_string(),
+            "ERREUR : en-tête invalide (64 octets : la longueur en chiffres, puis des espaces)"
+                .to_string(),
+            true,
+        ),
+        Message::AnnonceTropLongue(longueur) => (
+            format!("en-tête annonçant {longueur} octets, connexion fermée"),
+            format!(
+                "ERREUR : l'en-tête annonce {longueur} octets, plus que la limite de {LIMITE_MESSAGE} ; connexion fermée"
+            ),
+            true,
+        ),
+    };
+    Some(Refus {
+        console,
+        reponse,
+        fermer,
+    })
 }
 
 /// La fin voulue d'une conversation (voir [`FIN`]) : envoyer le FIN, et rendre l'instant
@@ -590,22 +658,14 @@ pub fn client_avec_limite(
     entree: impl BufRead + Send + 'static,
     sortie: &mut impl Write,
 ) -> anyhow::Result<()> {
-    // corrigé:début Indice : clonez le flux avec `try_clone` pour le donner à un thread qui envoie chaque ligne de `entree` puis FIN et `shutdown(Write)` ; dans le thread courant, affichez chaque message reçu (ligne par ligne, nettoyée) jusqu'à la fin du flux.
+    // corrigé:début Indice : connectez-vous, clonez le flux avec `try_clone` et donnez le clone à un thread qui lance `envoyer_l_entree` ; dans le thread courant, affichez chaque message reçu (ligne par ligne, nettoyée) jusqu'à la fin du flux.
     let flux = connecter(adresse, port)?;
-    let mut ecrivain = flux
+    let ecrivain = flux
         .try_clone()
         .context("impossible de dupliquer la socket")?;
     // Ce thread n'est pas attendu : il peut rester bloqué sur le clavier. Quand le serveur ferme,
     // le programme se termine, et lui avec.
-    thread::spawn(move || {
-        for ligne in entree.lines().map_while(Result::ok) {
-            if ecrire_message(&mut ecrivain, cadrage, &ligne).is_err() || ligne == FIN {
-                return;
-            }
-        }
-        let _ = ecrire_message(&mut ecrivain, cadrage, FIN);
-        let _ = ecrivain.shutdown(Shutdown::Write);
-    });
+    thread::spawn(move || envoyer_l_entree(ecrivain, cadrage, entree));
     let mut lecteur = BufReader::new(flux);
     loop {
         match lire_message(&mut lecteur, cadrage, limite) {
@@ -631,6 +691,21 @@ pub fn client_avec_limite(
             Err(e) => return Err(e).context("lecture impossible depuis le serveur"),
         }
     }
+    // corrigé:fin
+}
+
+/// Le thread d'envoi du client : chaque ligne de `entree` part au serveur ; à la fin de l'entrée
+/// (Ctrl-D, ou Ctrl-Z puis Entrée sous Windows), il envoie [`FIN`] et ferme son côté écriture
+/// (`shutdown(Write)` : le serveur lit alors la fin du flux, et le client peut encore recevoir).
+pub fn envoyer_l_entree(mut ecrivain: TcpStream, cadrage: Cadrage, entree: impl BufRead) {
+    // corrigé:début Indice : pour chaque ligne de `entree.lines()` (arrêtez-vous à la première erreur de lecture : `map_while(Result::ok)`), `ecrire_message` ; arrêtez-vous si l'envoi échoue ou si la ligne était FIN. À la fin de l'entrée : FIN, puis `shutdown(Shutdown::Write)` (ignorez leurs erreurs).
+    for ligne in entree.lines().map_while(Result::ok) {
+        if ecrire_message(&mut ecrivain, cadrage, &ligne).is_err() || ligne == FIN {
+            return;
+        }
+    }
+    let _ = ecrire_message(&mut ecrivain, cadrage, FIN);
+    let _ = ecrivain.shutdown(Shutdown::Write);
     // corrigé:fin
 }
 
