@@ -14,7 +14,8 @@
 //! « à descente récursive » (une fonction par règle de la grammaire) et ses trois limites. En
 //! bonus, non noté : effacez le corps de `Analyseur::terme` ou de `Analyseur::facteur` et
 //! réécrivez-le ; la suite de l'étape (`cargo test -p tests --test etape5`) vous dit si c'est
-//! juste (ses tests de calcul réussissent sur le code donné, ils ne rapportent donc aucun point).
+//! juste. (Ces tests de calcul passent par le réseau : ils notent votre `executer` et votre
+//! `converser`, qui répondent avec cette calculatrice ; le bonus lui-même n'a pas de note.)
 //!
 //! Le texte du client n'est jamais exécuté : il est découpé en [`Jeton`]s, et tout ce qui n'est
 //! ni un chiffre, ni un opérateur, ni une parenthèse est refusé dès ce découpage. Trois limites

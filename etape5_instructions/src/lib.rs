@@ -86,6 +86,10 @@
 //!    (`python3 -c "print('calcul ' + '(' * 100 + '1')" | cargo run -q -p etape5_instructions -- client`,
 //!    `py` sous Windows) : pourquoi les trois réponses sont-elles différentes ? Quelle limite
 //!    protège de quoi ?
+//! 4. Bonus, non noté : la calculatrice ([`calcul`]) est donnée. Effacez le corps
+//!    d'`Analyseur::terme` (ou d'`Analyseur::facteur`) et réécrivez-le d'après la grammaire en
+//!    tête du module ; `cargo test -p tests --test etape5` vous dit si les priorités,
+//!    l'associativité et les limites sont toujours justes.
 
 pub mod calcul;
 
