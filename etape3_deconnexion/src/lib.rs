@@ -89,7 +89,8 @@ use anyhow::{Context, anyhow};
 // Ce que l'étape 2 a construit, repris tel quel : la lecture d'une ligne bornée et la
 // conversation avec un client. Votre code de l'étape 2 sert donc ici : terminez-la d'abord.
 pub use etape2_boucle::{
-    DELAI_ECRITURE, LIMITE_LIGNE, Ligne, MESSAGE_BIENVENUE, converser, lire_ligne, nettoyer,
+    DELAI_ECRITURE, LIMITE_LIGNE, Ligne, MESSAGE_BIENVENUE, converser, envoyer_ligne, lire_ligne,
+    nettoyer,
 };
 
 /// Durée au-delà de laquelle un client qui n'envoie plus rien est congédié.
@@ -286,7 +287,7 @@ pub fn client(
     afficher_une_ligne(&mut lecteur, sortie)?;
     for ligne in entree.lines() {
         let ligne = ligne.context("l'entrée standard n'est pas du texte UTF-8")?;
-        writeln!(ecrivain, "{ligne}").context("envoi impossible : le serveur a fermé")?;
+        envoyer_ligne(&mut ecrivain, &ligne).context("envoi impossible : le serveur a fermé")?;
         if !afficher_une_ligne(&mut lecteur, sortie)? {
             return Ok(());
         }

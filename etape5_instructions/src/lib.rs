@@ -216,7 +216,7 @@ pub fn heure_utc(instant: SystemTime) -> String {
 
 // Repris des étapes précédentes : la lecture d'une ligne bornée (étape 2), la boucle d'accueil
 // (étape 3) et le client à deux threads (étape 4). Votre code de ces étapes sert donc ici.
-pub use etape2_boucle::{Ligne, lire_ligne, nettoyer};
+pub use etape2_boucle::{Ligne, envoyer_ligne, lire_ligne, nettoyer};
 
 /// Réserve l'adresse `adresse:port` et commence à écouter (voir l'étape 1 pour `bind`/`listen`).
 pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> {
@@ -275,11 +275,11 @@ pub fn servir(
 /// La conversation avec un client : bienvenue, puis une réponse par instruction, jusqu'à
 /// [`FIN`] ou la fin du flux.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
-    // corrigé:début Indice : la conversation de l'étape 2, où chaque ligne est maintenant une instruction : répondez avec `repondre` (et écrivez l'instruction et sa réponse, nettoyées, sur la console) ; FIN termine la conversation par `shutdown(Both)` (ici, sans fermeture en douceur : ce serveur sert un client à la fois et ne l'attend pas ; un client qui enverrait encore après `/quitter` recevrait un RST, voir l'étape 4).
+    // corrigé:début Indice : la conversation de l'étape 2, où chaque ligne est maintenant une instruction : répondez avec `repondre` (et écrivez l'instruction et sa réponse, nettoyées, sur la console) ; FIN termine la conversation par `shutdown(Both)` (ici, sans fermeture en douceur : ce serveur sert un client à la fois et ne l'attend pas ; un client qui enverrait encore après `/quitter` recevrait un RST, voir l'étape 4) ; chaque ligne part avec `envoyer_ligne` (étape 2 : en un seul `write`).
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     let mut ecrivain = flux;
     let mut lecteur = BufReader::new(flux);
-    writeln!(ecrivain, "{MESSAGE_BIENVENUE}")?;
+    envoyer_ligne(&mut ecrivain, MESSAGE_BIENVENUE)?;
     loop {
         let reponse = match lire_ligne(&mut lecteur, LIMITE_LIGNE)? {
             Ligne::Texte(texte) if texte == FIN => {
@@ -309,7 +309,7 @@ pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -
             }
             Ligne::Fin => return Ok(()),
         };
-        writeln!(ecrivain, "{reponse}")?;
+        envoyer_ligne(&mut ecrivain, &reponse)?;
     }
     // corrigé:fin
 }
@@ -360,7 +360,7 @@ pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
     afficher(&mut lecteur, sortie)?;
     for instruction in SCENARIO {
         writeln!(sortie, "[client] > {instruction}")?;
-        writeln!(&flux, "{instruction}")?;
+        envoyer_ligne(&mut &flux, instruction)?;
         if instruction != FIN {
             afficher(&mut lecteur, sortie)?;
         }

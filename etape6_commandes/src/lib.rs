@@ -312,7 +312,7 @@ pub fn heure_utc(instant: SystemTime) -> String {
 // Repris des étapes précédentes : la lecture d'une ligne bornée (étape 2), la boucle d'accueil
 // (étape 3), le client à deux threads (étape 4) et la calculatrice (étape 5). Votre code de ces
 // étapes sert donc ici.
-pub use etape2_boucle::{Ligne, lire_ligne, nettoyer};
+pub use etape2_boucle::{Ligne, envoyer_ligne, lire_ligne, nettoyer};
 pub use etape5_instructions::calcul;
 
 /// Réserve l'adresse `adresse:port` et commence à écouter (voir l'étape 1 pour `bind`/`listen`).
@@ -372,12 +372,12 @@ pub fn servir(
 /// La conversation avec un client : bienvenue, puis une réponse par ligne, jusqu'à `/quitter`
 /// ou la fin du flux.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
-    // corrigé:début Indice : la conversation de l'étape 5 avec une `Session`, où chaque ligne passe par `analyser` : un message est accusé « Message reçu (pseudo) : … », une commande exécutée avec `executer` (réponse « = … » ou « ERREUR : … »), `/quitter` termine par `shutdown(Both)` (sans fermeture en douceur, comme à l'étape 5).
+    // corrigé:début Indice : la conversation de l'étape 5 avec une `Session`, où chaque ligne passe par `analyser` : un message est accusé « Message reçu (pseudo) : … », une commande exécutée avec `executer` (réponse « = … » ou « ERREUR : … »), `/quitter` termine par `shutdown(Both)` (sans fermeture en douceur, comme à l'étape 5) ; chaque ligne part avec `envoyer_ligne` (étape 2 : en un seul `write`).
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     let mut ecrivain = flux;
     let mut lecteur = BufReader::new(flux);
     let mut session = Session::default();
-    writeln!(ecrivain, "{MESSAGE_BIENVENUE}")?;
+    envoyer_ligne(&mut ecrivain, MESSAGE_BIENVENUE)?;
     loop {
         let reponse = match lire_ligne(&mut lecteur, LIMITE_LIGNE)? {
             Ligne::Texte(texte) => match analyser(&texte) {
@@ -427,7 +427,7 @@ pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -
             }
             Ligne::Fin => return Ok(()),
         };
-        writeln!(ecrivain, "{reponse}")?;
+        envoyer_ligne(&mut ecrivain, &reponse)?;
     }
     // corrigé:fin
 }
@@ -479,7 +479,7 @@ pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
     afficher(&mut lecteur, sortie)?;
     for ligne in SCENARIO.iter().take_while(|ligne| !ligne.is_empty()) {
         writeln!(sortie, "[client] > {ligne}")?;
-        writeln!(&flux, "{ligne}")?;
+        envoyer_ligne(&mut &flux, ligne)?;
         if *ligne != FIN {
             afficher(&mut lecteur, sortie)?;
         }

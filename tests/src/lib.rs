@@ -830,6 +830,34 @@ pub fn verifier_qu_un_client_qui_ne_lit_pas_ne_bloque_pas_le_suivant(nom: &str, 
     });
 }
 
+/// Vérifie que 200 allers-retours (une ligne envoyée, sa réponse lue) tiennent en 4 s. Une
+/// réponse écrite en deux `write` (`writeln!` sur la socket : le texte, puis le `'\n'`) part en
+/// deux segments, et le second attend l'ACK retardé de l'autre côté : 40 ms par réponse sous
+/// Linux, 8 s pour 200. Une réponse écrite d'un seul `write_all` prend moins d'une milliseconde.
+pub fn verifier_que_les_reponses_partent_sans_attendre(nom: &str, ligne: &str) {
+    const ALLERS_RETOURS: u32 = 200;
+    const LIMITE: Duration = Duration::from_secs(4);
+    let serveur = Serveur::lancer(nom, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    let debut = Instant::now();
+    for fait in 1..=ALLERS_RETOURS {
+        client.demander(ligne);
+        let duree = debut.elapsed();
+        assert!(
+            duree <= LIMITE,
+            "{} : {fait} allers-retours « {ligne} » ont déjà pris {} s ({} ms chacun) ; {ALLERS_RETOURS} \
+             doivent tenir en {} s. Chaque réponse part-elle en deux `write` (`writeln!` sur la \
+             socket) ? Le second segment attend l'ACK retardé de l'autre côté : envoyez chaque \
+             ligne d'un seul `write_all` (`envoyer_ligne`, étape 2).",
+            etape_de(nom),
+            format!("{:.1}", duree.as_secs_f64()).replace('.', ","),
+            duree.as_millis() / u128::from(fait),
+            LIMITE.as_secs()
+        );
+    }
+}
+
 /// Vérifie que la ligne de console `etiquette` d'une instruction pleine de caractères de contrôle
 /// (séquence ANSI, `\r` suivi d'une fausse ligne de console) les montre échappés, dans
 /// l'instruction comme dans la réponse.

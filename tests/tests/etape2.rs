@@ -209,3 +209,8 @@ fn la_comparaison_udp_tcp_montre_les_frontieres_et_le_flux() {
         ))
         .stdout(predicate::str::contains("« undeuxtrois »"));
 }
+
+#[test]
+fn deux_cents_allers_retours_tiennent_en_quatre_secondes() {
+    tests::verifier_que_les_reponses_partent_sans_attendre(ETAPE, "bonjour");
+}

@@ -124,3 +124,8 @@ fn la_demo_affiche_le_resultat_attendu_de_l_enonce() {
 fn un_client_qui_envoie_sans_jamais_lire_ne_bloque_pas_le_suivant() {
     tests::verifier_qu_un_client_qui_ne_lit_pas_ne_bloque_pas_le_suivant(ETAPE, "aide");
 }
+
+#[test]
+fn deux_cents_allers_retours_tiennent_en_quatre_secondes() {
+    tests::verifier_que_les_reponses_partent_sans_attendre(ETAPE, "bonjour");
+}

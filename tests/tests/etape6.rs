@@ -134,3 +134,8 @@ fn ce_que_le_client_envoie_n_arrive_jamais_brut_sur_la_console() {
 fn un_client_sans_serveur_le_dit_en_nommant_son_etape() {
     tests::verifier_qu_un_client_sans_serveur_nomme_son_etape(ETAPE);
 }
+
+#[test]
+fn deux_cents_allers_retours_tiennent_en_quatre_secondes() {
+    tests::verifier_que_les_reponses_partent_sans_attendre(ETAPE, "/calcul 6*7");
+}
