@@ -29,8 +29,8 @@
 //! - [`envoyer_de_la_console`] et [`traiter_message`] : ce que fait chaque événement, une ligne
 //!   tapée sur la console ou un message reçu du client (les textes des refus sont donnés :
 //!   [`refus_de`]) ;
-//! - [`clore_en_douceur`] : la fin voulue, FIN puis lire ce qui reste (l'attente bornée qui suit
-//!   est donnée : [`attendre_evenement`]) ;
+//! - [`clore_en_douceur`] : la fin voulue, le segment FIN de TCP (`shutdown(Write)`) puis lire ce
+//!   qui reste (l'attente bornée qui suit est donnée : [`attendre_evenement`]) ;
 //! - [`envoyer_l_entree`] et [`client_avec_limite`] : le client, deux threads, l'un envoie,
 //!   l'autre affiche ([`client`] l'appelle).
 //!
@@ -222,7 +222,7 @@ fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Message> 
 
 /// Le cadrage à en-tête de longueur.
 fn lire_avec_entete(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Message> {
-    // corrigé:début Indice : lisez exactement TAILLE_ENTETE octets (`read_exact` ; `UnexpectedEof` = fin du flux), convertissez-les en nombre après `trim`, comparez à `limite` AVANT d'allouer, puis lisez exactement ce nombre d'octets.
+    // corrigé:début Indice : lisez exactement TAILLE_ENTETE octets (`read_exact` ; `UnexpectedEof` = `Message::Fin`) ; `std::str::from_utf8` puis `.trim().parse::<u64>()` : un échec est un `EnteteInvalide`, une longueur au-dessus de `limite` un `AnnonceTropLongue(longueur)`, vérifiés AVANT d'allouer ; lisez alors exactement ce nombre d'octets (`UnexpectedEof` ici aussi = `Fin` : un message coupé est abandonné) et rendez `vers_texte(contenu)`.
     let mut entete = [0u8; TAILLE_ENTETE];
     match lecteur.read_exact(&mut entete) {
         Ok(()) => {}
@@ -427,7 +427,7 @@ pub fn converser(
     evenements: &Receiver<Evenement>,
     console: &mut impl Write,
 ) -> io::Result<()> {
-    // corrigé:début Indice : posez les délais d'écriture (DELAI_ECRITURE) et de lecture (DELAI_INACTIVITE), envoyez la bienvenue avec `ecrire_message`, lancez `lire_client` dans un thread (sur un clone du flux, avec un clone de l'émetteur), puis `while let Some(evenement) = attendre_evenement(…)` : une ligne de la console va à `envoyer_de_la_console`, un message reçu à `traiter_message`, et `Parti` finit la boucle (dites l'erreur sur la console, sauf après `/quitter` : `fermeture` est alors posée). Attendez le thread avec `join` avant de rendre la main.
+    // corrigé:début Indice : posez les délais d'écriture (DELAI_ECRITURE) et de lecture (DELAI_INACTIVITE), envoyez la bienvenue avec `ecrire_message`, lancez `lire_client` dans un thread (sur un clone du flux, avec un clone de l'émetteur), déclarez `let mut fermeture = None;`, puis `while let Some(evenement) = attendre_evenement(…)` : une ligne de la console va à `envoyer_de_la_console`, un message reçu à `traiter_message`, et `Parti` finit la boucle ; s'il porte une erreur et que personne n'a envoyé `/quitter` (`fermeture` vaut `None`), écrivez « [ERREUR] Connexion avec <pair> perdue : <erreur> » sur la console. Attendez le thread avec `join`, puis rendez `Ok(())` (la boucle d'accueil écrit la ligne [DÉCONNEXION]).
     let mut ecrivain = &flux;
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     ecrire_message(&mut ecrivain, cadrage, MESSAGE_BIENVENUE)?;
@@ -496,7 +496,7 @@ pub fn envoyer_de_la_console(
     fermeture: &mut Option<Instant>,
     console: &mut impl Write,
 ) -> io::Result<()> {
-    // corrigé:début Indice : envoyez la ligne avec `ecrire_message` (gardez son résultat : un client déjà parti le fait échouer, `Parti` arrivera juste après) ; si c'est FIN, écrivez « [FIN] La console du serveur a envoyé /quitter à <pair> » et posez `*fermeture = Some(clore_en_douceur(flux))` ; sinon, si l'envoi a réussi, « [ENVOI] à <pair> : <ligne nettoyée> ».
+    // corrigé:début Indice : envoyez la ligne avec `ecrire_message`, sans propager son erreur avec `?` (gardez le résultat dans une variable : un client déjà parti le fait échouer, et `Parti` arrivera juste après) ; si la ligne est FIN (« /quitter »), écrivez « [FIN] La console du serveur a envoyé /quitter à <pair> » et posez `*fermeture = Some(clore_en_douceur(flux))` ; sinon, si l'envoi a réussi, « [ENVOI] à <pair> : <ligne nettoyée> ».
     let mut ecrivain = flux;
     let envoi = ecrire_message(&mut ecrivain, cadrage, ligne);
     if ligne == FIN {
@@ -592,7 +592,8 @@ pub fn refus_de(message: &Message) -> Option<Refus> {
     })
 }
 
-/// La fin voulue d'une conversation (voir [`FIN`]) : envoyer le FIN, et rendre l'instant
+/// La fin voulue d'une conversation (après [`FIN`], « /quitter ») : envoyer le segment FIN de
+/// TCP (`shutdown(Write)`), et rendre l'instant
 /// jusqu'où l'on attendra la fin de ce que l'autre envoyait encore ([`DELAI_FERMETURE`]).
 ///
 /// `shutdown(Write)` envoie le FIN après les données déjà en route ; le thread de lecture
@@ -658,7 +659,7 @@ pub fn client_avec_limite(
     entree: impl BufRead + Send + 'static,
     sortie: &mut impl Write,
 ) -> anyhow::Result<()> {
-    // corrigé:début Indice : connectez-vous, clonez le flux avec `try_clone` et donnez le clone à un thread qui lance `envoyer_l_entree` ; dans le thread courant, affichez chaque message reçu (ligne par ligne, nettoyée) jusqu'à la fin du flux.
+    // corrigé:début Indice : connectez-vous avec `connecter` (donnée : son erreur dit quelle étape lancer, et les étapes 5 à 8 le vérifient), clonez le flux avec `try_clone` et donnez le clone à un thread qui lance `envoyer_l_entree` (ne l'attendez pas : il peut rester bloqué sur le clavier) ; dans le thread courant, lisez avec `lire_message(…, limite)` : un texte s'affiche ligne par ligne (`split('\n')`), chaque ligne nettoyée ; `Fin` rend `Ok(())` ; un message trop long ou pas UTF-8 : une ligne entre parenthèses qui le dit ; un en-tête invalide : dites-le et rendez `Ok(())` ; une erreur `ConnectionReset` : `Ok(())` (le serveur a coupé), toute autre erreur : `Err` avec contexte.
     let flux = connecter(adresse, port)?;
     let ecrivain = flux
         .try_clone()

@@ -168,7 +168,7 @@ pub fn repondre(ligne: &str) -> String {
 /// ([`calcul::calculer`]) ne connaît que des chiffres, cinq opérateurs et des parenthèses : tout
 /// autre caractère est refusé avant même d'être analysé. Rien n'est jamais exécuté.
 pub fn executer(ligne: &str) -> Result<String, String> {
-    // corrigé:début Indice : séparez le nom de l'argument au premier espace, puis faites un `match` sur le nom ; chaque instruction rend `Ok(résultat)` ou `Err(raison)`, et un nom inconnu (passé par `nettoyer`) est une erreur qui cite « aide ».
+    // corrigé:début Indice : retirez les espaces autour de la ligne (`trim` : « ␣␣aide » est une instruction) puis séparez le nom de l'argument au premier espace (`split_once(' ').unwrap_or((ligne, ""))`), et faites un `match` sur le nom : `calcul::calculer` (son erreur se dit avec `to_string`), `to_uppercase`, `to_lowercase`, `chars().rev()` (des caractères, pas des octets), `etape1_connexion::francais::compter` pour « 4 caractères (6 octets) », `heure_utc(SystemTime::now())`, `AIDE` ; une ligne vide et un nom inconnu (passé par `nettoyer`) sont des erreurs qui citent « aide ».
     let ligne = ligne.trim();
     let (nom, argument) = ligne.split_once(' ').unwrap_or((ligne, ""));
     match nom {
@@ -275,7 +275,7 @@ pub fn servir(
 /// La conversation avec un client : bienvenue, puis une réponse par instruction, jusqu'à
 /// [`FIN`] ou la fin du flux.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
-    // corrigé:début Indice : la conversation de l'étape 2, où chaque ligne est maintenant une instruction : répondez avec `repondre` (et écrivez l'instruction et sa réponse, nettoyées, sur la console) ; FIN termine la conversation par `shutdown(Both)` (ici, sans fermeture en douceur : ce serveur sert un client à la fois et ne l'attend pas ; un client qui enverrait encore après `/quitter` recevrait un RST, voir l'étape 4) ; chaque ligne part avec `envoyer_ligne` (étape 2 : en un seul `write`).
+    // corrigé:début Indice : la conversation de l'étape 2 (délai d'écriture DELAI_ECRITURE, bienvenue, `loop` sur `lire_ligne`), où chaque ligne est maintenant une instruction : répondez avec `repondre`, et écrivez sur la console l'instruction et sa réponse, nettoyées (les lignes [INSTRUCTION], [FIN] et [ERREUR] sont celles du « Résultat attendu » de l'énoncé) ; FIN termine la conversation par `shutdown(Both)` (ici, sans fermeture en douceur : ce serveur sert un client à la fois et ne l'attend pas ; un client qui enverrait encore après `/quitter` recevrait un RST, voir l'étape 4) ; chaque ligne part avec `envoyer_ligne` (étape 2 : en un seul `write`).
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     let mut ecrivain = flux;
     let mut lecteur = BufReader::new(flux);

@@ -24,7 +24,7 @@
 //! Trois fonctions : [`analyser`] (une ligne devient une [`Commande`] ou un message),
 //! [`executer`] (un `match` exhaustif sur la commande) et [`converser`] (la conversation de
 //! l'étape 5, avec une session et des commandes). Sont repris : `lire_ligne` (étape 2), la
-//! boucle d'accueil (étape 3), le client (étape 4), la calculatrice (étape 5). Les étapes 7 et 8
+//! boucle d'accueil (étape 3), le client (étape 4), la calculatrice (donnée, étape 5). Les étapes 7 et 8
 //! réutilisent vos `analyser` et `executer`.
 //!
 //! ## Lancer l'étape
@@ -310,8 +310,8 @@ pub fn heure_utc(instant: SystemTime) -> String {
 }
 
 // Repris des étapes précédentes : la lecture d'une ligne bornée (étape 2), la boucle d'accueil
-// (étape 3), le client à deux threads (étape 4) et la calculatrice (étape 5). Votre code de ces
-// étapes sert donc ici.
+// (étape 3) et le client à deux threads (étape 4) : votre code de ces étapes sert donc ici ; la
+// calculatrice (étape 5) est celle qui vous a été donnée.
 pub use etape2_boucle::{Ligne, envoyer_ligne, lire_ligne, nettoyer};
 pub use etape5_instructions::calcul;
 

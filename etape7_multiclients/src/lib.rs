@@ -37,7 +37,7 @@
 //! le verrou), [`diffuser`] (envoyer une ligne à tout le salon) et [`servir`] (un thread par
 //! client, chacun avec sa copie de [`SalonPartage`]). Le salon lui-même ([`Salon`], le type) et
 //! le thread d'un client ([`servir_client`], qui appelle vos fonctions) sont donnés. Sont
-//! repris : `lire_ligne` (étape 2), le client (étape 4), la calculatrice (étape 5) et les
+//! repris : `lire_ligne` (étape 2), le client (étape 4), la calculatrice (donnée, étape 5) et les
 //! commandes de l'étape 6 (voir [`commandes`]).
 //!
 //! ## Lancer l'étape
@@ -146,8 +146,8 @@ pub const LIMITE_LIGNE: usize = 4096;
 pub const FIN: &str = "/quitter";
 
 // Repris des étapes précédentes : la lecture d'une ligne bornée (étape 2), le client à deux
-// threads (étape 4) et les commandes (étapes 5 et 6, voir [`commandes`]). Votre code de ces
-// étapes sert donc ici.
+// threads (étape 4) et les commandes de l'étape 6 (voir [`commandes`]) : votre code de ces
+// étapes sert donc ici ; la calculatrice de l'étape 5, donnée, vient avec les commandes.
 pub use etape2_boucle::{Ligne, lire_ligne};
 pub use etape5_instructions::calcul;
 
@@ -375,7 +375,7 @@ pub fn console(texte: &str) {
 /// terminés sont retirées à chaque nouvelle connexion. Ce serveur tourne jusqu'à ce qu'on
 /// l'interrompe (Ctrl-C) ; l'étape 8 ajoute un arrêt propre qui les attend tous.
 pub fn servir(ecoute: TcpListener, salon: SalonPartage, bavard: bool) {
-    // corrigé:début Indice : pour chaque connexion de `ecoute.incoming()`, clonez l'`Arc` du salon et lancez `servir_client` dans un nouveau thread (`thread::spawn(move || …)`) ; gardez les `JoinHandle`. Une erreur d'`accept` : dites-la une fois par épisode (avec `console`) et faites une pause de PAUSE_ACCEPT (voir l'étape 3).
+    // corrigé:début Indice : pour chaque connexion de `ecoute.incoming()`, clonez l'`Arc` du salon et lancez `servir_client` dans un nouveau thread (`thread::spawn(move || …)`) ; gardez les `JoinHandle` dans un `Vec`, et retirez ceux des threads finis à chaque connexion (`threads.retain(|t| !t.is_finished())`). Une erreur d'`accept` : si `bavard`, dites-la une fois par épisode avec `console` (« [ERREUR] Connexion refusée par le système : <erreur en français> (on réessaie toutes les 100 ms) », voir `etape1_connexion::francais::erreur_systeme`), et faites une pause de PAUSE_ACCEPT (voir l'étape 3).
     let mut threads: Vec<JoinHandle<()>> = Vec::new();
     let mut en_echec = false;
     for connexion in ecoute.incoming() {

@@ -490,7 +490,7 @@ pub fn executer(commande: Commande, id: u64, pseudo: &str, partage: &Partage) ->
 /// ici. Chaque message est un `Arc<str>` : un seul exemplaire en mémoire, quel que soit le nombre
 /// de destinataires. Après l'annonce d'arrêt, plus rien n'est publié.
 pub fn diffuser(partage: &Partage, auteur: Option<u64>, textes: &[String]) {
-    // corrigé:début Indice : sous le verrou, `publier` chaque texte (rien si le salon est clos : `None`) en gardant messages, lignes du journal et destinataires ; verrou relâché, journalisez, puis déposez le lot dans la file de chaque destinataire sauf l'auteur. Un refus `Debordement` : dites-le sur la console (son écrivain coupera la connexion).
+    // corrigé:début Indice : sous le verrou (`partage.salon()`, dans un bloc `{ … }` : la garde meurt à sa fin ; le test unitaire refuse un `match partage.salon()…`, dont la garde vivrait dans tous les bras), `publier` chaque texte (rien si le salon est clos : `None`) en gardant messages, lignes du journal et destinataires ; verrou relâché, journalisez (`partage.journal.ecrire`), puis déposez le lot dans la file de chaque destinataire sauf l'auteur. Un refus `Debordement` : dites-le avec `partage.journaliser_console` (« [RETARD] Le client n°<id> a plus de <N> Mio en retard : déconnecté », N = `partage.config.limite_retard` en Mio ; son écrivain coupera la connexion).
     let mut messages = Vec::with_capacity(textes.len());
     let mut lignes_journal = Vec::with_capacity(textes.len());
     let mut destinataires = None;

@@ -120,7 +120,7 @@
 //! La boucle d'accueil ([`Serveur::servir`](serveur::Serveur::servir)) est donnée : c'est celle
 //! de l'étape 7, qui sait en plus s'arrêter et reculer quand `accept` échoue.
 //!
-//! Sont repris : `lire_ligne` (étape 2), le client (étape 4), la calculatrice (étape 5) et les
+//! Sont repris : `lire_ligne` (étape 2), le client (étape 4), la calculatrice (donnée, étape 5) et les
 //! commandes des étapes 6 et 7.
 //!
 //! ## Lancer l'étape
@@ -471,9 +471,9 @@ fn vider_la_console(delai: Duration) {
     let _ = attendre.recv_timeout(echeance.saturating_duration_since(Instant::now()));
 }
 
-// Repris des étapes précédentes : la lecture d'une ligne bornée (étape 2) et la calculatrice
-// (étape 5) ; les commandes de l'étape 7 sont reprises dans [`commandes`]. Votre code de ces
-// étapes sert donc ici.
+// Repris des étapes précédentes : la lecture d'une ligne bornée (étape 2), et dans [`commandes`]
+// celles de l'étape 7 : votre code de ces étapes sert donc ici (la calculatrice de l'étape 5,
+// donnée, vient avec les commandes).
 pub use etape2_boucle::{Ligne, lire_ligne};
 pub use etape5_instructions::calcul;
 

@@ -168,7 +168,7 @@ impl FileEnvoi {
     /// fermée ([`Fermeture::Debordement`]), vidée, et l'écrivain réveillé pour qu'il coupe la
     /// connexion. Les dépôts suivants échouent aussitôt ([`Refus::Fermee`]).
     pub fn deposer(&self, lignes: &[Envoi]) -> Result<(), Refus> {
-        // corrigé:début Indice : verrouillez l'état ; une file déjà fermée refuse (`Refus::Fermee`). Calculez le coût des lignes avec `cout` : si le retard dépassait `self.limite`, fermez la file (Debordement), videz-la et remettez `octets` à 0 ; sinon ajoutez les lignes (des `Arc::clone`) et leur coût. Dans les deux cas, réveillez l'écrivain (`notify_one`) s'il dort (`ecrivain_endormi`), et ne faites rien d'autre : ici, on n'attend jamais.
+        // corrigé:début Indice : verrouillez l'état (`self.etat()`) ; une file déjà fermée rend `Err(Refus::Fermee)`. Calculez le coût du lot avec `cout` : si `octets` + ce coût dépasse `self.limite` (l'égalité passe), posez `fermeture = Some(Fermeture::Debordement)`, videz les lignes, remettez `octets` à 0 et rendez `Err(Refus::Debordement)` ; sinon ajoutez les lignes (des `Arc::clone`) et leur coût, et rendez `Ok(())`. Dans les deux cas, réveillez l'écrivain (`self.du_nouveau.notify_one()`) s'il dort (`ecrivain_endormi`), après avoir relâché la garde (`drop`) ; n'appelez pas `self.fermer` en tenant la garde (elle reverrouille : un `Mutex` ne se prend pas deux fois), et n'attendez jamais ici.
         let mut etat = self.etat();
         if etat.fermeture.is_some() {
             return Err(Refus::Fermee);
@@ -294,7 +294,7 @@ pub fn ecrire_en_surveillant(
     mut octets: &[u8],
     grace: Duration,
 ) -> Result<(), Fermeture> {
-    // corrigé:début Indice : notez l'instant du dernier progrès ; tant qu'il reste des octets, `flux.write(octets)` : Ok(0) ou une autre erreur → Err(Fermeture::Ecriture) ; Ok(n) → avancez (`&octets[n..]`) et notez le progrès ; WouldBlock, TimedOut ou Interrupted → si rien n'a bougé depuis `grace`, Err(Fermeture::Bloque), sinon réessayez.
+    // corrigé:début Indice : notez l'instant du dernier progrès ; tant qu'il reste des octets, `flux.write(octets)` : Ok(0) ou une autre erreur → Err(Fermeture::Ecriture) ; Ok(n) → avancez (`&octets[n..]`) et notez le progrès ; une erreur pour laquelle `delai_depasse` est vrai (WouldBlock, TimedOut) ou Interrupted → si rien n'a bougé depuis `grace`, Err(Fermeture::Bloque), sinon réessayez.
     let mut dernier_progres = Instant::now();
     while !octets.is_empty() {
         match flux.write(octets) {
