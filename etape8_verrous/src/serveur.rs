@@ -239,8 +239,8 @@ fn accueillir(partage: &Arc<Partage>, flux: TcpStream) -> Option<JoinHandle<()>>
     let Some(id) = id else {
         partage.journaliser_console(&format!("[REFUS] {pair} : salon complet"));
         let raison = format!(
-            "ERREUR : le salon est complet ({} connexions au plus) ; réessayez plus tard",
-            partage.config.max_clients
+            "ERREUR : le salon est complet ({} au plus) ; réessayez plus tard",
+            etape1_connexion::francais::compter(partage.config.max_clients, "connexion")
         );
         refuser(&flux, &raison);
         return None;
@@ -293,8 +293,8 @@ pub fn arreter(
         )
     };
     partage.journaliser_console(&format!(
-        "[ARRÊT] Arrêt du serveur ({} connexions à prévenir)",
-        connexions.len()
+        "[ARRÊT] Arrêt du serveur ({} à prévenir)",
+        etape1_connexion::francais::compter(connexions.len(), "connexion")
     ));
     for (file, _) in &connexions {
         let _ = file.deposer(std::slice::from_ref(&publication.message));
