@@ -270,6 +270,18 @@ mod tests {
     }
 
     #[test]
+    fn le_readme_dit_le_nombre_d_erreurs_typiques() -> anyhow::Result<()> {
+        let n = lire(include_str!("../erreurs.txt"))?.len();
+        let readme = include_str!("../../README.fr.md");
+        assert!(
+            readme.contains(&format!("`corrige/erreurs.txt`, {n} erreurs"))
+                && readme.contains(&format!("`{n}/{n} erreurs typiques attrapées`")),
+            "le README doit dire les {n} erreurs typiques de corrige/erreurs.txt"
+        );
+        Ok(())
+    }
+
+    #[test]
     fn les_tables_du_corrige_et_erreurs_txt_disent_la_meme_chose() -> anyhow::Result<()> {
         let erreurs = lire(include_str!("../erreurs.txt"))?;
         let pages = [

@@ -42,7 +42,10 @@
 //! un test par comportement, nommé d'après lui. Elle lance les **vrais programmes** sur
 //! `127.0.0.1` avec un port choisi par le système, leur parle en TCP, borne chaque lecture par un
 //! délai et se synchronise sur des événements (une ligne reçue, une ligne de journal), jamais sur
-//! une pause. Chaque échec dit, en français, ce qui était attendu et ce qui est venu.
+//! une pause. Un seul test mesure une durée, et avec une marge de vingt : 200 allers-retours en
+//! 4 s (`deux_cents_allers_retours_tiennent_en_quatre_secondes`, étapes 2, 3, 5 et 6) ; une
+//! réponse écrite en deux `write` en prend 8,8, une réponse écrite d'un coup moins de 0,2.
+//! Chaque échec dit, en français, ce qui était attendu et ce qui est venu.
 
 pub mod charge;
 pub mod edition;

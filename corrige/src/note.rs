@@ -313,7 +313,14 @@ pub fn noter(
             non_notes: gratuits.iter().cloned().collect(),
             remarque: String::new(),
         };
-        match essayer(&travail, classeur, bareme, reglages.delai)? {
+        let essai = match essayer(&travail, classeur, bareme, reglages.delai) {
+            Ok(essai) => essai,
+            Err(erreur) => {
+                effacer_la_compilation(&travail, reglages);
+                return Err(erreur);
+            }
+        };
+        match essai {
             Essai::NeCompilePas => {
                 resultat.compile = false;
                 resultat.remarque = "ne compile pas".to_string();
@@ -340,16 +347,25 @@ pub fn noter(
         }
         resultats.push(resultat);
     }
-    if !reglages.garder_compilation {
-        // Une compilation par copie, c'est environ 1 Go : trente copies rempliraient un disque.
-        fs::remove_dir_all(&travail).with_context(|| {
-            format!(
-                "effacement du dossier de travail {} impossible",
-                travail.display()
-            )
-        })?;
-    }
+    effacer_la_compilation(&travail, reglages);
     Ok(resultats)
+}
+
+/// Efface le dossier de travail d'une copie, sauf avec `--garder-compilation` : une compilation
+/// par copie, c'est environ 1 Go, et trente copies rempliraient un disque. Un échec n'enlève pas
+/// ses notes à la copie : il est dit sur la sortie d'erreur.
+fn effacer_la_compilation(travail: &Path, reglages: &Reglages) {
+    if reglages.garder_compilation {
+        return;
+    }
+    if let Err(erreur) = fs::remove_dir_all(travail) {
+        eprintln!(
+            "[note] attention : le dossier de travail {} n'a pas pu être effacé ({}) ; \
+             effacez-le à la main",
+            travail.display(),
+            erreur
+        );
+    }
 }
 
 /// Recopie la copie dans `travail`, sans sa compilation ni son paquet `tests`, puis y met la

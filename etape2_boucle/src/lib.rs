@@ -24,6 +24,8 @@
 //! Trois fonctions : [`lire_ligne`] (découper le flux d'octets en lignes bornées : le cœur de
 //! l'étape), [`servir`] (un client) et [`converser`] (la boucle de réponses). Les étapes
 //! suivantes réutilisent `lire_ligne` et `converser` : ce que vous écrivez ici sert jusqu'au bout.
+//! Donnée : [`envoyer_ligne`], qui envoie une ligne d'un seul `write` (sa documentation dit
+//! pourquoi ce détail coûte 40 ms par réponse).
 //!
 //! ## Lancer l'étape
 //!

@@ -139,8 +139,10 @@ pub const DELAI_FERMETURE: Duration = Duration::from_secs(1);
 ///    rend 0 octet, la fin du flux. C'est une *demi-fermeture* : on peut encore lire ce qui
 ///    arrive, et on le lit, jusqu'à ce que l'autre ferme à son tour ou qu'un court délai passe
 ///    ([`clore_en_douceur`]). Le client fait de même quand son entrée se termine, après avoir
-///    envoyé `/quitter`. (`shutdown(Read)` n'envoie rien sur le réseau ; `shutdown(Both)` envoie le
-///    FIN mais jette tout ce qui arrivera ensuite.)
+///    envoyé `/quitter`. (`shutdown(Read)`, sous Linux et macOS, n'envoie rien sur le réseau et
+///    réveille une lecture bloquée ; sous Windows, il ne la réveille pas, et ce qui arrive ensuite
+///    fait couper la connexion. `shutdown(Both)` envoie le FIN mais jette tout ce qui arrivera
+///    ensuite.)
 ///
 /// Enfin on **attend les threads** (`join`) pour qu'aucun ne survive à sa conversation. À
 /// l'inverse, fermer une socket qui contient encore des données non lues fait envoyer au noyau un
@@ -464,7 +466,11 @@ pub fn converser(
 /// Tant que personne n'a envoyé `/quitter` (`fermeture` vaut `None`), on attend sans limite : le
 /// thread de lecture enverra toujours `Parti` à la fin. Après `/quitter`, on n'attend que jusqu'à
 /// l'échéance : passée, `shutdown(Read)` réveille le thread de lecture (sa lecture rend la fin du
-/// flux), qui envoie alors `Parti` ; on lui laisse encore [`DELAI_FERMETURE`] pour le faire.
+/// flux), qui envoie alors `Parti`. Cela vaut sous Linux et macOS ; sous Windows, `shutdown(Read)`
+/// ne réveille pas une lecture bloquée : elle finit quand le client ferme à son tour (le client de
+/// cette étape le fait dès qu'il lit la fin du flux), ou au plus tard au bout du délai
+/// d'inactivité ([`DELAI_INACTIVITE`]). On attend donc ensuite `Parti` jusque-là, sans
+/// recommencer.
 pub fn attendre_evenement(
     evenements: &Receiver<Evenement>,
     flux: &TcpStream,
@@ -478,7 +484,7 @@ pub fn attendre_evenement(
             Ok(evenement) => return Some(evenement),
             Err(RecvTimeoutError::Timeout) => {
                 let _ = flux.shutdown(Shutdown::Read);
-                *fermeture = Some(Instant::now() + DELAI_FERMETURE);
+                *fermeture = Some(Instant::now() + DELAI_INACTIVITE);
             }
             Err(RecvTimeoutError::Disconnected) => return None,
         }
@@ -598,7 +604,7 @@ pub fn refus_de(message: &Message) -> Option<Refus> {
 ///
 /// `shutdown(Write)` envoie le FIN après les données déjà en route ; le thread de lecture
 /// continue de lire jusqu'à la fin du flux de l'autre côté. Si elle n'arrive pas à temps,
-/// [`converser`] réveille la lecture avec `shutdown(Read)`. Fermer tout de suite
+/// [`attendre_evenement`] réveille la lecture avec `shutdown(Read)`. Fermer tout de suite
 /// (`shutdown(Both)`) jetterait ce que le client envoyait encore : le noyau répondrait par un
 /// RST, la fin brutale que l'étape 1 évite.
 pub fn clore_en_douceur(flux: &TcpStream) -> Instant {
@@ -659,7 +665,7 @@ pub fn client_avec_limite(
     entree: impl BufRead + Send + 'static,
     sortie: &mut impl Write,
 ) -> anyhow::Result<()> {
-    // corrigé:début Indice : connectez-vous avec `connecter` (donnée : son erreur dit quelle étape lancer, et les étapes 5 à 8 le vérifient), clonez le flux avec `try_clone` et donnez le clone à un thread qui lance `envoyer_l_entree` (ne l'attendez pas : il peut rester bloqué sur le clavier) ; dans le thread courant, lisez avec `lire_message(…, limite)` : un texte s'affiche ligne par ligne (`split('\n')`), chaque ligne nettoyée ; `Fin` rend `Ok(())` ; un message trop long ou pas UTF-8 : une ligne entre parenthèses qui le dit ; un en-tête invalide : dites-le et rendez `Ok(())` ; une erreur `ConnectionReset` : `Ok(())` (le serveur a coupé), toute autre erreur : `Err` avec contexte.
+    // corrigé:début Indice : connectez-vous avec `connecter` (donnée : son erreur dit quelle étape lancer, et les étapes 5 à 8 le vérifient), clonez le flux avec `try_clone` et donnez le clone à un thread qui lance `envoyer_l_entree` (ne l'attendez pas : il peut rester bloqué sur le clavier) ; dans le thread courant, lisez avec `lire_message(…, limite)` : un texte s'affiche ligne par ligne (`split('\n')`), chaque ligne nettoyée ; `Fin` rend `Ok(())` ; un message trop long ou pas UTF-8 : une ligne entre parenthèses qui le dit ; un en-tête invalide ou qui annonce trop (`EnteteInvalide`, `AnnonceTropLongue`) : dites-le et rendez `Ok(())` ; une erreur `ConnectionReset` : `Ok(())` (le serveur a coupé), toute autre erreur : `Err` avec contexte.
     let flux = connecter(adresse, port)?;
     let ecrivain = flux
         .try_clone()

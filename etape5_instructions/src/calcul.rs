@@ -10,7 +10,7 @@
 //! ```
 //!
 //! **Ce module est donné** : l'étape parle de réseau (un serveur qui répond sans jamais exécuter
-//! le texte du client), pas de compilation. Lisez-le comme un exemple : la forme d'un analyseur
+//! le texte du client), pas d'analyse syntaxique. Lisez-le comme un exemple : la forme d'un analyseur
 //! « à descente récursive » (une fonction par règle de la grammaire) et ses trois limites. En
 //! bonus, non noté : effacez le corps de `Analyseur::terme` ou de `Analyseur::facteur` et
 //! réécrivez-le ; la suite de l'étape (`cargo test -p tests --test etape5`) vous dit si c'est

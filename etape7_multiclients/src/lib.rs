@@ -408,7 +408,7 @@ pub fn servir_client(flux: TcpStream, salon: SalonPartage, bavard: bool) {
         return;
     };
     // Chaque ligne part dans son propre `write` : sans `TCP_NODELAY`, l'algorithme de Nagle
-    // retiendrait une ligne tant que la précédente n'est pas acquittée (jusqu'à 40 ms).
+    // retiendrait une ligne tant que la précédente n'est pas acquittée (40 ms ou plus : l'ACK retardé de l'autre côté).
     let _ = flux.set_nodelay(true);
     if bavard {
         console(&format!("[CONNEXION] {pair}"));

@@ -67,7 +67,7 @@ fn ouvrir_en_ajout(chemin: &Path) -> io::Result<File> {
 
 /// Le thread du journal : écrit chaque lot de lignes en un seul `write_all`.
 ///
-/// C'est le seul endroit du programme qui touche au fichier : pas de verrou à prendre, et deux
+/// C'est le seul endroit du programme qui écrit dans le fichier : pas de verrou à prendre, et deux
 /// lignes ne peuvent pas s'entremêler. Le thread vit tant qu'il reste une poignée [`Journal`] :
 /// quand la dernière disparaît, `recv` rend une erreur et la boucle finit.
 fn ecrire_lignes(mut fichier: File, chemin: &Path, reception: mpsc::Receiver<Arc<str>>) {

@@ -104,7 +104,7 @@
 //!
 //! ## Ce que vous écrivez
 //!
-//! Huit fonctions, une par règle du serveur final (aucune ne parle de performance) :
+//! Huit fonctions, pour sept règles du serveur final (aucune ne parle de performance) :
 //!
 //! - [`diffuser`] : aucune entrée-sortie sous un verrou ;
 //! - [`FileEnvoi::deposer`](livraison::FileEnvoi::deposer) : une file bornée par client, qui ne
@@ -114,7 +114,7 @@
 //! - [`Salon::inscrire`](salon::Salon::inscrire) et [`Salon::renommer`](salon::Salon::renommer) :
 //!   vérifier et réserver un pseudo d'un seul geste (à l'arrivée, puis pour `/pseudo`) ;
 //! - [`Regle::contient`](liste_noire::Regle::contient) : la liste noire ;
-//! - `ecrire_lignes` (dans `src/journal.rs`) : le thread du journal, seul à toucher au fichier ;
+//! - `ecrire_lignes` (dans `src/journal.rs`) : le thread du journal, le seul à écrire dans le fichier ;
 //! - [`arreter`](serveur::arreter) : l'arrêt propre.
 //!
 //! La boucle d'accueil ([`Serveur::servir`](serveur::Serveur::servir)) est donnée : c'est celle

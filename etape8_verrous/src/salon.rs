@@ -121,7 +121,7 @@ impl Salon {
     /// donc chaque ligne **exactement une fois**, l'historique d'abord. Un dépôt n'attend jamais :
     /// c'est de la mémoire, il a sa place dans une section critique.
     pub fn inscrire(&mut self, id: u64, pseudo: &str) -> Result<(), String> {
-        // corrigé:début Indice : dans cette seule méthode (donc sous un seul verrou) : refusez si `self.pseudos` contient déjà `cle_pseudo(pseudo)` (`Err(« le pseudo « <pseudo> » est déjà pris »)`, le texte de la démo) ; une connexion inconnue est aussi une erreur. Sinon remplissez la fiche (`pseudo`) et l'index `pseudos`, appelez `reconstruire_destinataires`, et déposez l'historique dans la file du nouveau venu, en un seul dépôt : chaque ligne précédée de « [historique] », les plus récentes dont le coût (compté avec `livraison::cout`, préfixe compris) tient dans `file.limite() / 2`, remises dans l'ordre.
+        // corrigé:début Indice : dans cette seule méthode (donc sous un seul verrou) : refusez si `self.pseudos` contient déjà `cle_pseudo(pseudo)` (`Err(format!("le pseudo « {pseudo} » est déjà pris"))`, le texte de la démo) ; une connexion inconnue est aussi une erreur. Sinon remplissez la fiche (`pseudo`) et l'index `pseudos`, appelez `reconstruire_destinataires`, et déposez l'historique dans la file du nouveau venu, en un seul dépôt : chaque ligne précédée de « [historique] », les plus récentes dont le coût (compté avec `livraison::cout`, préfixe compris) tient dans `file.limite() / 2`, remises dans l'ordre.
         let cle = cle_pseudo(pseudo);
         if self.pseudos.contains_key(&cle) {
             return Err(format!("le pseudo « {pseudo} » est déjà pris"));
@@ -153,7 +153,7 @@ impl Salon {
     /// Change le pseudo d'un membre inscrit (même règle : vérifier et agir d'un seul tenant) ;
     /// rend l'ancien.
     pub fn renommer(&mut self, id: u64, nouveau: &str) -> Result<String, String> {
-        // corrigé:début Indice : la règle d'`inscrire`, pour un membre déjà inscrit : son ancien pseudo (sinon `Err(« vous n'avez pas encore de pseudo »)`) ; refusez si `cle_pseudo(nouveau)` appartient à un autre (même texte qu'`inscrire` : « le pseudo « <nouveau> » est déjà pris ») ; sinon libérez l'ancienne clé, réservez la nouvelle et changez la fiche, dans cette seule méthode ; rendez l'ancien pseudo.
+        // corrigé:début Indice : la règle d'`inscrire`, pour un membre déjà inscrit : son ancien pseudo (sinon l'erreur « vous n'avez pas encore de pseudo ») ; refusez si `cle_pseudo(nouveau)` appartient à un autre (même texte qu'`inscrire`, avec `nouveau`) ; sinon libérez l'ancienne clé, réservez la nouvelle et changez la fiche, dans cette seule méthode ; rendez l'ancien pseudo.
         let cle = cle_pseudo(nouveau);
         let ancien = self
             .connexions

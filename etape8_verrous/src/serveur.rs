@@ -214,7 +214,7 @@ fn accueillir(partage: &Arc<Partage>, flux: TcpStream) -> Option<JoinHandle<()>>
     let pair = flux.peer_addr().ok()?;
     flux.set_write_timeout(Some(DELAI_ECRITURE)).ok()?;
     // Sans `TCP_NODELAY`, le système retient un petit envoi tant que le précédent n'est pas
-    // acquitté (algorithme de Nagle), et le client retarde ses acquittements (jusqu'à 40 ms) :
+    // acquitté (algorithme de Nagle), et le client retarde ses acquittements (40 ms ou plus) :
     // deux `write` de suite (l'historique, puis l'accueil) coûteraient 40 ms.
     flux.set_nodelay(true).ok()?;
     let verdict = partage.liste_noire.refuse(pair.ip());
