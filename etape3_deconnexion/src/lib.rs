@@ -19,10 +19,12 @@
 //!
 //! ## Ce que vous écrivez
 //!
-//! Une fonction : [`servir_avec`], la boucle sur `accept` qui survit à chaque départ et à chaque
-//! échec d'`accept`. Elle appelle la [`converser`] **que vous avez écrite à l'étape 2** (reprise
-//! par `pub use etape2_boucle::…`) : terminez l'étape 2 d'abord. Les étapes 4 à 6 réutilisent
-//! cette boucle.
+//! Deux fonctions : [`servir_avec`], la boucle sur `accept` qui survit à chaque départ et à
+//! chaque échec d'`accept`, et [`dire_la_fin`], qui dit sur la console comment chaque
+//! conversation s'est terminée (fin normale, délai dépassé, connexion perdue), sans jamais
+//! propager l'erreur d'un client. La boucle appelle la [`converser`] **que vous avez écrite à
+//! l'étape 2** (reprise par `pub use etape2_boucle::…`) : terminez l'étape 2 d'abord. Les
+//! étapes 4 à 6 réutilisent cette boucle.
 //!
 //! ## Lancer l'étape
 //!
@@ -224,7 +226,7 @@ pub fn servir_avec<W: Write>(
     limite: Option<usize>,
     mut converser: impl FnMut(&TcpStream, &mut W, SocketAddr) -> io::Result<()>,
 ) -> io::Result<()> {
-    // corrigé:début Indice : bouclez sur `ecoute.incoming().take(limite.unwrap_or(usize::MAX))` ; une erreur d'`accept` : écrivez-la une seule fois tant que les échecs se suivent (un « épisode », qui finit au premier `accept` réussi), et faites une pause de PAUSE_ACCEPT après chacune ; pour chaque connexion, posez le délai d'inactivité, appelez `converser` et écrivez sur la console comment elle s'est terminée (une ligne « [DÉCONNEXION] … » dans tous les cas, comme dans le « Résultat attendu » ; voir `delai_depasse`, et `etape1_connexion::francais::erreur_systeme` pour dire l'erreur en français), sans jamais propager l'erreur d'un client.
+    // corrigé:début Indice : bouclez sur `ecoute.incoming().take(limite.unwrap_or(usize::MAX))` ; une erreur d'`accept` : écrivez-la une seule fois tant que les échecs se suivent (un « épisode », qui finit au premier `accept` réussi : « [ERREUR] Connexion refusée par le système : <erreur> (on réessaie toutes les 100 ms) »), et faites une pause de PAUSE_ACCEPT après chacune ; pour chaque connexion, écrivez « [CONNEXION] Client connecté depuis <pair> » (un client déjà reparti, sans `peer_addr` : passez au suivant), posez le délai d'inactivité, appelez `converser`, et donnez son résultat à `dire_la_fin`, sans jamais propager l'erreur d'un client.
     let mut en_echec = false;
     for connexion in ecoute.incoming().take(limite.unwrap_or(usize::MAX)) {
         let flux = match connexion {
@@ -254,20 +256,33 @@ pub fn servir_avec<W: Write>(
         let resultat = flux
             .set_read_timeout(Some(DELAI_INACTIVITE))
             .and_then(|()| converser(&flux, console, pair));
-        match resultat {
-            Ok(()) => writeln!(console, "[DÉCONNEXION] Conversation avec {pair} terminée")?,
-            Err(e) if delai_depasse(&e) => writeln!(
-                console,
-                "[DÉCONNEXION] {pair} inactif trop longtemps, ou ne lit plus ses réponses : connexion fermée"
-            )?,
-            Err(erreur) => writeln!(
-                console,
-                "[DÉCONNEXION] Connexion avec {pair} perdue : {erreur}",
-                erreur = etape1_connexion::francais::erreur_systeme(&erreur)
-            )?,
-        }
+        dire_la_fin(console, pair, resultat)?;
     }
     Ok(())
+    // corrigé:fin
+}
+
+/// Écrit sur la console comment la conversation avec `pair` s'est terminée : une ligne
+/// « [DÉCONNEXION] … » dans tous les cas. L'erreur d'un client est **dite**, jamais propagée :
+/// seule une erreur d'écriture sur la console elle-même remonte.
+pub fn dire_la_fin(
+    console: &mut impl Write,
+    pair: SocketAddr,
+    resultat: io::Result<()>,
+) -> io::Result<()> {
+    // corrigé:début Indice : un `match` sur `resultat`, trois cas, trois lignes du « Résultat attendu » : `Ok` (« Conversation avec <pair> terminée »), une erreur pour laquelle `delai_depasse` est vrai (inactif, ou ne lit plus ses réponses : connexion fermée), et toute autre erreur (« Connexion avec <pair> perdue : <erreur> », dite en français avec `etape1_connexion::francais::erreur_systeme`).
+    match resultat {
+        Ok(()) => writeln!(console, "[DÉCONNEXION] Conversation avec {pair} terminée"),
+        Err(e) if delai_depasse(&e) => writeln!(
+            console,
+            "[DÉCONNEXION] {pair} inactif trop longtemps, ou ne lit plus ses réponses : connexion fermée"
+        ),
+        Err(erreur) => writeln!(
+            console,
+            "[DÉCONNEXION] Connexion avec {pair} perdue : {erreur}",
+            erreur = etape1_connexion::francais::erreur_systeme(&erreur)
+        ),
+    }
     // corrigé:fin
 }
 

@@ -21,9 +21,10 @@
 //!
 //! ## Ce que vous écrivez
 //!
-//! Trois fonctions : [`analyser`] (une ligne devient une [`Commande`] ou un message),
-//! [`executer`] (un `match` exhaustif sur la commande) et [`converser`] (la conversation de
-//! l'étape 5, avec une session et des commandes). Sont repris : `lire_ligne` (étape 2), la
+//! Quatre fonctions : [`analyser`] (une ligne devient une [`Commande`] ou un message),
+//! [`executer`] (un `match` exhaustif sur la commande), [`repondre_a_la_ligne`] (ce que le
+//! serveur répond à une ligne, et ce qu'il en écrit sur la console) et [`converser`] (la
+//! conversation de l'étape 5, avec une session). Sont repris : `lire_ligne` (étape 2), la
 //! boucle d'accueil (étape 3), le client (étape 4), la calculatrice (donnée, étape 5). Les étapes 7 et 8
 //! réutilisent vos `analyser` et `executer`.
 //!
@@ -372,7 +373,7 @@ pub fn servir(
 /// La conversation avec un client : bienvenue, puis une réponse par ligne, jusqu'à `/quitter`
 /// ou la fin du flux.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
-    // corrigé:début Indice : la conversation de l'étape 5 avec une `Session`, où chaque ligne passe par `analyser` : un message est accusé « Message reçu (pseudo) : … », une commande exécutée avec `executer` (réponse « = … » ou « ERREUR : … »), `/quitter` termine par `shutdown(Both)` (sans fermeture en douceur, comme à l'étape 5) ; chaque ligne part avec `envoyer_ligne` (étape 2 : en un seul `write`).
+    // corrigé:début Indice : la conversation de l'étape 5 (délai d'écriture, bienvenue, `loop` sur `lire_ligne`) avec une `Session` (`Session::default()`), où chaque ligne de texte passe par `repondre_a_la_ligne` : `None` veut dire `/quitter`, qui s'écrit « [FIN] <pair> a envoyé /quitter » sur la console et termine par `shutdown(Both)` (sans fermeture en douceur, comme à l'étape 5) ; les lignes refusées par `lire_ligne` reçoivent « ERREUR : … » comme à l'étape 5 ; chaque ligne part avec `envoyer_ligne` (étape 2 : en un seul `write`).
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     let mut ecrivain = flux;
     let mut lecteur = BufReader::new(flux);
@@ -380,40 +381,15 @@ pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -
     envoyer_ligne(&mut ecrivain, MESSAGE_BIENVENUE)?;
     loop {
         let reponse = match lire_ligne(&mut lecteur, LIMITE_LIGNE)? {
-            Ligne::Texte(texte) => match analyser(&texte) {
-                Ok(Entree::Commande(Commande::Quitter)) => {
-                    writeln!(console, "[FIN] {pair} a envoyé {FIN}")?;
-                    return flux.shutdown(Shutdown::Both);
+            Ligne::Texte(texte) => {
+                match repondre_a_la_ligne(&texte, &mut session, console, pair)? {
+                    Some(reponse) => reponse,
+                    None => {
+                        writeln!(console, "[FIN] {pair} a envoyé {FIN}")?;
+                        return flux.shutdown(Shutdown::Both);
+                    }
                 }
-                Ok(Entree::Message(message)) => {
-                    let message = nettoyer(&message);
-                    writeln!(console, "[MESSAGE] {pair} {} : {message}", session.pseudo)?;
-                    format!("Message reçu ({}) : {message}", session.pseudo)
-                }
-                Ok(Entree::Commande(commande)) => {
-                    let reponse = match executer(commande, &mut session) {
-                        Ok(resultat) => format!("= {resultat}"),
-                        Err(raison) => format!("ERREUR : {raison}"),
-                    };
-                    writeln!(
-                        console,
-                        "[COMMANDE] {pair} : {} → {}",
-                        nettoyer(&texte),
-                        nettoyer(&reponse)
-                    )?;
-                    reponse
-                }
-                Err(raison) => {
-                    let reponse = format!("ERREUR : {raison}");
-                    writeln!(
-                        console,
-                        "[COMMANDE] {pair} : {} → {}",
-                        nettoyer(&texte),
-                        nettoyer(&reponse)
-                    )?;
-                    reponse
-                }
-            },
+            }
             Ligne::TropLongue => {
                 writeln!(console, "[ERREUR] {pair} : ligne trop longue, ignorée")?;
                 format!("ERREUR : ligne trop longue (plus de {LIMITE_LIGNE} octets), ignorée")
@@ -429,6 +405,41 @@ pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -
         };
         envoyer_ligne(&mut ecrivain, &reponse)?;
     }
+    // corrigé:fin
+}
+
+/// La réponse à une ligne de texte reçue (une commande ou un message), après l'avoir écrite sur
+/// la console ; `None` pour `/quitter`, que la conversation traite elle-même en fermant.
+pub fn repondre_a_la_ligne(
+    texte: &str,
+    session: &mut Session,
+    console: &mut impl Write,
+    pair: SocketAddr,
+) -> io::Result<Option<String>> {
+    // corrigé:début Indice : un `match` sur `analyser(texte)` : `/quitter` → `None` ; un message → « [MESSAGE] <pair> <pseudo> : <message nettoyé> » sur la console, et la réponse « Message reçu (<pseudo>) : <message nettoyé> » ; une commande → `executer(commande, session)` donne « = … » ou « ERREUR : … » ; une ligne refusée par `analyser` → « ERREUR : <raison> ». Pour une commande comme pour un refus, écrivez « [COMMANDE] <pair> : <ligne nettoyée> → <réponse nettoyée> » sur la console.
+    let reponse = match analyser(texte) {
+        Ok(Entree::Commande(Commande::Quitter)) => return Ok(None),
+        Ok(Entree::Message(message)) => {
+            let message = nettoyer(&message);
+            writeln!(console, "[MESSAGE] {pair} {} : {message}", session.pseudo)?;
+            return Ok(Some(format!(
+                "Message reçu ({}) : {message}",
+                session.pseudo
+            )));
+        }
+        Ok(Entree::Commande(commande)) => match executer(commande, session) {
+            Ok(resultat) => format!("= {resultat}"),
+            Err(raison) => format!("ERREUR : {raison}"),
+        },
+        Err(raison) => format!("ERREUR : {raison}"),
+    };
+    writeln!(
+        console,
+        "[COMMANDE] {pair} : {} → {}",
+        nettoyer(texte),
+        nettoyer(&reponse)
+    )?;
+    Ok(Some(reponse))
     // corrigé:fin
 }
 
