@@ -263,7 +263,7 @@ pub fn servir_avec<W: Write>(
 }
 
 /// Écrit sur la console comment la conversation avec `pair` s'est terminée : une ligne
-/// « [DÉCONNEXION] … » dans tous les cas. L'erreur d'un client est **dite**, jamais propagée :
+/// `[DÉCONNEXION] …` dans tous les cas. L'erreur d'un client est **dite**, jamais propagée :
 /// seule une erreur d'écriture sur la console elle-même remonte.
 pub fn dire_la_fin(
     console: &mut impl Write,
