@@ -104,7 +104,7 @@
 //!
 //! ## Ce que vous écrivez
 //!
-//! Huit fonctions, pour sept règles du serveur final (aucune ne parle de performance) :
+//! Neuf fonctions, pour sept règles du serveur final (aucune ne parle de performance) :
 //!
 //! - [`diffuser`] : aucune entrée-sortie sous un verrou ;
 //! - [`FileEnvoi::deposer`](livraison::FileEnvoi::deposer) : une file bornée par client, qui ne
@@ -115,10 +115,9 @@
 //!   vérifier et réserver un pseudo d'un seul geste (à l'arrivée, puis pour `/pseudo`) ;
 //! - [`Regle::contient`](liste_noire::Regle::contient) : la liste noire ;
 //! - `ecrire_lignes` (dans `src/journal.rs`) : le thread du journal, le seul à écrire dans le fichier ;
-//! - [`arreter`](serveur::arreter) : l'arrêt propre.
-//!
-//! La boucle d'accueil ([`Serveur::servir`](serveur::Serveur::servir)) est donnée : c'est celle
-//! de l'étape 7, qui sait en plus s'arrêter et reculer quand `accept` échoue.
+//! - [`arreter`](serveur::arreter) et [`Serveur::servir`](serveur::Serveur::servir) : l'arrêt
+//!   propre, et la boucle d'accueil de l'étape 7 qui sait s'arrêter (et reculer quand `accept`
+//!   échoue). Donnée, cette boucle montrerait la réponse de l'étape 7 : vous la reprenez donc.
 //!
 //! Sont repris : `lire_ligne` (étape 2), le client (étape 4), la calculatrice (donnée, étape 5) et les
 //! commandes des étapes 6 et 7.

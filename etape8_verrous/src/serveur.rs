@@ -157,6 +157,7 @@ impl Serveur {
     /// Accepte les clients jusqu'à la demande d'arrêt, puis arrête tout proprement : annonce,
     /// fermeture des files et des sockets, attente de **tous** les threads, journal écrit.
     pub fn servir(self) -> io::Result<()> {
+        // corrigé:début Indice : la boucle de l'étape 7 sur `ecoute.incoming()`, avec trois changements : sortez dès que `partage.arret.est_demande()` ; un échec d'`accept` passe par un `Recul` (pause croissante, dite une fois par épisode sur la console par une ligne « [ERREUR] accept a échoué (…) », et la reprise aussi, « [ÉCOUTE] Les connexions sont de nouveau acceptées ») ; une connexion réussie passe par `accueillir`, qui rend la poignée du thread (à garder, comme à l'étape 7, et à compter : chaque thread enverra un signal sur `fins`). Après la boucle : fermez l'écoute, appelez `arreter`, puis attendez le thread du journal.
         let Serveur {
             ecoute,
             partage,
@@ -205,6 +206,7 @@ impl Serveur {
         ecrivain_journal
             .join()
             .map_err(|_| io::Error::other("le thread du journal a paniqué"))
+        // corrigé:fin
     }
 }
 
