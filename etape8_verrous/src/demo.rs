@@ -240,7 +240,10 @@ fn un_seul_gagne_la_course(adresse: SocketAddr, sortie: &mut impl Write) -> anyh
     let essais: Vec<_> = (0..CANDIDATS)
         .map(|_| {
             let depart = Arc::clone(&depart);
-            thread::spawn(move || -> anyhow::Result<bool> {
+            // Chaque candidat rend sa socket avec son résultat : le gagnant doit rester connecté
+            // jusqu'à ce que tous aient leur réponse. S'il partait tout de suite, « zoe » serait
+            // libérée, et un candidat plus lent (machine chargée) l'obtiendrait à son tour.
+            thread::spawn(move || -> anyhow::Result<(bool, TcpStream)> {
                 let flux = TcpStream::connect(adresse)?;
                 flux.set_read_timeout(Some(Duration::from_secs(10)))?;
                 let mut lecteur = BufReader::new(flux.try_clone()?);
@@ -248,26 +251,30 @@ fn un_seul_gagne_la_course(adresse: SocketAddr, sortie: &mut impl Write) -> anyh
                 lire_ligne(&mut lecteur, LIMITE_RECEPTION)?;
                 depart.wait();
                 writeln!(&flux, "zoe")?;
-                loop {
+                let gagne = loop {
                     match lire_ligne(&mut lecteur, LIMITE_RECEPTION)? {
-                        Ligne::Texte(l) if l.starts_with("= bienvenue") => return Ok(true),
-                        Ligne::Texte(l) if l.starts_with("ERREUR") => return Ok(false),
+                        Ligne::Texte(l) if l.starts_with("= bienvenue") => break true,
+                        Ligne::Texte(l) if l.starts_with("ERREUR") => break false,
                         Ligne::Texte(_) => continue,
-                        _ => return Ok(false),
+                        _ => break false,
                     }
-                }
+                };
+                Ok((gagne, flux))
             })
         })
         .collect();
     let mut gagnants = 0;
+    let mut connexions = Vec::with_capacity(CANDIDATS);
     for essai in essais {
-        if essai
+        let (gagne, flux) = essai
             .join()
-            .map_err(|_| anyhow!("un candidat a paniqué"))??
-        {
+            .map_err(|_| anyhow!("un candidat a paniqué"))??;
+        if gagne {
             gagnants += 1;
         }
+        connexions.push(flux);
     }
+    drop(connexions);
     writeln!(
         sortie,
         "[démo] {gagnants} l'obtient, {} reçoivent « ERREUR : le pseudo « zoe » est déjà pris ».",
