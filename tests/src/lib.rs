@@ -629,14 +629,26 @@ impl Client {
     }
 }
 
+/// Un port de `127.0.0.1` où personne n'écoute, pour les tests « client sans serveur ».
+///
+/// Le port 1 : sous les ports que le système distribue avec le port 0, aucun serveur de la suite
+/// ne peut l'obtenir, et personne n'y écoute d'ordinaire. Un port « réservé puis libéré » ne va
+/// pas : un autre test lancé en même temps pouvait le recevoir aussitôt, et le client s'y
+/// connectait (vu une fois en vingt passages de la suite).
+pub fn port_sans_serveur(nom: &str) -> String {
+    assert!(
+        TcpStream::connect(("127.0.0.1", 1)).is_err(),
+        "{} : un programme écoute sur le port 1 de cette machine ; ce test a besoin d'un port \
+         où personne n'écoute",
+        etape_de(nom)
+    );
+    "1".to_string()
+}
+
 /// Le client de l'étape `nom`, lancé sans serveur, échoue en français et nomme **son** étape
 /// (le client est écrit une fois, à l'étape 4, et repris par les suivantes).
 pub fn verifier_qu_un_client_sans_serveur_nomme_son_etape(nom: &str) {
-    // Un port réservé puis libéré : personne n'y écoute.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|e| e.local_addr())
-        .map(|a| a.port().to_string())
-        .unwrap_or_else(|e| panic!("{} : aucun port libre ({e})", etape_de(nom)));
+    let port = port_sans_serveur(nom);
     assert_cmd::Command::new(programme(nom))
         .args(["client", "--port", &port])
         .timeout(DELAI)

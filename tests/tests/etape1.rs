@@ -59,11 +59,7 @@ fn le_client_affiche_la_bienvenue_et_rend_zero() {
 
 #[test]
 fn un_serveur_absent_donne_une_erreur_en_francais_sans_panique() {
-    // Un port réservé puis libéré : personne n'y écoute.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|e| e.local_addr())
-        .map(|a| a.port().to_string())
-        .expect("port libre");
+    let port = tests::port_sans_serveur(ETAPE);
     assert_cmd::Command::new(programme(ETAPE))
         .args(["client", "--port", &port])
         .timeout(tests::DELAI)
