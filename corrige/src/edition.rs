@@ -213,6 +213,28 @@ pub fn fuites(source: &Path) -> anyhow::Result<Vec<Fuite>> {
     Ok(trouvees)
 }
 
+/// Vrai si les octets `debut..fin` de `source` sont tout entiers dans une région de solution
+/// (entre un marqueur de début et le marqueur de fin qui le suit).
+pub fn dans_une_region(source: &str, debut: usize, fin: usize) -> bool {
+    let mut position = 0;
+    let mut region: Option<usize> = None;
+    for ligne in source.split_inclusive('\n') {
+        let suivante = position + ligne.len();
+        let texte = ligne.trim_start();
+        if texte.starts_with(DEBUT_REGION) {
+            region = Some(suivante);
+        } else if texte.starts_with(FIN_REGION)
+            && let Some(ouverture) = region.take()
+            && ouverture <= debut
+            && fin <= position
+        {
+            return true;
+        }
+        position = suivante;
+    }
+    false
+}
+
 /// Les régions de solution d'une source : (ligne du marqueur de début, lignes de code).
 fn regions_de(source: &str) -> Vec<(usize, Vec<String>)> {
     let mut regions = Vec::new();

@@ -33,7 +33,8 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-use crate::note::{BAREME, Essai, dossier_de_notation, essayer, preparer};
+use crate::edition::dans_une_region;
+use crate::note::{BAREME, Essai, Reglages, dossier_de_notation, essayer, preparer, reference};
 
 /// Un remplacement dans un fichier.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,6 +129,11 @@ pub enum Verdict {
     Attrapee(Vec<String>),
     /// Le test nommé a réussi malgré l'erreur.
     Manquee,
+    /// Le test nommé n'a pas échoué : absent de la sortie, ou sortie incohérente. Une erreur
+    /// n'est attrapée que si son test a tourné et a échoué.
+    PasVu(String),
+    /// Le test nommé n'est pas noté (il réussit sur l'édition intacte) : il n'enlève aucun point.
+    NonNote,
     /// L'étape a dépassé le délai : une suite qui ne rend pas la main n'attrape rien.
     DelaiDepasse,
     /// La transformation ne compile pas : ce n'est pas une erreur d'élève crédible.
@@ -144,30 +150,85 @@ pub fn verifier(classeur: &Path, etapes: &[u8], delai: Duration) -> anyhow::Resu
         .into_iter()
         .filter(|e| etapes.is_empty() || etapes.contains(&e.etape))
         .collect();
+    // Les tests non notés (ils réussissent sur l'édition intacte) n'enlèvent aucun point : une
+    // erreur qu'ils seraient seuls à attraper ne serait pas vue par `note`.
+    let mut etapes_vues: Vec<u8> = erreurs.iter().map(|e| e.etape).collect();
+    etapes_vues.sort_unstable();
+    etapes_vues.dedup();
+    let reglages = Reglages {
+        etapes: etapes_vues,
+        delai,
+        progression: true,
+        garder_compilation: false,
+    };
+    let reference = reference(classeur, &reglages)?;
     let travail = dossier_de_notation(classeur).join("erreurs");
     preparer(classeur, classeur, &travail)?;
     let mut attrapees = 0;
+    let mut dans_le_donne = 0;
     for (rang, erreur) in erreurs.iter().enumerate() {
-        let verdict = essayer_une(classeur, &travail, erreur, delai)?;
+        let donne = dans_le_code_donne(classeur, erreur)?;
+        let non_note = reference.gratuits[usize::from(erreur.etape - 1)].contains(&erreur.test);
+        let verdict = if non_note {
+            Verdict::NonNote
+        } else {
+            essayer_une(classeur, &travail, erreur, delai)?
+        };
+        if donne {
+            dans_le_donne += 1;
+        }
         let bilan = match &verdict {
             Verdict::Attrapee(echecs) => {
                 attrapees += 1;
                 format!("attrapée ({} tests échouent)", echecs.len())
             }
             Verdict::Manquee => format!("MANQUÉE : {} réussit malgré l'erreur", erreur.test),
+            Verdict::PasVu(raison) => {
+                format!("MANQUÉE : {} n'a pas échoué ({raison})", erreur.test)
+            }
+            Verdict::NonNote => format!(
+                "INVALIDE : {} n'est pas noté (il réussit sur l'édition intacte)",
+                erreur.test
+            ),
             Verdict::DelaiDepasse => "MANQUÉE : délai dépassé".to_string(),
             Verdict::NeCompilePas => "INVALIDE : la transformation ne compile pas".to_string(),
         };
         println!(
-            "[{}/{}] étape {} — {} → {bilan}",
+            "[{}/{}] étape {}{} — {} → {bilan}",
             rang + 1,
             erreurs.len(),
             erreur.etape,
+            if donne { " (code donné)" } else { "" },
             erreur.description
         );
     }
+    println!(
+        "dont {} dans le code que l'élève écrit (les régions) et {dans_le_donne} dans le code donné",
+        erreurs.len() - dans_le_donne
+    );
     println!("{attrapees}/{} erreurs typiques attrapées", erreurs.len());
     Ok((attrapees, erreurs.len()))
+}
+
+/// Vrai si l'erreur touche du code **donné** dans l'édition élève (hors des régions de solution) :
+/// l'élève ne peut pas la faire sans modifier ce qu'on lui donne ; elle reste utile à
+/// l'enseignant qui modifie ce code, et montre ce que la suite vérifie.
+pub fn dans_le_code_donne(classeur: &Path, erreur: &Erreur) -> anyhow::Result<bool> {
+    for remplacement in &erreur.remplacements {
+        let source = fs::read_to_string(classeur.join(&remplacement.fichier))
+            .with_context(|| format!("lecture de {} impossible", remplacement.fichier))?;
+        let Some(debut) = source.find(&remplacement.avant) else {
+            bail!(
+                "erreur « {} » : texte à remplacer absent de {}",
+                erreur.description,
+                remplacement.fichier
+            );
+        };
+        if !dans_une_region(&source, debut, debut + remplacement.avant.len()) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Applique une erreur dans `travail`, lance la suite de son étape, puis remet les fichiers.
@@ -217,8 +278,13 @@ fn essayer_une(
     Ok(match essai? {
         Essai::NeCompilePas => Verdict::NeCompilePas,
         Essai::DelaiDepasse => Verdict::DelaiDepasse,
+        Essai::SortieIncoherente(raison) => Verdict::PasVu(raison),
         Essai::Fini { reussis, .. } if reussis.contains(&erreur.test) => Verdict::Manquee,
-        Essai::Fini { echoues, .. } => Verdict::Attrapee(echoues.into_iter().collect()),
+        // Attrapée seulement si le test nommé a tourné et a échoué (pas s'il est absent).
+        Essai::Fini { echoues, .. } if echoues.contains(&erreur.test) => {
+            Verdict::Attrapee(echoues.into_iter().collect())
+        }
+        Essai::Fini { .. } => Verdict::PasVu("absent de la sortie de la suite".to_string()),
     })
 }
 
@@ -278,6 +344,53 @@ mod tests {
                 && readme.contains(&format!("`{n}/{n} erreurs typiques attrapées`")),
             "le README doit dire les {n} erreurs typiques de corrige/erreurs.txt"
         );
+        Ok(())
+    }
+
+    /// Le README dit combien d'erreurs sont faites dans le code donné (hors régions), et chaque
+    /// page du corrigé marque les siennes « (code donné) ».
+    #[test]
+    fn le_readme_et_les_pages_disent_les_erreurs_du_code_donne() -> anyhow::Result<()> {
+        let classeur = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let erreurs = lire(include_str!("../erreurs.txt"))?;
+        let mut donnees = Vec::new();
+        for erreur in &erreurs {
+            if dans_le_code_donne(&classeur, erreur)? {
+                donnees.push(erreur);
+            }
+        }
+        let n = erreurs.len();
+        let d = donnees.len();
+        let readme = include_str!("../../README.fr.md");
+        let phrase = format!(
+            "{} dans le code que l'élève écrit et {d} dans le code donné",
+            n - d
+        );
+        let mut fautes = Vec::new();
+        for erreur in &erreurs {
+            let donnee = donnees.contains(&erreur);
+            let page = fs::read_to_string(
+                classeur.join(format!("corrige/reponses/etape{}.md", erreur.etape)),
+            )?;
+            let ligne = page
+                .lines()
+                .find(|l| l.starts_with(&format!("| {} |", erreur.description)))
+                .unwrap_or_default();
+            if ligne.contains("(code donné)") != donnee {
+                fautes.push(format!(
+                    "étape {} : « {} » {} « (code donné) »",
+                    erreur.etape,
+                    erreur.description,
+                    if donnee {
+                        "doit dire"
+                    } else {
+                        "ne doit pas dire"
+                    }
+                ));
+            }
+        }
+        assert!(fautes.is_empty(), "{}", fautes.join("\n"));
+        assert!(readme.contains(&phrase), "le README doit dire « {phrase} »");
         Ok(())
     }
 

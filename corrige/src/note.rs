@@ -269,12 +269,27 @@ fn calculer_reference(classeur: &Path, reglages: &Reglages) -> anyhow::Result<Re
             );
         }
         let i = usize::from(bareme.etape - 1);
-        if let Essai::Fini { reussis, .. } = essayer(&edition, classeur, bareme, reglages.delai)? {
-            reference.gratuits[i] = reussis
-                .into_iter()
-                .filter(|nom| reference.attendus[i].contains(nom))
-                .collect();
-        }
+        let probleme = match essayer(&edition, classeur, bareme, reglages.delai)? {
+            Essai::Fini { reussis, .. } => {
+                reference.gratuits[i] = reussis
+                    .into_iter()
+                    .filter(|nom| reference.attendus[i].contains(nom))
+                    .collect();
+                continue;
+            }
+            Essai::NeCompilePas => "ne compile pas".to_string(),
+            Essai::DelaiDepasse => format!(
+                "dépasse le délai de {} s (augmentez --delai)",
+                reglages.delai.as_secs()
+            ),
+            Essai::SortieIncoherente(raison) => raison,
+        };
+        // Sans cette liste, des tests réussis sans travail seraient notés : on ne note pas.
+        bail!(
+            "l'édition élève intacte, étape {} : {probleme} ; impossible de savoir quels tests \
+             réussissent sans travail, donc de noter",
+            bareme.etape
+        );
     }
     Ok(reference)
 }
@@ -286,14 +301,19 @@ pub fn noter(
     reference: &Reference,
     reglages: &Reglages,
 ) -> anyhow::Result<Vec<Resultat>> {
-    verifier_classeur(copie)?;
+    verifier_copie(copie)?;
     let nom = copie
         .canonicalize()
         .ok()
         .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "copie".to_string());
     let travail = dossier_de_notation(classeur).join(format!("copie-{nom}"));
-    preparer(copie, classeur, &travail)?;
+    let ignores = preparer(copie, classeur, &travail)?;
+    if reglages.progression {
+        for ignore in &ignores {
+            eprintln!("[note] {nom} : {ignore}");
+        }
+    }
     let mut resultats = Vec::new();
     for bareme in reglages.etapes() {
         let i = usize::from(bareme.etape - 1);
@@ -326,6 +346,9 @@ pub fn noter(
                 resultat.remarque = "ne compile pas".to_string();
             }
             Essai::DelaiDepasse => resultat.remarque = "délai dépassé".to_string(),
+            Essai::SortieIncoherente(raison) => {
+                resultat.remarque = format!("sortie de la suite incohérente : {raison}");
+            }
             Essai::Fini { reussis, .. } => {
                 resultat.reussis = notes.iter().filter(|nom| reussis.contains(**nom)).count();
                 if resultat.total > 0 {
@@ -333,6 +356,18 @@ pub fn noter(
                         bareme.points * resultat.reussis as f64 / resultat.total as f64;
                 }
             }
+        }
+        let ignores_ici: Vec<&String> = ignores
+            .iter()
+            .filter(|i| i.starts_with(&format!("{}/", bareme.paquet)))
+            .collect();
+        if !ignores_ici.is_empty() {
+            let dit = format!("{} fichier(s) ignoré(s)", ignores_ici.len());
+            resultat.remarque = if resultat.remarque.is_empty() {
+                dit
+            } else {
+                format!("{} ; {dit}", resultat.remarque)
+            };
         }
         if reglages.progression {
             eprintln!(
@@ -368,28 +403,40 @@ fn effacer_la_compilation(travail: &Path, reglages: &Reglages) {
     }
 }
 
-/// Recopie la copie dans `travail`, sans sa compilation ni son paquet `tests`, puis y met la
-/// suite, le manifeste et le fichier de verrouillage du classeur.
-pub(crate) fn preparer(copie: &Path, classeur: &Path, travail: &Path) -> anyhow::Result<()> {
+/// Prépare dans `travail` ce qui sera noté : **tout vient du classeur** (manifestes, suite de
+/// notation, `Cargo.lock`, `.cargo/config.toml`…), **sauf les sources des étapes**
+/// (`etapeN_*/src/**`), qui viennent de la copie.
+///
+/// Rien d'autre de la copie n'est repris : ni son paquet `tests`, ni les manifestes de ses
+/// étapes (une dépendance remplacée, un `build.rs` qui réécrirait la suite), ni son
+/// `.cargo/config.toml` (un `runner` qui imprimerait de faux « ok », des variables
+/// d'environnement), ni un `rust-toolchain.toml`. Dans les sources, seuls les fichiers ordinaires
+/// sont copiés : un lien symbolique (vers la copie d'un autre élève, vers `/dev/zero`) ou un
+/// fichier spécial est ignoré, de même qu'un fichier de plus de [`TAILLE_MAX_SOURCE`] octets ;
+/// chacun est dit dans le résultat.
+pub(crate) fn preparer(
+    copie: &Path,
+    classeur: &Path,
+    travail: &Path,
+) -> anyhow::Result<Vec<String>> {
     // Si `travail/target` est resté d'une notation précédente de la même copie
     // (`--garder-compilation`), on le garde : seules les sources changent. Le reste est refait.
     vider_sauf_target(travail)?;
     let mut fichiers = Vec::new();
-    collecter(copie, copie, &mut fichiers)?;
+    collecter(classeur, classeur, &mut fichiers)?;
     for relatif in fichiers {
-        if relatif.starts_with("tests") {
+        if source_d_etape(&relatif) {
             continue;
         }
-        copier(&copie.join(&relatif), &travail.join(&relatif))?;
-    }
-    let mut suite = Vec::new();
-    collecter(classeur, &classeur.join("tests"), &mut suite)?;
-    for relatif in suite {
         copier(&classeur.join(&relatif), &travail.join(&relatif))?;
     }
     let manifeste = fs::read_to_string(classeur.join("Cargo.toml"))?;
     fs::write(travail.join("Cargo.toml"), retirer_le_corrige(&manifeste))?;
-    copier(&classeur.join("Cargo.lock"), &travail.join("Cargo.lock"))?;
+    let mut ignores = Vec::new();
+    for bareme in &BAREME {
+        let relatif = Path::new(bareme.paquet).join("src");
+        copier_les_sources(copie, &relatif, travail, &mut ignores)?;
+    }
     // Une copie neuve part de la compilation de l'édition intacte : les dépendances (clap,
     // anyhow…) sont déjà compilées. Les paquets des étapes, eux, sont toujours recompilés : leurs
     // fichiers portent une empreinte de leur chemin, qui n'est pas celui de l'édition.
@@ -399,6 +446,74 @@ pub(crate) fn preparer(copie: &Path, classeur: &Path, travail: &Path) -> anyhow:
     let cible = travail.join("target");
     if !cible.exists() && amorce.is_dir() && travail != amorce.parent().unwrap_or(travail) {
         copier_dossier(&amorce, &cible)?;
+    }
+    Ok(ignores)
+}
+
+/// La taille au-delà de laquelle un fichier source d'une copie est ignoré (1 Mio : le plus gros
+/// fichier du classeur en fait moins de 50 Kio).
+pub const TAILLE_MAX_SOURCE: u64 = 1024 * 1024;
+
+/// Vrai pour un fichier sous `etapeN_*/src/` : ce que la copie apporte.
+fn source_d_etape(relatif: &Path) -> bool {
+    let mut parties = relatif.components();
+    let (Some(paquet), Some(src)) = (parties.next(), parties.next()) else {
+        return false;
+    };
+    BAREME.iter().any(|b| paquet.as_os_str() == b.paquet) && src.as_os_str() == "src"
+}
+
+/// Copie les fichiers ordinaires de `copie/relatif` (récursivement) dans `travail/relatif`, sans
+/// suivre aucun lien ; ce qui est ignoré est ajouté à `ignores`.
+fn copier_les_sources(
+    copie: &Path,
+    relatif: &Path,
+    travail: &Path,
+    ignores: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    let chemin = copie.join(relatif);
+    let Ok(meta) = fs::symlink_metadata(&chemin) else {
+        return Ok(());
+    };
+    let nom = relatif.display();
+    if meta.file_type().is_symlink() {
+        ignores.push(format!("{nom} : lien symbolique ignoré"));
+    } else if meta.is_dir() {
+        let mut entrees: Vec<_> = fs::read_dir(&chemin)
+            .with_context(|| format!("lecture de {} impossible", chemin.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.file_name())
+            .collect();
+        entrees.sort();
+        for entree in entrees {
+            copier_les_sources(copie, &relatif.join(entree), travail, ignores)?;
+        }
+    } else if !meta.is_file() {
+        ignores.push(format!("{nom} : fichier spécial ignoré"));
+    } else if meta.len() > TAILLE_MAX_SOURCE {
+        ignores.push(format!(
+            "{nom} : {} octets, plus que la limite de {TAILLE_MAX_SOURCE} ; ignoré",
+            meta.len()
+        ));
+    } else {
+        copier(&chemin, &travail.join(relatif))?;
+    }
+    Ok(())
+}
+
+/// Vérifie que `copie` ressemble à une copie du TP : au moins une étape avec son dossier `src`.
+/// Le reste (manifestes, suite de notation) vient du classeur : une copie qui les a perdus ou
+/// modifiés est notée quand même.
+pub fn verifier_copie(copie: &Path) -> anyhow::Result<()> {
+    let une_etape = BAREME
+        .iter()
+        .any(|b| fs::symlink_metadata(copie.join(b.paquet).join("src")).is_ok_and(|m| m.is_dir()));
+    if !une_etape {
+        bail!(
+            "{} n'est pas une copie du TP : aucun dossier d'étape avec ses sources \
+             (etape1_connexion/src, …)",
+            copie.display()
+        );
     }
     Ok(())
 }
@@ -456,6 +571,9 @@ fn copier(source: &Path, destination: &Path) -> anyhow::Result<()> {
 pub(crate) enum Essai {
     NeCompilePas,
     DelaiDepasse,
+    /// La sortie de la suite ne se lit pas comme celle d'un programme de tests qui a fini
+    /// normalement (lignes ajoutées, programme tué) : rien n'y est cru.
+    SortieIncoherente(String),
     /// Les noms des tests réussis, et de ceux qui ont échoué.
     Fini {
         reussis: BTreeSet<String>,
@@ -495,8 +613,8 @@ pub(crate) fn essayer(
     )?;
     match compilation {
         None => return Ok(Essai::DelaiDepasse),
-        Some((false, _)) => return Ok(Essai::NeCompilePas),
-        Some((true, _)) => {}
+        Some((false, ..)) => return Ok(Essai::NeCompilePas),
+        Some((true, ..)) => {}
     }
     let fichier = format!("etape{}", bareme.etape);
     let suite = lancer_avec_echeance(
@@ -513,26 +631,71 @@ pub(crate) fn essayer(
         ]),
         echeance,
     )?;
-    let Some((_, sortie)) = suite else {
+    let Some((_, sortie, erreurs)) = suite else {
         return Ok(Essai::DelaiDepasse);
     };
-    Ok(Essai::Fini {
-        reussis: tests_reussis(&sortie),
-        echoues: sortie
-            .lines()
-            .filter_map(|ligne| ligne.strip_prefix("test ")?.strip_suffix(" ... FAILED"))
-            .map(str::to_string)
-            .collect(),
+    Ok(match lire_la_suite(&sortie, &erreurs) {
+        Ok((reussis, echoues)) => Essai::Fini { reussis, echoues },
+        Err(raison) => Essai::SortieIncoherente(raison),
     })
 }
 
+/// Lit les résultats de la suite : (réussis, échoués).
+///
+/// Le code de la copie tourne pendant la suite (ses serveurs) et pourrait écrire de fausses
+/// lignes `test nom ... ok` dans la sortie du programme de tests. D'où trois règles :
+/// un test qui a une ligne `FAILED` a échoué, même s'il a aussi une ligne `ok` ; la sortie doit
+/// finir par **une seule** ligne `test result:`, dont les nombres de réussis et d'échoués sont
+/// exactement ceux des lignes lues ; et le programme de tests ne doit pas avoir été tué par un
+/// signal (cargo l'écrit sur sa sortie d'erreur). Sinon la sortie est incohérente.
+pub fn lire_la_suite(
+    sortie: &str,
+    erreurs: &str,
+) -> Result<(BTreeSet<String>, BTreeSet<String>), String> {
+    let echoues: BTreeSet<String> = sortie
+        .lines()
+        .filter_map(|ligne| ligne.strip_prefix("test ")?.strip_suffix(" ... FAILED"))
+        .map(str::to_string)
+        .collect();
+    let reussis: BTreeSet<String> = tests_reussis(sortie)
+        .into_iter()
+        .filter(|nom| !echoues.contains(nom))
+        .collect();
+    if erreurs.contains("(signal:") {
+        return Err("le programme de tests a été arrêté par un signal".to_string());
+    }
+    let bilans: Vec<&str> = sortie
+        .lines()
+        .filter(|ligne| ligne.starts_with("test result: "))
+        .collect();
+    let [bilan] = bilans[..] else {
+        return Err(format!(
+            "{} lignes « test result » au lieu d'une",
+            bilans.len()
+        ));
+    };
+    let nombre = |mot: &str| -> Option<usize> {
+        let avant = bilan.split(&format!(" {mot}")).next()?;
+        avant.rsplit([' ', '.']).next()?.parse().ok()
+    };
+    if nombre("passed;") != Some(reussis.len()) || nombre("failed;") != Some(echoues.len()) {
+        return Err(format!(
+            "le bilan « {bilan} » ne correspond pas aux lignes lues ({} réussis, {} échoués)",
+            reussis.len(),
+            echoues.len()
+        ));
+    }
+    Ok((reussis, echoues))
+}
+
 /// Lance `commande`, lit sa sortie standard, et l'arrête (elle et tout ce qu'elle a lancé) si
-/// elle n'a pas fini à `echeance`. Rend `None` dans ce cas, sinon son succès et sa sortie.
+/// elle n'a pas fini à `echeance`. Rend `None` dans ce cas, sinon son succès, sa sortie et sa
+/// sortie d'erreur.
 fn lancer_avec_echeance(
     mut commande: Command,
     echeance: Instant,
-) -> anyhow::Result<Option<(bool, String)>> {
-    commande.stdout(Stdio::piped()).stderr(Stdio::null());
+) -> anyhow::Result<Option<(bool, String, String)>> {
+    commande.stdout(Stdio::piped()).stderr(Stdio::piped());
     #[cfg(unix)]
     {
         // Un groupe de processus à part : à l'échéance, on arrête cargo, le programme de tests
@@ -541,18 +704,33 @@ fn lancer_avec_echeance(
         commande.process_group(0);
     }
     let mut enfant = commande.spawn().context("impossible de lancer cargo")?;
-    let sortie = enfant.stdout.take();
-    let lecteur = std::thread::spawn(move || {
-        let mut texte = String::new();
-        if let Some(mut sortie) = sortie {
-            let _ = sortie.read_to_string(&mut texte);
-        }
-        texte
-    });
+    let lire = |flux: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut texte = Vec::new();
+            if let Some(flux) = flux {
+                // Borné : une copie qui écrirait sans fin ne remplit pas la mémoire.
+                let _ = flux.take(64 * 1024 * 1024).read_to_end(&mut texte);
+            }
+            String::from_utf8_lossy(&texte).into_owned()
+        })
+    };
+    let lecteur = lire(
+        enfant
+            .stdout
+            .take()
+            .map(|f| Box::new(f) as Box<dyn Read + Send>),
+    );
+    let lecteur_erreurs = lire(
+        enfant
+            .stderr
+            .take()
+            .map(|f| Box::new(f) as Box<dyn Read + Send>),
+    );
     loop {
         if let Some(statut) = enfant.try_wait()? {
             let texte = lecteur.join().unwrap_or_default();
-            return Ok(Some((statut.success(), texte)));
+            let erreurs = lecteur_erreurs.join().unwrap_or_default();
+            return Ok(Some((statut.success(), texte, erreurs)));
         }
         if Instant::now() >= echeance {
             arreter_tout(&mut enfant);
@@ -667,12 +845,21 @@ pub fn noter_la_classe(
     reference: &Reference,
     reglages: &Reglages,
 ) -> anyhow::Result<Vec<Copie>> {
-    let mut dossiers: Vec<PathBuf> = fs::read_dir(classe)
+    let mut dossiers: Vec<PathBuf> = Vec::new();
+    for entree in fs::read_dir(classe)
         .with_context(|| format!("{} n'est pas un dossier lisible", classe.display()))?
         .filter_map(Result::ok)
-        .filter(|entree| entree.file_type().is_ok_and(|t| t.is_dir()))
-        .map(|entree| entree.path())
-        .collect();
+    {
+        match entree.file_type() {
+            Ok(t) if t.is_dir() => dossiers.push(entree.path()),
+            // Un lien vers un dossier n'est pas suivi : il pourrait mener à la copie d'un autre.
+            Ok(t) if t.is_symlink() => eprintln!(
+                "[classe] {} est un lien symbolique : pas noté (recopiez le dossier lui-même)",
+                entree.path().display()
+            ),
+            _ => {}
+        }
+    }
     dossiers.sort();
     let mut copies = Vec::new();
     for (rang, dossier) in dossiers.iter().enumerate() {
@@ -765,8 +952,16 @@ pub fn csv_de_classe(copies: &[Copie]) -> String {
                 );
             }
             Err(raison) => {
+                // Une ligne par étape quand même : le tableur de l'enseignant garde ses colonnes.
                 let raison = raison.replace([';', '\n'], " ");
-                let _ = writeln!(texte, "{eleve};total;;;;0,00;;non notée : {raison};");
+                for b in BAREME {
+                    let _ = writeln!(
+                        texte,
+                        "{eleve};{};{};0;;0,00;{};non notée : {raison};",
+                        b.etape, b.paquet, b.points
+                    );
+                }
+                let _ = writeln!(texte, "{eleve};total;;;;0,00;20;non notée : {raison};");
             }
         }
     }
@@ -798,6 +993,98 @@ mod tests {
                       test d ... ok\ntest result: FAILED. 2 passed; 1 failed; 1 ignored\n";
         let reussis: Vec<String> = tests_reussis(sortie).into_iter().collect();
         assert_eq!(reussis, ["a", "d"]);
+    }
+
+    #[test]
+    fn une_sortie_de_suite_trafiquee_n_est_pas_crue() {
+        let vraie = "running 2 tests\ntest a ... ok\ntest b ... FAILED\n\
+                     test result: FAILED. 1 passed; 1 failed; 0 ignored\n";
+        let (reussis, echoues) = lire_la_suite(vraie, "").expect("une vraie sortie se lit");
+        assert!(reussis.contains("a") && echoues.contains("b") && reussis.len() == 1);
+        // Un serveur de la copie écrit « test b ... ok » dans la sortie du programme de tests :
+        // la ligne FAILED l'emporte.
+        let ajout = vraie.replace("test b ... FAILED\n", "test b ... ok\ntest b ... FAILED\n");
+        let (reussis, _) = lire_la_suite(&ajout, "").expect("toujours lisible");
+        assert!(!reussis.contains("b"));
+        // Un faux test réussi de plus : le bilan ne correspond plus.
+        let faux = vraie.replace("test a ... ok\n", "test a ... ok\ntest c ... ok\n");
+        assert!(lire_la_suite(&faux, "").is_err());
+        // Un second bilan, ou aucun.
+        assert!(
+            lire_la_suite(&format!("{vraie}test result: ok. 2 passed; 0 failed\n"), "").is_err()
+        );
+        assert!(lire_la_suite("test a ... ok\n", "").is_err());
+        // Le programme de tests tué (après avoir imprimé un faux bilan).
+        let tue = "process didn't exit successfully: `etape8-…` (signal: 9, SIGKILL: kill)";
+        assert!(lire_la_suite(vraie, tue).is_err());
+    }
+
+    #[test]
+    fn seules_les_sources_des_etapes_viennent_de_la_copie() -> anyhow::Result<()> {
+        let classeur = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let racine = std::env::temp_dir().join(format!("note-preparer-{}", std::process::id()));
+        let (copie, travail) = (racine.join("copie"), racine.join("travail"));
+        let _ = fs::remove_dir_all(&racine);
+        let src = copie.join("etape1_connexion").join("src");
+        fs::create_dir_all(&src)?;
+        fs::create_dir_all(copie.join(".cargo"))?;
+        fs::create_dir_all(copie.join("tests").join("tests"))?;
+        fs::write(src.join("lib.rs"), "// le travail de l'élève\n")?;
+        fs::write(
+            copie.join(".cargo").join("config.toml"),
+            "[target.x]\nrunner = \"faux\"\n",
+        )?;
+        fs::write(
+            copie.join("etape1_connexion").join("build.rs"),
+            "fn main() {}\n",
+        )?;
+        fs::write(
+            copie.join("etape1_connexion").join("Cargo.toml"),
+            "[package]\n",
+        )?;
+        fs::write(
+            copie.join("tests").join("tests").join("etape1.rs"),
+            "#[test]\nfn vide() {}\n",
+        )?;
+        fs::write(
+            src.join("gros.rs"),
+            vec![b'a'; TAILLE_MAX_SOURCE as usize + 1],
+        )?;
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("/dev/zero", src.join("zero.rs"))?;
+        verifier_copie(&copie)?;
+        let ignores = preparer(&copie, &classeur, &travail)?;
+        let lu = |relatif: &str| fs::read_to_string(travail.join(relatif)).unwrap_or_default();
+        assert_eq!(
+            lu("etape1_connexion/src/lib.rs"),
+            "// le travail de l'élève\n"
+        );
+        assert_eq!(
+            lu(".cargo/config.toml"),
+            fs::read_to_string(classeur.join(".cargo/config.toml"))?
+        );
+        assert_eq!(
+            lu("etape1_connexion/Cargo.toml"),
+            fs::read_to_string(classeur.join("etape1_connexion/Cargo.toml"))?
+        );
+        assert_eq!(
+            lu("tests/tests/etape1.rs"),
+            fs::read_to_string(classeur.join("tests/tests/etape1.rs"))?
+        );
+        assert!(!travail.join("etape1_connexion/build.rs").exists());
+        assert!(!travail.join("etape1_connexion/src/gros.rs").exists());
+        // Les sources des étapes que la copie n'a pas ne viennent pas du classeur.
+        assert!(!travail.join("etape2_boucle/src/lib.rs").exists());
+        #[cfg(unix)]
+        assert!(
+            ignores
+                .iter()
+                .any(|i| i.contains("zero.rs") && i.contains("lien symbolique"))
+        );
+        assert!(ignores.iter().any(|i| i.contains("gros.rs")));
+        fs::remove_dir_all(&racine)?;
+        assert!(verifier_copie(&racine).is_err());
+        Ok(())
     }
 
     #[test]
