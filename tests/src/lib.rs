@@ -31,6 +31,12 @@ use std::time::{Duration, Instant};
 /// Borne de chaque attente : au-delà, le test échoue avec un message qui dit ce qui manquait.
 pub const DELAI: Duration = Duration::from_secs(10);
 
+/// Borne de **toutes** les lectures d'un [`Client`], depuis sa connexion. Chaque attente est déjà
+/// bornée par [`DELAI`], mais un test qui lit mille lignes d'affilée pourrait, face à un serveur
+/// qui en envoie une toutes les neuf secondes, durer des heures : au-delà de cette durée de vie,
+/// toute lecture du client échoue. Le test le plus long de la suite dure quelques secondes.
+pub const VIE_D_UN_CLIENT: Duration = Duration::from_secs(25);
+
 /// Les étapes déjà construites par ce processus de test.
 static CONSTRUITS: Mutex<Option<HashSet<String>>> = Mutex::new(None);
 
@@ -311,14 +317,32 @@ impl Serveur {
                 Ok(Sortie::Ligne(ligne)) => self.lu.push(ligne),
                 Ok(Sortie::Fin) | Err(RecvTimeoutError::Disconnected) => break,
                 Err(RecvTimeoutError::Timeout) => panic!(
-                    "{} : le serveur devait s'arrêter ; il tourne encore après {} s. Journal :\n{}",
+                    "{} : le serveur devait s'arrêter ; il tourne encore après {} s. Console :\n{}{}",
                     self.etape,
                     DELAI.as_secs(),
-                    self.lu.join("\n")
+                    self.lu.join("\n"),
+                    self.stderr()
                 ),
             }
         }
-        self.processus.wait().ok().and_then(|statut| statut.code())
+        // Sortie standard fermée ne veut pas dire processus fini : on attend sa fin, bornée aussi.
+        loop {
+            match self.processus.try_wait() {
+                Ok(Some(statut)) => return statut.code(),
+                Ok(None) if debut.elapsed() < DELAI => {
+                    // Pas d'événement « processus fini » dans std sans bloquer : un coup d'œil
+                    // toutes les 10 ms, jusqu'à l'échéance.
+                    thread::sleep(Duration::from_millis(10));
+                }
+                Ok(None) => panic!(
+                    "{} : le serveur a fermé sa sortie standard mais tourne encore après {} s{}",
+                    self.etape,
+                    DELAI.as_secs(),
+                    self.stderr()
+                ),
+                Err(_) => return None,
+            }
+        }
     }
 
     /// Le numéro de port réservé par le serveur, en texte, pour la ligne de commande d'un client.
@@ -457,6 +481,8 @@ pub struct Client {
     pub recu: VecDeque<String>,
     /// La sortie d'erreur du serveur, quand le client vient de [`Serveur::connecter`].
     erreurs_serveur: Option<SortieErreur>,
+    /// Au-delà, plus aucune lecture n'attend (voir [`VIE_D_UN_CLIENT`]).
+    fin_de_vie: Instant,
 }
 
 impl Client {
@@ -487,6 +513,7 @@ impl Client {
             }),
             recu: VecDeque::new(),
             erreurs_serveur: None,
+            fin_de_vie: Instant::now() + VIE_D_UN_CLIENT,
         })
     }
 
@@ -545,9 +572,10 @@ impl Client {
         self.lire_avant(Instant::now() + DELAI)
     }
 
-    /// Lit la prochaine ligne, la fermeture, ou rien avant `echeance`.
+    /// Lit la prochaine ligne, la fermeture, ou rien avant `echeance` (et avant la fin de vie du
+    /// client, voir [`VIE_D_UN_CLIENT`]).
     fn lire_avant(&mut self, echeance: Instant) -> Recu {
-        self.lecteur.get_mut().echeance = echeance;
+        self.lecteur.get_mut().echeance = echeance.min(self.fin_de_vie);
         let mut octets = Vec::new();
         match self.lecteur.read_until(b'\n', &mut octets) {
             Ok(0) => Recu::Fermeture,
@@ -575,7 +603,16 @@ impl Client {
             .as_ref()
             .map(SortieErreur::pour_un_echec)
             .unwrap_or_default();
-        format!("{}{erreurs}", Vec::from(self.recu.clone()).join("\n"))
+        let vie = if Instant::now() >= self.fin_de_vie {
+            format!(
+                "(ce client est connecté depuis plus de {} s : le serveur répond trop lentement, \
+                 et aucune lecture n'attend plus)\n",
+                VIE_D_UN_CLIENT.as_secs()
+            )
+        } else {
+            String::new()
+        };
+        format!("{vie}{}{erreurs}", Vec::from(self.recu.clone()).join("\n"))
     }
 
     /// La prochaine ligne ; échoue si le serveur ferme ou ne dit rien.
@@ -898,6 +935,123 @@ pub fn pointe_memoire_kio(pid: u32) -> Option<u64> {
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
+}
+
+/// L'écart toléré entre une heure écrite par le serveur et l'horloge du test (5 min).
+const ECART_D_HORLOGE: u64 = 300;
+
+/// Secondes UTC depuis 1970 d'une date civile (algorithme « days from civil » de H. Hinnant).
+fn secondes_utc(annee: i64, mois: i64, jour: i64, h: i64, m: i64, s: i64) -> i64 {
+    let a = if mois <= 2 { annee - 1 } else { annee };
+    let ere = a.div_euclid(400);
+    let annee_de_l_ere = a - ere * 400;
+    let jour_de_l_annee = (153 * ((mois + 9) % 12) + 2) / 5 + jour - 1;
+    let jour_de_l_ere =
+        annee_de_l_ere * 365 + annee_de_l_ere / 4 - annee_de_l_ere / 100 + jour_de_l_annee;
+    let jours = ere * 146_097 + jour_de_l_ere - 719_468;
+    jours * 86_400 + h * 3600 + m * 60 + s
+}
+
+fn maintenant_utc() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// Les nombres de `texte` aux positions de `format` marquées `A`, `M`, `J`, `h`, `m` ou `s`, les
+/// autres caractères devant être identiques (`"AAAA-MM-JJ hh:mm:ss"`) ; `None` sinon.
+fn champs(texte: &str, format: &str) -> Option<Vec<i64>> {
+    let texte = texte.as_bytes();
+    if texte.len() < format.len() {
+        return None;
+    }
+    let mut nombres = Vec::new();
+    let mut courant: Option<i64> = None;
+    for (i, f) in format.bytes().enumerate() {
+        let c = texte[i];
+        if b"AMJhms".contains(&f) {
+            let chiffre = i64::from(char::from(c).to_digit(10)?);
+            courant = Some(courant.unwrap_or(0) * 10 + chiffre);
+        } else {
+            if c != f {
+                return None;
+            }
+            nombres.extend(courant.take());
+        }
+    }
+    nombres.extend(courant);
+    Some(nombres)
+}
+
+/// Vérifie qu'une ligne commence par `AAAA-MM-JJ hh:mm:ss`, une date et une heure UTC valides,
+/// à moins de cinq minutes de l'horloge du test.
+pub fn verifier_horodatage_utc(ligne: &str) -> Result<(), String> {
+    let format = "AAAA-MM-JJ hh:mm:ss";
+    let Some([a, mo, j, h, mi, se]) = champs(ligne, format)
+        .as_deref()
+        .map(|c| [c[0], c[1], c[2], c[3], c[4], c[5]])
+    else {
+        return Err(format!("« {ligne} » ne commence pas par « {format} »"));
+    };
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&j) || h > 23 || mi > 59 || se > 60 {
+        return Err(format!("« {ligne} » : date ou heure impossible"));
+    }
+    let ecart = secondes_utc(a, mo, j, h, mi, se).abs_diff(maintenant_utc());
+    if ecart > ECART_D_HORLOGE {
+        return Err(format!(
+            "« {ligne} » est à {ecart} s de l'heure UTC actuelle (l'heure locale au lieu d'UTC ?)"
+        ));
+    }
+    Ok(())
+}
+
+/// Vérifie une réponse `= HH:MM:SS (UTC)` : une heure valide, à moins de cinq minutes de
+/// l'heure UTC de l'horloge du test.
+pub fn verifier_heure_utc(reponse: &str) -> Result<(), String> {
+    let format = "= hh:mm:ss (UTC)";
+    let Some([h, mi, se]) = champs(reponse, format)
+        .as_deref()
+        .map(|c| [c[0], c[1], c[2]])
+    else {
+        return Err(format!(
+            "« {reponse} » n'a pas la forme « = HH:MM:SS (UTC) »"
+        ));
+    };
+    if h > 23 || mi > 59 || se > 60 {
+        return Err(format!("« {reponse} » : heure impossible"));
+    }
+    let dans_la_journee = (h * 3600 + mi * 60 + se).rem_euclid(86_400);
+    let ecart = (dans_la_journee - maintenant_utc().rem_euclid(86_400)).rem_euclid(86_400);
+    let ecart = ecart.min(86_400 - ecart).unsigned_abs();
+    if ecart > ECART_D_HORLOGE {
+        return Err(format!(
+            "« {reponse} » est à {ecart} s de l'heure UTC actuelle (l'heure locale au lieu d'UTC ?)"
+        ));
+    }
+    Ok(())
+}
+
+/// Attend que le fichier `chemin` contienne `motif`, et rend son contenu ; échoue après [`DELAI`].
+///
+/// Un fichier n'envoie pas d'événement quand on y écrit : on le relit toutes les 10 ms jusqu'à
+/// l'échéance. C'est ce qu'on veut vérifier : ce qu'un serveur a reçu est **sur le disque**
+/// pendant qu'il tourne, pas seulement à son arrêt.
+pub fn attendre_dans_fichier(chemin: &Path, motif: &str, etape: &str) -> String {
+    let echeance = Instant::now() + DELAI;
+    loop {
+        let texte = std::fs::read_to_string(chemin).unwrap_or_default();
+        if texte.contains(motif) {
+            return texte;
+        }
+        assert!(
+            Instant::now() < echeance,
+            "{etape} : « {motif} » n'est toujours pas dans {} après {} s, alors que le serveur \
+             l'a diffusé (un tampon jamais vidé, comme un BufWriter sans flush ?). Contenu :\n{texte}",
+            chemin.display(),
+            DELAI.as_secs()
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// Fait une pause pour **jouer** un client lent (qui lit peu à peu).

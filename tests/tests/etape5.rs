@@ -52,10 +52,12 @@ fn les_instructions_de_texte_repondent() {
     // Des caractères, pas des octets : « é » tient sur deux octets.
     verifier(&mut client, "inverse héhé", "= éhéh");
     verifier(&mut client, "longueur héhé", "= 4 caractères (6 octets)");
-    assert!(
-        client.demander("heure").starts_with("= "),
-        "Étape 5 : « heure » doit répondre « = HH:MM:SS … »"
-    );
+    let reponse = client.demander("heure");
+    if let Err(raison) = tests::verifier_heure_utc(&reponse) {
+        panic!(
+            "Étape 5 : « heure » doit répondre « = HH:MM:SS (UTC) », l'heure UTC actuelle : {raison}"
+        );
+    }
     assert!(
         client.demander("aide").contains("calcul"),
         "Étape 5 : « aide » doit lister les instructions"

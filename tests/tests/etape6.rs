@@ -22,10 +22,12 @@ fn les_commandes_a_barre_sont_executees() {
     );
     assert_eq!(client.demander("/majuscules été"), "= ÉTÉ");
     assert_eq!(client.demander("/minuscules ÉTÉ"), "= été");
-    assert!(
-        client.demander("/heure").starts_with("= "),
-        "Étape 6 : /heure doit répondre « = … »"
-    );
+    let reponse = client.demander("/heure");
+    if let Err(raison) = tests::verifier_heure_utc(&reponse) {
+        panic!(
+            "Étape 6 : « /heure » doit répondre « = HH:MM:SS (UTC) », l'heure UTC actuelle : {raison}"
+        );
+    }
     assert!(
         client.demander("/aide").contains("/pseudo"),
         "Étape 6 : /aide doit lister les commandes"

@@ -7,7 +7,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use predicates::prelude::*;
-use tests::{Client, DELAI, Dossier, Serveur, programme, rejoindre, verifier_demo};
+use tests::{
+    Client, DELAI, Dossier, Serveur, attendre_dans_fichier, programme, rejoindre, verifier_demo,
+    verifier_horodatage_utc,
+};
 
 const ETAPE: &str = "etape8_verrous";
 
@@ -301,15 +304,34 @@ fn le_journal_horodate_chaque_message_et_neutralise_les_controles() {
             .unwrap_or_else(|| {
                 panic!("Étape 8 : le journal doit contenir « {attendu} » ; journal :\n{texte}")
             });
-        let date = ligne.get(..19).unwrap_or("");
-        assert!(
-            date.len() == 19 && date.as_bytes()[4] == b'-' && date.as_bytes()[13] == b':',
-            "Étape 8 : chaque ligne du journal commence par « AAAA-MM-JJ hh:mm:ss » ; vu « {ligne} »"
-        );
+        if let Err(raison) = verifier_horodatage_utc(ligne) {
+            panic!(
+                "Étape 8 : chaque ligne du journal commence par « AAAA-MM-JJ hh:mm:ss », l'heure \
+                 UTC de l'écriture : {raison}"
+            );
+        }
     }
     assert!(
         !texte.contains('\u{1b}'),
         "Étape 8 : aucun caractère d'échappement dans le journal"
+    );
+}
+
+#[test]
+fn chaque_ligne_du_journal_est_sur_le_disque_pendant_que_le_serveur_tourne() {
+    let dossier = Dossier::nouveau("e8-journal-disque");
+    let _serveur = lancer(&dossier, &[]);
+    let mut alice = rejoindre(&_serveur, "alice");
+    let mut bob = rejoindre(&_serveur, "bob");
+    alice.attendre("*** bob a rejoint");
+    bob.envoyer("sur le disque");
+    alice.attendre("bob : sur le disque");
+    // Le serveur tourne encore : la ligne doit déjà être dans le fichier, pas dans un tampon
+    // vidé seulement à l'arrêt (un arrêt brutal la perdrait).
+    attendre_dans_fichier(
+        &dossier.0.join("chat_log.txt"),
+        "bob : sur le disque",
+        "Étape 8",
     );
 }
 
@@ -609,10 +631,12 @@ fn stop_est_exact_et_ne_montre_jamais_le_jeton() {
         "bob : témoin",
         "Étape 8 : le jeton, en majuscules ou non, ne doit être montré à personne"
     );
+    // Tout ce qui précède « témoin » est écrit quand « témoin » l'est : sans cette attente,
+    // un journal encore vide passerait le test.
+    let texte = attendre_dans_fichier(&dossier.0.join("chat_log.txt"), "bob : témoin", "Étape 8");
     alice.envoyer("/quitter");
     bob.envoyer("/quitter");
     drop(serveur);
-    let texte = journal(&dossier);
     assert!(
         !texte.to_lowercase().contains("s3cret"),
         "Étape 8 : le jeton ne doit pas être journalisé ; journal :\n{texte}"
