@@ -330,7 +330,7 @@ pub fn readme_eleve(readme: &str) -> String {
                  `cargo test --workspace` (ou `cargo test -p tests --test etape3` pour une seule \
                  étape) lance la suite qui vous notera : chaque échec dit, en français, ce qui \
                  était attendu. Les questions du TP sont dans la documentation de chaque étape \
-                 (`cargo doc --workspace --no-deps --open`) ; à vous d'y répondre.\n",
+                 (`cargo doc --workspace --no-deps --open`) ; à vous d'y répondre, sous chaque question (à la place de « À vous de répondre »), ou dans votre compte rendu si on vous le demande.\n",
             );
         }
     }
@@ -386,6 +386,28 @@ pub struct Transforme {
     pub reponses: usize,
 }
 
+/// `todo!` avec `message`, écrit pour qu'un élève lise l'indice tel quel dans la source.
+///
+/// `todo!("…")` lit son texte comme un format (`{pseudo}` y serait une variable) et une chaîne
+/// ordinaire échappe `"` et `\` : un indice qui contient l'un de ces caractères va donc dans une
+/// chaîne brute (`r#"…"#`, lue telle quelle), passée par `"{}"` s'il a des accolades.
+fn appel_todo(message: &str) -> String {
+    let accolades = message.contains(['{', '}']);
+    if !accolades && !message.contains(['"', '\\']) {
+        return format!("todo!(\"{message}\")");
+    }
+    let mut diezes = "#".to_string();
+    while message.contains(&format!("\"{diezes}")) {
+        diezes.push('#');
+    }
+    let brute = format!("r{diezes}\"{message}\"{diezes}");
+    if accolades {
+        format!("todo!(\"{{}}\", {brute})")
+    } else {
+        format!("todo!({brute})")
+    }
+}
+
 /// Remplace les régions de solution par `todo!` et retire les réponses aux questions.
 pub fn transformer_source(source: &str, etape: u8) -> anyhow::Result<Transforme> {
     let mut texte = String::with_capacity(source.len());
@@ -421,11 +443,10 @@ pub fn transformer_source(source: &str, etape: u8) -> anyhow::Result<Transforme>
                     numero + 1
                 );
             }
-            // `todo!("…")` lit son texte comme un format : les accolades de l'indice sont doublées.
-            let message = format!("Étape {etape} : {indice}")
-                .replace('{', "{{")
-                .replace('}', "}}");
-            texte.push_str(&format!("{indentation}todo!({message:?})\n"));
+            texte.push_str(&format!(
+                "{indentation}{}\n",
+                appel_todo(&format!("Étape {etape} : {indice}"))
+            ));
             regions += 1;
             continue;
         }
@@ -434,7 +455,7 @@ pub fn transformer_source(source: &str, etape: u8) -> anyhow::Result<Transforme>
         if debut.starts_with("/// # Question") {
             texte.push_str(&format!("{indentation}///\n"));
             texte.push_str(&format!(
-                "{indentation}/// *À vous de répondre : c'est une question du TP.*\n"
+                "{indentation}/// *À vous de répondre, ici, à la place de cette ligne : c'est une question du TP.*\n"
             ));
             reponses += 1;
             dans_une_reponse = true;
@@ -490,13 +511,30 @@ fn servir() -> u32 {
 ";
 
     #[test]
+    fn un_indice_se_lit_tel_quel_dans_la_source() {
+        assert_eq!(
+            appel_todo("Étape 1 : simple"),
+            "todo!(\"Étape 1 : simple\")"
+        );
+        assert_eq!(
+            appel_todo("Étape 2 : retirez \"\\r\\n\""),
+            "todo!(r#\"Étape 2 : retirez \"\\r\\n\"\"#)"
+        );
+        assert_eq!(
+            appel_todo("Étape 8 : « {pseudo} »"),
+            "todo!(\"{}\", r#\"Étape 8 : « {pseudo} »\"#)"
+        );
+        assert_eq!(appel_todo("a \"# b"), "todo!(r##\"a \"# b\"##)");
+    }
+
+    #[test]
     fn les_regions_deviennent_todo_et_les_reponses_disparaissent() -> anyhow::Result<()> {
         let t = transformer_source(SOURCE, 3)?;
         assert_eq!(t.regions, 1);
         assert_eq!(t.reponses, 2);
         assert!(
             t.texte
-                .contains("    todo!(\"Étape 3 : rendez \\\"42\\\".\")\n"),
+                .contains("    todo!(r#\"Étape 3 : rendez \"42\".\"#)\n"),
             "{}",
             t.texte
         );
@@ -521,7 +559,8 @@ fn servir() -> u32 {
             2,
         )?;
         assert!(
-            t.texte.contains("todo!(\"Étape 2 : `loop {{ … }}`\")"),
+            t.texte
+                .contains("todo!(\"{}\", r#\"Étape 2 : `loop { … }`\"#)"),
             "{}",
             t.texte
         );

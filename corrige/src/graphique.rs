@@ -220,7 +220,7 @@ pub fn legende(tableau: &str) -> String {
     match machine {
         Some(machine) => {
             format!(
-                "Mesuré avec le banc d'essai du classeur (mode « session », médianes). {machine}"
+                "Étapes 7 et 8 mesurées dans le même lancement (médianes ; le serveur seul dans sa session). {machine}"
             )
         }
         None => "Mesuré avec le banc d'essai du classeur.".to_string(),

@@ -19,15 +19,10 @@
 //!
 //! Le texte du client n'est jamais exécuté : il est découpé en [`Jeton`]s, et tout ce qui n'est
 //! ni un chiffre, ni un opérateur, ni une parenthèse est refusé dès ce découpage. Trois limites
-//! rendent toute entrée inoffensive :
-//!
-//! - [`LONGUEUR_MAX`] octets d'expression au plus ;
-//! - [`PROFONDEUR_MAX`] niveaux d'imbrication (parenthèses, moins unaires) : chaque niveau est un
-//!   appel récursif, et 100 000 parenthèses épuiseraient la pile du thread ; un débordement de
-//!   pile n'est pas une panique qu'on rattrape, il **tue le processus** ;
-//! - une arithmétique **vérifiée** (`checked_add`…) : en Rust, un dépassement d'`i64` panique en
-//!   mode débogage et fait le tour (`wrapping`) en mode `--release` ; ni l'un ni l'autre n'est
-//!   une réponse acceptable.
+//! s'y ajoutent : [`LONGUEUR_MAX`] octets d'expression au plus, [`PROFONDEUR_MAX`] niveaux
+//! d'imbrication (parenthèses, moins unaires), et une arithmétique vérifiée (`checked_add`…).
+//! Pourquoi chacune ? C'est l'une des questions de l'étape (« comment éviter que le serveur
+//! plante ? », à la fonction `repondre`) : cherchez ce que ferait une entrée sans elle.
 //!
 //! ```
 //! use etape5_instructions::calcul::{calculer, ErreurCalcul};

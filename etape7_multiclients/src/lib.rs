@@ -32,10 +32,11 @@
 //!
 //! ## Ce que vous écrivez
 //!
-//! L'état partagé et la diffusion : [`pseudo_disponible`] (la règle des pseudos, sans
-//! distinction de casse), [`inscrire`] et [`retirer`] (entrer dans le salon et en sortir, sous
-//! le verrou), [`diffuser`] (envoyer une ligne à tout le salon) et [`servir`] (un thread par
-//! client, chacun avec sa copie de [`SalonPartage`]). Le salon lui-même ([`Salon`], le type) et
+//! L'état partagé et la diffusion : [`trouver`] (la règle des pseudos, sans distinction de
+//! casse ; [`pseudo_disponible`] et `/mp` s'en servent), [`inscrire`] et [`retirer`] (entrer
+//! dans le salon et en sortir, sous le verrou), [`envoyer_a`] (écrire à un membre) et
+//! [`diffuser`] (à tout le salon), et [`servir`] (un thread par client, chacun avec sa copie de
+//! [`SalonPartage`]). Le salon lui-même ([`Salon`], le type) et
 //! le thread d'un client ([`servir_client`], qui appelle vos fonctions) sont donnés. Sont
 //! repris : `lire_ligne` (étape 2), le client (étape 4), la calculatrice (donnée, étape 5) et les
 //! commandes de l'étape 6 (voir [`commandes`]).
@@ -237,15 +238,25 @@ fn verrouiller(salon: &SalonPartage) -> MutexGuard<'_, Salon> {
     salon.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Vrai si aucun membre n'a déjà ce pseudo, sans distinguer majuscules et minuscules.
-pub fn pseudo_disponible(salon: &SalonPartage, pseudo: &str) -> bool {
-    // corrigé:début Indice : mettez le pseudo en minuscules (`to_lowercase`), verrouillez le salon avec `verrouiller`, et vérifiez qu'aucun des `membres` (`values()`, puis `all`) n'a ce pseudo, lui aussi passé en minuscules.
-    let pseudo = pseudo.to_lowercase();
+/// Le membre qui porte `pseudo`, sans distinguer majuscules et minuscules : son numéro et son
+/// pseudo tel qu'il l'a écrit ; `None` si personne ne le porte.
+///
+/// La règle des pseudos tient ici, une fois : [`pseudo_disponible`] (à l'entrée, pour `/pseudo`)
+/// et `/mp` (trouver le destinataire) s'en servent tous deux.
+pub fn trouver(salon: &SalonPartage, pseudo: &str) -> Option<(u64, String)> {
+    // corrigé:début Indice : mettez `pseudo` en minuscules (`to_lowercase`), verrouillez le salon avec `verrouiller`, et cherchez parmi les `membres` (`iter()`, puis `find`) celui dont le pseudo, lui aussi en minuscules, est le même ; rendez son numéro et une copie (`clone`) de son pseudo tel qu'il l'a écrit.
+    let cible = pseudo.to_lowercase();
     verrouiller(salon)
         .membres
-        .values()
-        .all(|membre| membre.pseudo.to_lowercase() != pseudo)
+        .iter()
+        .find(|(_, membre)| membre.pseudo.to_lowercase() == cible)
+        .map(|(id, membre)| (*id, membre.pseudo.clone()))
     // corrigé:fin
+}
+
+/// Vrai si aucun membre n'a déjà ce pseudo, sans distinguer majuscules et minuscules.
+pub fn pseudo_disponible(salon: &SalonPartage, pseudo: &str) -> bool {
+    trouver(salon, pseudo).is_none()
 }
 
 /// Inscrit un nouveau membre et rend son numéro.
@@ -307,10 +318,12 @@ pub fn diffuser(salon: &SalonPartage, auteur: Option<u64>, ligne: &str) {
 
 /// Envoie `ligne` au seul membre `id` (sous le verrou, pour ne pas se mélanger aux diffusions).
 pub fn envoyer_a(salon: &SalonPartage, id: u64, ligne: &str) {
+    // corrigé:début Indice : sous le verrou (`verrouiller`), prenez le membre `id` (`get` ; rien à faire s'il n'y est plus) et écrivez la ligne suivie de '\n' dans sa socket, en un seul `write_all` (`(&membre.flux).write_all(…)`) ; ignorez une erreur d'écriture : son thread verra le départ.
     let salon = verrouiller(salon);
     if let Some(membre) = salon.membres.get(&id) {
         let _ = (&membre.flux).write_all(format!("{ligne}\n").as_bytes());
     }
+    // corrigé:fin
 }
 
 /// Réserve l'adresse `adresse:port` et commence à écouter (voir l'étape 1 pour `bind`/`listen`).
@@ -446,7 +459,7 @@ pub fn servir_client(flux: TcpStream, salon: SalonPartage, bavard: bool) {
         &format!("= bienvenue {pseudo} ; /aide pour les commandes"),
     );
 
-    let depart = converser(&mut lecteur, &salon, id, bavard);
+    let depart = converser(&mut lecteur, &salon, id, pseudo.clone(), bavard);
     let pseudo = retirer(&salon, id).unwrap_or(pseudo);
     let _ = flux.shutdown(Shutdown::Both);
     if bavard {
@@ -483,7 +496,14 @@ pub fn choisir_pseudo(
 }
 
 /// Traite les lignes d'un membre inscrit jusqu'à son départ ; rend la façon dont il est parti.
-fn converser(lecteur: &mut impl BufRead, salon: &SalonPartage, id: u64, bavard: bool) -> String {
+/// `pseudo` suit les `/pseudo` du membre (c'est son thread qui les fait).
+fn converser(
+    lecteur: &mut impl BufRead,
+    salon: &SalonPartage,
+    id: u64,
+    mut pseudo: String,
+    bavard: bool,
+) -> String {
     loop {
         let ligne = match lire_ligne(lecteur, LIMITE_LIGNE) {
             Ok(Ligne::Texte(ligne)) => ligne,
@@ -509,7 +529,6 @@ fn converser(lecteur: &mut impl BufRead, salon: &SalonPartage, id: u64, bavard: 
                 );
             }
         };
-        let pseudo = pseudo_de(salon, id);
         match analyser(&ligne) {
             Ok(Entree::Message(texte)) => {
                 let ligne = format!("{pseudo} : {}", nettoyer(&texte));
@@ -520,7 +539,7 @@ fn converser(lecteur: &mut impl BufRead, salon: &SalonPartage, id: u64, bavard: 
             }
             Ok(Entree::Commande(Commande::Quitter)) => return FIN.to_string(),
             Ok(Entree::Commande(commande)) => {
-                let reponse = executer(commande, salon, id, &pseudo);
+                let reponse = executer(commande, salon, id, &mut pseudo);
                 envoyer_a(salon, id, &reponse);
             }
             Err(raison) => envoyer_a(salon, id, &format!("ERREUR : {raison}")),
@@ -528,17 +547,9 @@ fn converser(lecteur: &mut impl BufRead, salon: &SalonPartage, id: u64, bavard: 
     }
 }
 
-/// Le pseudo actuel du membre `id`.
-fn pseudo_de(salon: &SalonPartage, id: u64) -> String {
-    verrouiller(salon)
-        .membres
-        .get(&id)
-        .map(|membre| membre.pseudo.clone())
-        .unwrap_or_default()
-}
-
-/// Exécute une commande d'un membre et rend la réponse à lui envoyer.
-fn executer(commande: Commande, salon: &SalonPartage, id: u64, pseudo: &str) -> String {
+/// Exécute une commande d'un membre et rend la réponse à lui envoyer ; `/pseudo` met `pseudo`
+/// à jour.
+fn executer(commande: Commande, salon: &SalonPartage, id: u64, pseudo: &mut String) -> String {
     if let Some(reponse) = repondre(&commande) {
         return match reponse {
             Ok(resultat) => format!("= {resultat}"),
@@ -556,28 +567,20 @@ fn executer(commande: Commande, salon: &SalonPartage, id: u64, pseudo: &str) -> 
         Commande::Mp {
             destinataire,
             texte,
-        } => {
-            let cible = destinataire.to_lowercase();
-            let trouve = verrouiller(salon)
-                .membres
-                .iter()
-                .find(|(_, membre)| membre.pseudo.to_lowercase() == cible)
-                .map(|(id, membre)| (*id, membre.pseudo.clone()));
-            match trouve {
-                Some((autre, nom)) => {
-                    envoyer_a(
-                        salon,
-                        autre,
-                        &format!("[mp] {pseudo} : {}", nettoyer(&texte)),
-                    );
-                    format!("= message privé envoyé à {nom}")
-                }
-                None => format!(
-                    "ERREUR : personne ne s'appelle « {} » ici ; voyez /liste",
-                    nettoyer(&destinataire)
-                ),
+        } => match trouver(salon, &destinataire) {
+            Some((autre, nom)) => {
+                envoyer_a(
+                    salon,
+                    autre,
+                    &format!("[mp] {pseudo} : {}", nettoyer(&texte)),
+                );
+                format!("= message privé envoyé à {nom}")
             }
-        }
+            None => format!(
+                "ERREUR : personne ne s'appelle « {} » ici ; voyez /liste",
+                nettoyer(&destinataire)
+            ),
+        },
         Commande::Pseudo(nouveau) => {
             if let Err(raison) = valider_pseudo(&nouveau) {
                 return format!("ERREUR : {raison}");
@@ -588,10 +591,11 @@ fn executer(commande: Commande, salon: &SalonPartage, id: u64, pseudo: &str) -> 
             if let Some(membre) = verrouiller(salon).membres.get_mut(&id) {
                 membre.pseudo = nouveau.clone();
             }
+            let ancien = std::mem::replace(pseudo, nouveau.clone());
             diffuser(
                 salon,
                 Some(id),
-                &format!("*** {pseudo} s'appelle maintenant {nouveau}"),
+                &format!("*** {ancien} s'appelle maintenant {nouveau}"),
             );
             format!("= vous êtes maintenant « {nouveau} »")
         }

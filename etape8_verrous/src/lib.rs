@@ -94,8 +94,10 @@
 //!
 //! ## Mesures
 //!
-//! L'étape 7 contre celle-ci, mesurées dans le même lancement par le banc d'essai du classeur de
-//! l'enseignant (ses tableaux complets, avec la machine, donnent ce dessin, `mesures.svg`) :
+//! L'étape 7 contre celle-ci, mesurées dans le même lancement et sur la même machine : N clients
+//! se connectent et choisissent un pseudo, quelques-uns envoient une rafale, tous lisent ce que
+//! les autres envoient (et des « sourds » ne lisent rien) ; on compte les livraisons par seconde
+//! (médiane de cinq passages) :
 //!
 #![doc = include_str!("../mesures.svg")]
 //!

@@ -51,7 +51,7 @@ impl Regle {
 
     /// Vrai si `ip` est dans cette plage (une adresse seule est une plage de longueur 32 ou 128).
     pub fn contient(&self, ip: IpAddr) -> bool {
-        // corrigé:début Indice : comparez les formes canoniques (`ip.to_canonical()` : une IPv4 écrite en IPv6 redevient IPv4) ; deux familles différentes ne se contiennent pas. Pour IPv4, passez en `u32` (`u32::from`), pour IPv6 en `u128`, et comparez les `prefixe` premiers bits sous un masque : `u32::MAX.checked_shl(32 - u32::from(self.prefixe)).unwrap_or(0)` (le préfixe 0 donne le masque 0 : tout est dedans ; `<<` de 32 bits paniquerait en mode débogage et, en `--release`, ne décalerait pas du tout : un masque faux, sans un mot), et la même chose avec `u128` et 128.
+        // corrigé:début Indice : comparez les formes canoniques (`ip.to_canonical()` : une IPv4 écrite en IPv6 redevient IPv4) ; deux familles différentes ne se contiennent pas. Pour IPv4, passez en `u32` (`u32::from`), pour IPv6 en `u128`, et comparez les `prefixe` premiers bits sous un masque (ces bits-là à 1, les autres à 0 : des 1 partout, décalés vers la gauche du nombre de bits restants). Attention au préfixe 0, qui contient tout (masque 0) : décaler un `u32` de 32 bits panique en mode débogage et, en `--release`, ne décale pas du tout (un masque faux, sans un mot) ; `checked_shl` rend `None` dans ce cas. Même chose avec `u128` et 128.
         match (self.reseau, ip.to_canonical()) {
             (IpAddr::V4(reseau), IpAddr::V4(ip)) => {
                 let masque = u32::MAX

@@ -244,7 +244,7 @@ impl FileEnvoi {
         self.limite
     }
 
-    /// Le retard du client, en octets (pour les tests et le banc d'essai).
+    /// Le retard du client, en octets (pour les tests et les mesures).
     pub fn retard(&self) -> usize {
         self.etat().octets
     }

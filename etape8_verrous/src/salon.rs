@@ -9,6 +9,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::TcpStream;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use crate::commandes::cle_pseudo;
@@ -42,7 +43,6 @@ pub struct Salon {
     destinataires: Arc<[Destinataire]>,
     historique: VecDeque<Envoi>,
     taille_historique: usize,
-    prochain: u64,
     /// Vrai après l'annonce d'arrêt : plus rien n'est publié ni journalisé.
     clos: bool,
 }
@@ -58,6 +58,18 @@ pub struct Publication {
     pub destinataires: Arc<[Destinataire]>,
 }
 
+/// Un numéro de connexion jamais donné.
+///
+/// Pas besoin du verrou du salon pour cela : un **compteur atomique** suffit. `fetch_add` lit et
+/// avance le compteur en une seule opération indivisible, même si plusieurs threads l'appellent
+/// en même temps (c'est l'une des versions synchronisées dont parle l'étape 7, avec `Mutex` et
+/// les canaux). `Relaxed` : on ne veut que des numéros différents, pas un ordre avec d'autres
+/// écritures.
+fn nouveau_numero() -> u64 {
+    static PROCHAIN: AtomicU64 = AtomicU64::new(1);
+    PROCHAIN.fetch_add(1, Ordering::Relaxed)
+}
+
 impl Salon {
     /// Un salon vide, qui se souvient des `taille_historique` dernières lignes ; `historique`
     /// contient celles des lancements précédents.
@@ -68,7 +80,6 @@ impl Salon {
             destinataires: Arc::from(Vec::new()),
             historique,
             taille_historique,
-            prochain: 0,
             clos: false,
         };
         salon.raccourcir_historique();
@@ -83,14 +94,14 @@ impl Salon {
 
     /// Enregistre une nouvelle connexion (pas encore de pseudo) et rend son numéro.
     pub fn ouvrir(&mut self, file: Arc<FileEnvoi>, flux: Arc<TcpStream>) -> u64 {
-        self.prochain += 1;
+        let id = nouveau_numero();
         let fiche = Fiche {
             pseudo: None,
             file,
             flux,
         };
-        self.connexions.insert(self.prochain, fiche);
-        self.prochain
+        self.connexions.insert(id, fiche);
+        id
     }
 
     /// Nombre de connexions ouvertes (inscrites ou non).
