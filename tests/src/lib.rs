@@ -207,15 +207,18 @@ impl Serveur {
         serveur.adresse = adresse_dans(&premiere).unwrap_or_else(|| {
             panic!(
                 "{} : la première ligne du serveur doit contenir l'adresse réservée (IP:PORT) ; \
-                 reçu : « {premiere} »",
-                serveur.etape
+                 reçu : « {premiere} »{}",
+                serveur.etape,
+                serveur.stderr()
             )
         });
         serveur
     }
 
     /// Ce que le serveur a écrit sur sa sortie d'erreur jusqu'ici (pour les messages d'échec).
-    fn stderr(&self) -> String {
+    /// La fin de la sortie d'erreur du serveur, prête à suivre un message d'échec (vide s'il
+    /// n'a rien écrit).
+    pub fn stderr(&self) -> String {
         self.erreurs.pour_un_echec()
     }
 
@@ -403,6 +406,15 @@ impl Read for AvecEcheance {
         }
         self.flux.set_read_timeout(Some(reste))?;
         self.flux.read(tampon)
+    }
+}
+
+/// Règle `flux` pour que toutes ses lectures finissent avant `DELAI` en tout (pas seulement
+/// chacune) : pour les tests qui lisent une socket brute (octets, trames).
+pub fn avec_echeance(flux: TcpStream) -> impl Read {
+    AvecEcheance {
+        flux,
+        echeance: Instant::now() + DELAI,
     }
 }
 

@@ -4,7 +4,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 
 use predicates::prelude::*;
-use tests::{DELAI, Serveur, client_programme, verifier_demo};
+use tests::{Serveur, avec_echeance, client_programme, verifier_demo};
 
 const ETAPE: &str = "etape4_communication";
 
@@ -100,11 +100,12 @@ fn le_client_envoie_et_recoit_en_meme_temps_puis_rend_zero() {
 fn le_cadrage_entete_transporte_un_message_avec_saut_de_ligne() {
     let mut serveur = Serveur::lancer(ETAPE, &["--cadrage", "entete"]);
     let mut flux = TcpStream::connect(serveur.adresse).expect("connexion");
-    flux.set_read_timeout(Some(DELAI)).expect("délai");
+    let mut lecture = avec_echeance(flux.try_clone().expect("copie de la socket"));
     assert_eq!(
-        attendre_trame(&mut flux, "Bienvenue sur le serveur !"),
+        attendre_trame(&mut lecture, "Bienvenue sur le serveur !"),
         Ok(()),
-        "Étape 4 : en cadrage entete, la bienvenue doit arriver avec un en-tête de 64 octets"
+        "Étape 4 : en cadrage entete, la bienvenue doit arriver avec un en-tête de 64 octets{}",
+        serveur.stderr()
     );
     // Le saut de ligne arrive intact… mais ne doit pas fabriquer une fausse ligne de console.
     flux.write_all(&trame(
@@ -119,9 +120,10 @@ fn le_cadrage_entete_transporte_un_message_avec_saut_de_ligne() {
     );
     serveur.taper("réponse");
     assert_eq!(
-        attendre_trame(&mut flux, "réponse"),
+        attendre_trame(&mut lecture, "réponse"),
         Ok(()),
-        "Étape 4 : la ligne tapée sur la console doit arriver au client en cadrage entete"
+        "Étape 4 : la ligne tapée sur la console doit arriver au client en cadrage entete{}",
+        serveur.stderr()
     );
 }
 
@@ -130,27 +132,31 @@ fn un_entete_annoncant_une_taille_enorme_est_refuse_sans_faire_tomber_le_serveur
     let serveur = Serveur::lancer(ETAPE, &["--cadrage", "entete"]);
     {
         let mut flux = TcpStream::connect(serveur.adresse).expect("connexion");
-        flux.set_read_timeout(Some(DELAI)).expect("délai");
-        let _ = attendre_trame(&mut flux, "Bienvenue sur le serveur !");
+        // Toutes les lectures de ce client finissent avant `tests::DELAI`, même face à un serveur qui
+        // enverrait un octet par seconde.
+        let mut lecture = avec_echeance(flux.try_clone().expect("copie de la socket"));
+        let _ = attendre_trame(&mut lecture, "Bienvenue sur le serveur !");
         flux.write_all(format!("{:<64}", 999_999_999_999u64).as_bytes())
             .expect("envoi");
         // L'en-tête de la réponse, puis son texte jusqu'à la fermeture par le serveur.
         let mut entete = [0u8; 64];
-        let _ = flux.read_exact(&mut entete);
+        let _ = lecture.read_exact(&mut entete);
         let mut texte = Vec::new();
-        let _ = flux.read_to_end(&mut texte);
+        let _ = lecture.read_to_end(&mut texte);
         let reponse = String::from_utf8_lossy(&texte);
         assert!(
             reponse.starts_with("ERREUR"),
-            "Étape 4 : un en-tête qui annonce 1 To doit recevoir « ERREUR … » ; reçu « {reponse} »"
+            "Étape 4 : un en-tête qui annonce 1 To doit recevoir « ERREUR … » ; reçu « {reponse} »{}",
+            serveur.stderr()
         );
     }
-    let mut suivant = TcpStream::connect(serveur.adresse).expect("connexion");
-    suivant.set_read_timeout(Some(DELAI)).expect("délai");
+    let suivant = TcpStream::connect(serveur.adresse).expect("connexion");
+    let mut lecture = avec_echeance(suivant);
     assert_eq!(
-        attendre_trame(&mut suivant, "Bienvenue sur le serveur !"),
+        attendre_trame(&mut lecture, "Bienvenue sur le serveur !"),
         Ok(()),
-        "Étape 4 : après un en-tête refusé, le serveur doit servir le client suivant"
+        "Étape 4 : après un en-tête refusé, le serveur doit servir le client suivant{}",
+        serveur.stderr()
     );
 }
 
