@@ -28,6 +28,16 @@
 //! se retrouve dans un fichier de l'édition (autre étape, tests, README). Un test du corrigé
 //! l'exige sur le classeur à chaque `cargo test`.
 //!
+//! Ce test ne voit pas une réponse **réécrite** : la même idée, avec d'autres noms. Celles-là ont
+//! été cherchées en relisant l'édition, et écartées par la même règle : une idée qu'une région
+//! fait écrire n'existe qu'une fois. À l'étape 7, la règle des pseudos est la région `trouver`,
+//! dont se servent `pseudo_disponible` et `/mp` (avant, `/mp` en contenait une copie) ; écrire
+//! à un membre est la région `envoyer_a`, à côté de `diffuser` ; à l'étape 8, les numéros de
+//! connexion viennent d'un compteur atomique, pas du compteur que l'étape 7 fait écrire. Restent
+//! des formes communes que l'indice lui-même donne : la boucle `loop { match lire_ligne(…) }` des
+//! conversations des étapes 7 et 8 (l'indice de l'étape 2 l'écrit), ou une entrée retirée d'une
+//! table (`remove`) dans `Salon::fermer` de l'étape 8 comme dans `retirer` de l'étape 7.
+//!
 //! Enfin, le manifeste de l'édition coupe les avertissements « inutilisé » (voir
 //! [`AVERTISSEMENTS_ELEVE`]) : une fonction réduite à `todo!` laisse des paramètres et des `use`
 //! sans emploi, que `cargo fix` supprimerait alors que l'élève en aura besoin.
