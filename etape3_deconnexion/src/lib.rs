@@ -104,7 +104,8 @@ pub use etape2_boucle::{
 /// silence en erreur `WouldBlock`/`TimedOut`, que l'on traite comme une déconnexion.
 pub const DELAI_INACTIVITE: Duration = Duration::from_secs(300);
 
-/// La pause après un échec d'`accept` (voir [`servir`]).
+/// La pause après un échec d'`accept`, avant de réessayer. Pourquoi une pause ? C'est l'une
+/// des questions de [`servir`] (« que faut-il modifier ? »).
 pub const PAUSE_ACCEPT: Duration = Duration::from_millis(100);
 
 /// Vrai si `erreur` est un délai dépassé ([`TcpStream::set_read_timeout`] ou

@@ -608,7 +608,7 @@ pub fn refus_de(message: &Message) -> Option<Refus> {
 /// (`shutdown(Both)`) jetterait ce que le client envoyait encore : le noyau répondrait par un
 /// RST, la fin brutale que l'étape 1 évite.
 pub fn clore_en_douceur(flux: &TcpStream) -> Instant {
-    // corrigé:début Indice : `shutdown(Shutdown::Write)` (ignorez son erreur : le client est peut-être déjà parti), puis rendez `Instant::now() + DELAI_FERMETURE`.
+    // corrigé:début Indice : fermez le seul côté écriture de la socket (le segment FIN ; voir `Shutdown`), en ignorant son erreur (le client est peut-être déjà parti), puis rendez l'échéance : maintenant, plus DELAI_FERMETURE.
     let _ = flux.shutdown(Shutdown::Write);
     Instant::now() + DELAI_FERMETURE
     // corrigé:fin

@@ -168,7 +168,7 @@ pub fn repondre(ligne: &str) -> String {
 /// ([`calcul::calculer`]) ne connaît que des chiffres, cinq opérateurs et des parenthèses : tout
 /// autre caractère est refusé avant même d'être analysé. Rien n'est jamais exécuté.
 pub fn executer(ligne: &str) -> Result<String, String> {
-    // corrigé:début Indice : retirez les espaces autour de la ligne (`trim` : « ␣␣aide » est une instruction) puis séparez le nom de l'argument au premier espace (`split_once(' ').unwrap_or((ligne, ""))`), et faites un `match` sur le nom : `calcul::calculer` (son erreur se dit avec `to_string`), `to_uppercase`, `to_lowercase`, `chars().rev()` (des caractères, pas des octets), `etape1_connexion::francais::compter` pour « 4 caractères (6 octets) », `heure_utc(SystemTime::now())`, `AIDE` ; une ligne vide et un nom inconnu (passé par `nettoyer`) sont des erreurs qui citent « aide ».
+    // corrigé:début Indice : retirez les espaces autour de la ligne (`trim` : « ␣␣aide » est une instruction) puis séparez le nom de l'argument au premier espace (`split_once` ; sans espace, tout est le nom et l'argument est vide), et faites un `match` sur le nom : `calcul::calculer` (son erreur se dit avec `to_string`), `to_uppercase`, `to_lowercase`, `chars().rev()` (des caractères, pas des octets), `etape1_connexion::francais::compter` pour « 4 caractères (6 octets) », `heure_utc(SystemTime::now())`, `AIDE` ; une ligne vide et un nom inconnu (passé par `nettoyer`) sont des erreurs qui citent « aide ».
     let ligne = ligne.trim();
     let (nom, argument) = ligne.split_once(' ').unwrap_or((ligne, ""));
     match nom {

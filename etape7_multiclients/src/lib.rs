@@ -371,7 +371,7 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// La pause après un échec d'`accept` (voir l'étape 3).
+/// La pause après un échec d'`accept` (la même qu'à l'étape 3, et pour la même raison).
 pub const PAUSE_ACCEPT: Duration = Duration::from_millis(100);
 
 /// Écrit une ligne sur la console. Chaque thread de client y écrit : si la sortie

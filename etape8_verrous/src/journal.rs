@@ -71,7 +71,7 @@ fn ouvrir_en_ajout(chemin: &Path) -> io::Result<File> {
 /// lignes ne peuvent pas s'entremêler. Le thread vit tant qu'il reste une poignée [`Journal`] :
 /// quand la dernière disparaît, `recv` rend une erreur et la boucle finit.
 fn ecrire_lignes(mut fichier: File, chemin: &Path, reception: mpsc::Receiver<Arc<str>>) {
-    // corrigé:début Indice : `while let Ok(premiere) = reception.recv()` ; ajoutez à un `String` cette ligne puis toutes celles qui attendent déjà (`try_iter`), chacune suivie de '\n' ; appelez `rouvrir_si_efface`, puis écrivez le lot d'un seul `write_all` sur le fichier (sans tampon : une ligne reçue est confiée au système aussitôt), et dites une erreur d'écriture sur la console sans arrêter le thread.
+    // corrigé:début Indice : attendez chaque ligne avec `recv` (une erreur veut dire que plus personne ne peut écrire : le thread finit) ; ajoutez à un `String` cette ligne puis, sans attendre, toutes celles qui sont déjà là (voir `try_iter`), chacune suivie de '\n' ; appelez `rouvrir_si_efface`, puis écrivez le lot d'un seul `write_all` sur le fichier (sans tampon : une ligne reçue est confiée au système aussitôt), et dites une erreur d'écriture sur la console sans arrêter le thread.
     let mut lot = String::new();
     while let Ok(premiere) = reception.recv() {
         lot.clear();

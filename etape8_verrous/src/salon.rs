@@ -62,8 +62,7 @@ pub struct Publication {
 ///
 /// Pas besoin du verrou du salon pour cela : un **compteur atomique** suffit. `fetch_add` lit et
 /// avance le compteur en une seule opération indivisible, même si plusieurs threads l'appellent
-/// en même temps (c'est l'une des versions synchronisées dont parle l'étape 7, avec `Mutex` et
-/// les canaux). `Relaxed` : on ne veut que des numéros différents, pas un ordre avec d'autres
+/// en même temps. `Relaxed` : on ne veut que des numéros différents, pas un ordre avec d'autres
 /// écritures.
 fn nouveau_numero() -> u64 {
     static PROCHAIN: AtomicU64 = AtomicU64::new(1);
