@@ -302,12 +302,18 @@ pub fn noter(
     reglages: &Reglages,
 ) -> anyhow::Result<Vec<Resultat>> {
     verifier_copie(copie)?;
+    let empreinte_avant = empreinte(classeur)?;
     let nom = copie
         .canonicalize()
         .ok()
         .and_then(|c| c.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "copie".to_string());
-    let travail = dossier_de_notation(classeur).join(format!("copie-{nom}"));
+    let travail = dossier_de_notation(classeur).join(format!("copie-{}", nom_de_dossier(&nom)));
+    if !reglages.garder_compilation && fs::symlink_metadata(&travail).is_ok() {
+        // Rien ne reste d'avant : ni compilation, ni fichier qu'une autre copie aurait posé là.
+        fs::remove_dir_all(&travail)
+            .with_context(|| format!("effacement de {} impossible", travail.display()))?;
+    }
     let ignores = preparer(copie, classeur, &travail)?;
     if reglages.progression {
         for ignore in &ignores {
@@ -383,7 +389,38 @@ pub fn noter(
         resultats.push(resultat);
     }
     effacer_la_compilation(&travail, reglages);
+    verifier_que_rien_n_a_change(classeur, empreinte_avant, reference, &nom)?;
     Ok(resultats)
+}
+
+/// Le code d'une copie tourne avec les droits de l'enseignant : il pourrait modifier la suite de
+/// notation ou le cache de la référence, et fausser les copies suivantes. On vérifie après chaque
+/// copie que les sources du classeur n'ont pas changé et que le cache dit toujours ce que la
+/// notation a utilisé ; sinon, c'est une erreur qui nomme la copie (et `classe` s'arrête).
+fn verifier_que_rien_n_a_change(
+    classeur: &Path,
+    empreinte_avant: u64,
+    reference: &Reference,
+    nom: &str,
+) -> anyhow::Result<()> {
+    if empreinte(classeur)? != empreinte_avant {
+        bail!(
+            "les sources du classeur ont changé pendant la notation de « {nom} » (la suite de \
+             notation a pu être modifiée par son code) : notation arrêtée ; vérifiez le classeur \
+             (git status) et cette copie"
+        );
+    }
+    let cache = dossier_de_notation(classeur).join(format!("reference-{empreinte_avant:016x}.txt"));
+    if let Ok(texte) = fs::read_to_string(&cache)
+        && texte != ecrire_reference(reference)
+    {
+        let _ = fs::remove_file(&cache);
+        bail!(
+            "le cache de la référence a été modifié pendant la notation de « {nom} » : il est \
+             effacé et la notation arrêtée ; vérifiez cette copie"
+        );
+    }
+    Ok(())
 }
 
 /// Efface le dossier de travail d'une copie, sauf avec `--garder-compilation` : une compilation
@@ -450,6 +487,45 @@ pub(crate) fn preparer(
     Ok(ignores)
 }
 
+/// Un nom de dossier sûr pour la compilation d'une copie : lettres, chiffres, `-`, `_` et `.`
+/// seulement, plus une empreinte du nom exact (deux noms proches restent deux dossiers). Un `:`
+/// dans un chemin casse `LD_LIBRARY_PATH`, que cargo construit avec ce chemin : la copie ne
+/// compilerait pas.
+fn nom_de_dossier(nom: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let sur: String = nom
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(60)
+        .collect();
+    if sur == nom {
+        return sur;
+    }
+    let mut hacheur = std::collections::hash_map::DefaultHasher::new();
+    nom.hash(&mut hacheur);
+    format!("{sur}-{:08x}", hacheur.finish() & 0xffff_ffff)
+}
+
+/// Un nom d'élève tel qu'il peut aller dans une case de CSV ou de tableau : sans saut de ligne ni
+/// `;`, et sans commencer par `=`, `+`, `-` ou `@`, qu'un tableur prendrait pour une formule.
+pub fn nom_pour_tableau(nom: &str) -> String {
+    let propre: String = nom
+        .chars()
+        .map(|c| if c.is_control() || c == ';' { ' ' } else { c })
+        .collect();
+    if propre.starts_with(['=', '+', '-', '@']) {
+        format!("'{propre}")
+    } else {
+        propre
+    }
+}
+
 /// La taille au-delà de laquelle un fichier source d'une copie est ignoré (1 Mio : le plus gros
 /// fichier du classeur en fait moins de 50 Kio).
 pub const TAILLE_MAX_SOURCE: u64 = 1024 * 1024;
@@ -496,9 +572,115 @@ fn copier_les_sources(
             meta.len()
         ));
     } else {
-        copier(&chemin, &travail.join(relatif))?;
+        let texte = fs::read(&chemin).unwrap_or_default();
+        let texte = String::from_utf8_lossy(&texte);
+        let sorties = inclusions_hors_du_paquet(&texte, relatif);
+        if let Some(sortie) = sorties.first() {
+            ignores.push(format!("{nom} : ignoré, {sortie}"));
+        } else {
+            copier(&chemin, &travail.join(relatif))?;
+        }
     }
     Ok(())
+}
+
+/// Ce qui, dans la source `texte` (au chemin `relatif`, `etapeN_*/src/…`), fait entrer dans la
+/// compilation un fichier **hors du paquet de l'étape** : `include!`, `include_str!`,
+/// `include_bytes!` ou un attribut `path = "…"` dont le chemin est absolu ou remonte au-dessus
+/// du paquet, ou dont l'argument n'est pas un chemin écrit en toutes lettres.
+///
+/// Le dossier de notation est dans le classeur : `#[path = "../../../../../etape1_connexion/src/lib.rs"]`
+/// y ferait compiler la solution de l'enseignant à la place du travail de l'élève.
+pub fn inclusions_hors_du_paquet(texte: &str, relatif: &Path) -> Vec<String> {
+    // Le dossier du fichier, en parties, depuis la racine du paquet (`src`, `src/sous`…).
+    let dossier: Vec<String> = relatif
+        .parent()
+        .map(|d| {
+            d.components()
+                .skip(1)
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let sort = |chemin: &str| -> bool {
+        if chemin.starts_with(['/', '\\']) || chemin.get(1..2) == Some(":") {
+            return true;
+        }
+        let mut ici = dossier.clone();
+        for partie in chemin.split(['/', '\\']) {
+            match partie {
+                "" | "." => {}
+                ".." => {
+                    if ici.pop().is_none() {
+                        return true;
+                    }
+                }
+                autre => ici.push(autre.to_string()),
+            }
+        }
+        false
+    };
+    let mut trouvees = Vec::new();
+    let octets = texte.as_bytes();
+    let mot =
+        |i: usize| i == 0 || !(octets[i - 1].is_ascii_alphanumeric() || octets[i - 1] == b'_');
+    for (debut, _) in texte.match_indices("include") {
+        if !mot(debut) {
+            continue;
+        }
+        let reste = &texte[debut + "include".len()..];
+        let reste = reste
+            .strip_prefix("_str")
+            .or_else(|| reste.strip_prefix("_bytes"))
+            .unwrap_or(reste);
+        let Some(reste) = reste.trim_start().strip_prefix('!') else {
+            continue;
+        };
+        let reste = reste.trim_start();
+        let Some(reste) = reste.strip_prefix(['(', '[', '{']) else {
+            continue;
+        };
+        match litteral(reste.trim_start()) {
+            Some(chemin) if !sort(&chemin) => {}
+            Some(chemin) => trouvees.push(format!("inclut « {chemin} », hors de sa copie")),
+            None => trouvees.push(
+                "inclut un fichier dont le chemin n'est pas écrit en toutes lettres".to_string(),
+            ),
+        }
+    }
+    for (debut, _) in texte.match_indices("path") {
+        if !mot(debut) {
+            continue;
+        }
+        let reste = texte[debut + "path".len()..].trim_start();
+        let Some(reste) = reste.strip_prefix('=') else {
+            continue;
+        };
+        if reste.starts_with('=') {
+            continue;
+        }
+        if let Some(chemin) = litteral(reste.trim_start())
+            && sort(&chemin)
+        {
+            trouvees.push(format!("prend le module « {chemin} », hors de sa copie"));
+        }
+    }
+    trouvees
+}
+
+/// La chaîne littérale au début de `texte` (`"…"` sans échappement, ou brute `r#"…"#`) ;
+/// `None` sinon.
+fn litteral(texte: &str) -> Option<String> {
+    if let Some(reste) = texte.strip_prefix('"') {
+        let fin = reste.find('"')?;
+        let contenu = &reste[..fin];
+        return (!contenu.contains('\\')).then(|| contenu.to_string());
+    }
+    let reste = texte.strip_prefix('r')?;
+    let diezes = reste.len() - reste.trim_start_matches('#').len();
+    let reste = reste[diezes..].strip_prefix('"')?;
+    let fin = reste.find(&format!("\"{}", "#".repeat(diezes)))?;
+    Some(reste[..fin].to_string())
 }
 
 /// Vérifie que `copie` ressemble à une copie du TP : au moins une étape avec son dossier `src`.
@@ -524,7 +706,8 @@ fn vider_sauf_target(dossier: &Path) -> anyhow::Result<()> {
         .with_context(|| format!("création de {} impossible", dossier.display()))?;
     for entree in fs::read_dir(dossier)? {
         let entree = entree?;
-        if entree.file_name() != "target" {
+        // `target` n'est gardé que si c'est un vrai dossier (pas un fichier, pas un lien).
+        if entree.file_name() != "target" || !entree.file_type()?.is_dir() {
             let chemin = entree.path();
             if entree.file_type()?.is_dir() {
                 fs::remove_dir_all(&chemin)?;
@@ -613,8 +796,8 @@ pub(crate) fn essayer(
     )?;
     match compilation {
         None => return Ok(Essai::DelaiDepasse),
-        Some((false, ..)) => return Ok(Essai::NeCompilePas),
-        Some((true, ..)) => {}
+        Some(fin) if fin.code != Some(0) => return Ok(Essai::NeCompilePas),
+        Some(_) => {}
     }
     let fichier = format!("etape{}", bareme.etape);
     let suite = lancer_avec_echeance(
@@ -631,10 +814,13 @@ pub(crate) fn essayer(
         ]),
         echeance,
     )?;
-    let Some((_, sortie, erreurs)) = suite else {
+    // Un serveur de la copie a pu lancer un processus hors du groupe (`setsid`) : on arrête tout
+    // ce qui tourne encore depuis son dossier de notation.
+    arreter_les_survivants(dossier);
+    let Some(fin) = suite else {
         return Ok(Essai::DelaiDepasse);
     };
-    Ok(match lire_la_suite(&sortie, &erreurs) {
+    Ok(match lire_la_suite(&fin.sortie, &fin.erreurs, fin.code) {
         Ok((reussis, echoues)) => Essai::Fini { reussis, echoues },
         Err(raison) => Essai::SortieIncoherente(raison),
     })
@@ -643,14 +829,17 @@ pub(crate) fn essayer(
 /// Lit les résultats de la suite : (réussis, échoués).
 ///
 /// Le code de la copie tourne pendant la suite (ses serveurs) et pourrait écrire de fausses
-/// lignes `test nom ... ok` dans la sortie du programme de tests. D'où trois règles :
+/// lignes `test nom ... ok` dans la sortie du programme de tests. D'où quatre règles :
 /// un test qui a une ligne `FAILED` a échoué, même s'il a aussi une ligne `ok` ; la sortie doit
 /// finir par **une seule** ligne `test result:`, dont les nombres de réussis et d'échoués sont
-/// exactement ceux des lignes lues ; et le programme de tests ne doit pas avoir été tué par un
-/// signal (cargo l'écrit sur sa sortie d'erreur). Sinon la sortie est incohérente.
+/// exactement ceux des lignes lues ; ni cargo (`code`, son code de sortie : `None` s'il a été
+/// tué) ni le programme de tests (cargo l'écrit sur sa sortie d'erreur) ne doivent avoir été
+/// tués par un signal ; et le code de sortie doit dire la même chose que le bilan (0 : tout a
+/// réussi ; 101 : des échecs). Sinon la sortie est incohérente.
 pub fn lire_la_suite(
     sortie: &str,
     erreurs: &str,
+    code: Option<i32>,
 ) -> Result<(BTreeSet<String>, BTreeSet<String>), String> {
     let echoues: BTreeSet<String> = sortie
         .lines()
@@ -661,8 +850,8 @@ pub fn lire_la_suite(
         .into_iter()
         .filter(|nom| !echoues.contains(nom))
         .collect();
-    if erreurs.contains("(signal:") {
-        return Err("le programme de tests a été arrêté par un signal".to_string());
+    if code.is_none() || erreurs.contains("(signal:") {
+        return Err("le programme de tests ou cargo a été arrêté par un signal".to_string());
     }
     let bilans: Vec<&str> = sortie
         .lines()
@@ -685,16 +874,31 @@ pub fn lire_la_suite(
             echoues.len()
         ));
     }
+    let attendu = if echoues.is_empty() { 0 } else { 101 };
+    if code != Some(attendu) {
+        return Err(format!(
+            "cargo test a rendu le code {code:?}, et non {attendu}, pour {} échec(s)",
+            echoues.len()
+        ));
+    }
     Ok((reussis, echoues))
 }
 
-/// Lance `commande`, lit sa sortie standard, et l'arrête (elle et tout ce qu'elle a lancé) si
-/// elle n'a pas fini à `echeance`. Rend `None` dans ce cas, sinon son succès, sa sortie et sa
-/// sortie d'erreur.
-fn lancer_avec_echeance(
-    mut commande: Command,
-    echeance: Instant,
-) -> anyhow::Result<Option<(bool, String, String)>> {
+/// Ce qu'a rendu une commande finie dans les temps.
+pub(crate) struct Fin {
+    /// Son code de sortie ; `None` si elle a été tuée par un signal.
+    pub code: Option<i32>,
+    pub sortie: String,
+    pub erreurs: String,
+}
+
+/// Lance `commande`, lit ses sorties, et l'arrête (elle et tout ce qu'elle a lancé) si elle n'a
+/// pas fini à `echeance`. Rend `None` dans ce cas.
+///
+/// Les sorties sont lues jusqu'à leur fermeture, mais pas au-delà de l'échéance : un processus
+/// laissé derrière (lancé par le code de la copie, hors du groupe) qui garderait le tube ouvert
+/// ne retient pas la notation.
+fn lancer_avec_echeance(mut commande: Command, echeance: Instant) -> anyhow::Result<Option<Fin>> {
     commande.stdout(Stdio::piped()).stderr(Stdio::piped());
     #[cfg(unix)]
     {
@@ -705,22 +909,24 @@ fn lancer_avec_echeance(
     }
     let mut enfant = commande.spawn().context("impossible de lancer cargo")?;
     let lire = |flux: Option<Box<dyn Read + Send>>| {
+        let (envoi, reception) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut texte = Vec::new();
             if let Some(flux) = flux {
                 // Borné : une copie qui écrirait sans fin ne remplit pas la mémoire.
                 let _ = flux.take(64 * 1024 * 1024).read_to_end(&mut texte);
             }
-            String::from_utf8_lossy(&texte).into_owned()
-        })
+            let _ = envoi.send(String::from_utf8_lossy(&texte).into_owned());
+        });
+        reception
     };
-    let lecteur = lire(
+    let sortie = lire(
         enfant
             .stdout
             .take()
             .map(|f| Box::new(f) as Box<dyn Read + Send>),
     );
-    let lecteur_erreurs = lire(
+    let erreurs = lire(
         enfant
             .stderr
             .take()
@@ -728,9 +934,20 @@ fn lancer_avec_echeance(
     );
     loop {
         if let Some(statut) = enfant.try_wait()? {
-            let texte = lecteur.join().unwrap_or_default();
-            let erreurs = lecteur_erreurs.join().unwrap_or_default();
-            return Ok(Some((statut.success(), texte, erreurs)));
+            // Cargo a fini ; ses tubes se ferment d'habitude aussitôt. Un survivant qui les
+            // tiendrait ouverts : on attend jusqu'à l'échéance, pas plus.
+            arreter_tout(&mut enfant);
+            let reste = || echeance.saturating_duration_since(Instant::now());
+            let (Ok(sortie), Ok(erreurs)) =
+                (sortie.recv_timeout(reste()), erreurs.recv_timeout(reste()))
+            else {
+                return Ok(None);
+            };
+            return Ok(Some(Fin {
+                code: statut.code(),
+                sortie,
+                erreurs,
+            }));
         }
         if Instant::now() >= echeance {
             arreter_tout(&mut enfant);
@@ -739,6 +956,30 @@ fn lancer_avec_echeance(
         }
         // Un outil de l'enseignant qui surveille un processus : une pause entre deux coups d'œil.
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Arrête (SIGKILL) tout processus dont le programme ou le dossier courant est sous `dossier`
+/// (Linux : lu dans `/proc`) ; ailleurs, ne fait rien.
+fn arreter_les_survivants(dossier: &Path) {
+    let Ok(dossier) = dossier.canonicalize() else {
+        return;
+    };
+    let Ok(processus) = fs::read_dir("/proc") else {
+        return;
+    };
+    let moi = std::process::id().to_string();
+    for entree in processus.filter_map(Result::ok) {
+        let pid = entree.file_name().to_string_lossy().into_owned();
+        if pid == moi || !pid.bytes().all(|o| o.is_ascii_digit()) {
+            continue;
+        }
+        let sous = |lien: &str| {
+            fs::read_link(entree.path().join(lien)).is_ok_and(|cible| cible.starts_with(&dossier))
+        };
+        if sous("exe") || sous("cwd") {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+        }
     }
 }
 
@@ -872,6 +1113,12 @@ pub fn noter_la_classe(
         }
         let resultats =
             noter(dossier, classeur, reference, reglages).map_err(|erreur| format!("{erreur:#}"));
+        if let Err(raison) = &resultats
+            && (raison.starts_with("les sources du classeur ont changé")
+                || raison.starts_with("le cache de la référence a été modifié"))
+        {
+            bail!("{raison}");
+        }
         copies.push(Copie { eleve, resultats });
     }
     Ok(copies)
@@ -891,7 +1138,7 @@ pub fn tableau_de_classe(copies: &[Copie]) -> String {
     }
     let _ = writeln!(texte, " {:>8}   remarques", "total");
     for copie in copies {
-        let _ = write!(texte, "{:<20}", copie.eleve);
+        let _ = write!(texte, "{:<20}", nom_pour_tableau(&copie.eleve));
         match &copie.resultats {
             Ok(resultats) => {
                 for bareme in BAREME {
@@ -927,7 +1174,7 @@ pub fn csv_de_classe(copies: &[Copie]) -> String {
     let mut texte =
         String::from("eleve;etape;paquet;reussis;total;points;bareme;remarque;non_notes\n");
     for copie in copies {
-        let eleve = copie.eleve.replace(';', ",");
+        let eleve = nom_pour_tableau(&copie.eleve);
         match &copie.resultats {
             Ok(resultats) => {
                 for r in resultats {
@@ -999,24 +1246,36 @@ mod tests {
     fn une_sortie_de_suite_trafiquee_n_est_pas_crue() {
         let vraie = "running 2 tests\ntest a ... ok\ntest b ... FAILED\n\
                      test result: FAILED. 1 passed; 1 failed; 0 ignored\n";
-        let (reussis, echoues) = lire_la_suite(vraie, "").expect("une vraie sortie se lit");
+        let (reussis, echoues) =
+            lire_la_suite(vraie, "", Some(101)).expect("une vraie sortie se lit");
         assert!(reussis.contains("a") && echoues.contains("b") && reussis.len() == 1);
         // Un serveur de la copie écrit « test b ... ok » dans la sortie du programme de tests :
         // la ligne FAILED l'emporte.
         let ajout = vraie.replace("test b ... FAILED\n", "test b ... ok\ntest b ... FAILED\n");
-        let (reussis, _) = lire_la_suite(&ajout, "").expect("toujours lisible");
+        let (reussis, _) = lire_la_suite(&ajout, "", Some(101)).expect("toujours lisible");
         assert!(!reussis.contains("b"));
         // Un faux test réussi de plus : le bilan ne correspond plus.
         let faux = vraie.replace("test a ... ok\n", "test a ... ok\ntest c ... ok\n");
-        assert!(lire_la_suite(&faux, "").is_err());
+        assert!(lire_la_suite(&faux, "", Some(101)).is_err());
         // Un second bilan, ou aucun.
         assert!(
-            lire_la_suite(&format!("{vraie}test result: ok. 2 passed; 0 failed\n"), "").is_err()
+            lire_la_suite(
+                &format!("{vraie}test result: ok. 2 passed; 0 failed\n"),
+                "",
+                Some(101)
+            )
+            .is_err()
         );
-        assert!(lire_la_suite("test a ... ok\n", "").is_err());
+        assert!(lire_la_suite("test a ... ok\n", "", Some(0)).is_err());
         // Le programme de tests tué (après avoir imprimé un faux bilan).
         let tue = "process didn't exit successfully: `etape8-…` (signal: 9, SIGKILL: kill)";
-        assert!(lire_la_suite(vraie, tue).is_err());
+        assert!(lire_la_suite(vraie, tue, Some(101)).is_err());
+        // Cargo tué lui aussi : pas de code de sortie.
+        assert!(lire_la_suite(vraie, "", None).is_err());
+        // Un faux bilan « tout a réussi » alors que cargo dit le contraire.
+        let tout_ok = "test a ... ok\ntest result: ok. 1 passed; 0 failed; 0 ignored\n";
+        assert!(lire_la_suite(tout_ok, "", Some(0)).is_ok());
+        assert!(lire_la_suite(tout_ok, "", Some(101)).is_err());
     }
 
     #[test]
@@ -1085,6 +1344,62 @@ mod tests {
         fs::remove_dir_all(&racine)?;
         assert!(verifier_copie(&racine).is_err());
         Ok(())
+    }
+
+    #[test]
+    fn une_inclusion_hors_du_paquet_se_voit() {
+        let ici = Path::new("etape1_connexion/src/lib.rs");
+        let sous = Path::new("etape1_connexion/src/a/b.rs");
+        let hors =
+            |texte: &str, chemin: &Path| !inclusions_hors_du_paquet(texte, chemin).is_empty();
+        // Ce que le classeur fait lui-même : rester dans le paquet.
+        assert!(!hors("#![doc = include_str!(\"../mesures.svg\")]", ici));
+        assert!(!hors("include_str!(\"conversation.rs\")", ici));
+        assert!(!hors("include_bytes! ( \"../../x.bin\" )", sous));
+        assert!(!hors("let chemin = \"../x\"; // pas un attribut path", ici));
+        // La solution de l'enseignant, par un chemin relatif ou absolu.
+        assert!(hors(
+            "#[path = \"../../../../../etape1_connexion/src/lib.rs\"] mod cle;",
+            ici
+        ));
+        assert!(hors(
+            "#[path=\"/work/main/etape1_connexion/src/lib.rs\"] mod cle;",
+            ici
+        ));
+        assert!(hors("include!(\"../../etape2_boucle/src/lib.rs\");", ici));
+        assert!(hors("include_str!(r#\"/etc/passwd\"#)", ici));
+        assert!(hors(
+            "include!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/../x.rs\"));",
+            ici
+        ));
+        assert!(hors(
+            "macro_rules! i { ($p:expr) => { include!($p) } }",
+            ici
+        ));
+        assert!(hors("#[cfg_attr(unix, path = \"../../x.rs\")] mod m;", ici));
+    }
+
+    #[test]
+    fn les_sources_du_classeur_n_incluent_rien_hors_de_leur_paquet() -> anyhow::Result<()> {
+        let classeur = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut fichiers = Vec::new();
+        collecter(&classeur, &classeur, &mut fichiers)?;
+        for relatif in fichiers.iter().filter(|r| source_d_etape(r)) {
+            let texte = fs::read_to_string(classeur.join(relatif))?;
+            let sorties = inclusions_hors_du_paquet(&texte, relatif);
+            assert!(sorties.is_empty(), "{} : {sorties:?}", relatif.display());
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn les_noms_d_eleves_ne_cassent_ni_les_chemins_ni_le_csv() {
+        assert_eq!(nom_de_dossier("lea_martin-2"), "lea_martin-2");
+        let deux_points = nom_de_dossier("a:b");
+        assert!(deux_points.starts_with("a_b-") && !deux_points.contains(':'));
+        assert_ne!(nom_de_dossier("a:b"), nom_de_dossier("a;b"));
+        assert_eq!(nom_pour_tableau("n\nfaux;1;x"), "n faux 1 x");
+        assert_eq!(nom_pour_tableau("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
     }
 
     #[test]
