@@ -1,11 +1,12 @@
 //! La table des notes : la suite de notation **du classeur** lancée sur la copie d'un élève.
 //!
-//! Une note doit pouvoir se défendre devant un élève. D'où cinq règles :
+//! Une note doit pouvoir se défendre devant un élève. D'où ces règles :
 //!
-//! 1. **seuls les tests de l'enseignant comptent** : la copie est recopiée dans un dossier de
-//!    notation, et son paquet `tests` (que l'élève a pu modifier : un `#[test]` vide par fichier,
-//!    des `#[ignore]`) est remplacé par celui du classeur, ainsi que le manifeste de l'espace de
-//!    travail ;
+//! 1. **seuls les tests de l'enseignant comptent** : de la copie, seules les sources des étapes
+//!    (`etapeN_*/src/`) sont reprises dans un dossier de notation (voir `preparer`) ; son
+//!    paquet `tests` (que l'élève a pu modifier : un `#[test]` vide par fichier, des `#[ignore]`),
+//!    ses manifestes, un `build.rs` ou un `.cargo/config.toml` n'y entrent pas : tout cela vient
+//!    du classeur ;
 //! 2. **chaque test attendu est compté** : la liste vient du classeur (`cargo test -- --list`) ;
 //!    un test absent de la sortie compte comme échoué ;
 //! 3. **chaque copie a son propre dossier de compilation** (`CARGO_TARGET_DIR` est imposé, quoi
@@ -14,7 +15,15 @@
 //!    l'étape a lancé est arrêté, et elle a 0 avec la remarque « délai dépassé » ;
 //! 5. **pas de point sans travail** : un test qui réussit déjà sur l'édition élève intacte (un
 //!    message d'erreur donné, l'aide) n'est pas noté ; il est listé « non noté ». L'édition intacte
-//!    a donc 0,00/20.
+//!    a donc 0,00/20 ;
+//! 6. **une sortie qui ne se contredit pas** : le code de la copie tourne pendant la suite et
+//!    pourrait écrire de faux résultats ; ils ne sont crus que s'ils s'accordent avec le bilan et
+//!    le code de sortie de cargo (voir [`lire_la_suite`]) ;
+//! 7. **rien ne survit à une copie** : ses processus restants sont arrêtés, et si les sources du
+//!    classeur ou le cache de la référence ont changé pendant sa notation, tout s'arrête en la
+//!    nommant.
+//!
+//! Ce n'est pas un bac à sable : le code d'une copie s'exécute avec les droits de l'enseignant.
 //!
 //! Les points d'une étape sont proportionnels : `barème × réussis / notés`.
 //!
