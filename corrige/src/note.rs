@@ -377,7 +377,19 @@ pub fn noter(
             .filter(|i| i.starts_with(&format!("{}/", bareme.paquet)))
             .collect();
         if !ignores_ici.is_empty() {
-            let dit = format!("{} fichier(s) ignoré(s)", ignores_ici.len());
+            let relire = ignores_ici
+                .iter()
+                .filter(|i| i.contains(" : à relire"))
+                .count();
+            let ignores_vraiment = ignores_ici.len() - relire;
+            let mut dits = Vec::new();
+            if ignores_vraiment > 0 {
+                dits.push(format!("{ignores_vraiment} fichier(s) ignoré(s)"));
+            }
+            if relire > 0 {
+                dits.push(format!("code à relire dans {relire} fichier(s)"));
+            }
+            let dit = dits.join(" ; ");
             resultat.remarque = if resultat.remarque.is_empty() {
                 dit
             } else {
@@ -415,8 +427,9 @@ fn verifier_que_rien_n_a_change(
     if empreinte(classeur)? != empreinte_avant {
         bail!(
             "les sources du classeur ont changé pendant la notation de « {nom} » (la suite de \
-             notation a pu être modifiée par son code) : notation arrêtée ; vérifiez le classeur \
-             (git status) et cette copie"
+             notation a pu être modifiée par son code, ou par un processus laissé par une copie \
+             notée avant) : notation arrêtée ; vérifiez le classeur (git status) et les copies \
+             signalées « à relire »"
         );
     }
     let cache = dossier_de_notation(classeur).join(format!("reference-{empreinte_avant:016x}.txt"));
@@ -528,7 +541,7 @@ pub fn nom_pour_tableau(nom: &str) -> String {
         .chars()
         .map(|c| if c.is_control() || c == ';' { ' ' } else { c })
         .collect();
-    if propre.starts_with(['=', '+', '-', '@']) {
+    if propre.trim_start().starts_with(['=', '+', '-', '@']) {
         format!("'{propre}")
     } else {
         propre
@@ -588,6 +601,10 @@ fn copier_les_sources(
             ignores.push(format!("{nom} : ignoré, {sortie}"));
         } else {
             copier(&chemin, &travail.join(relatif))?;
+            let mots = a_relire(&texte);
+            if !mots.is_empty() {
+                ignores.push(format!("{nom} : à relire ({})", mots.join(", ")));
+            }
         }
     }
     Ok(())
@@ -630,6 +647,9 @@ pub fn inclusions_hors_du_paquet(texte: &str, relatif: &Path) -> Vec<String> {
         false
     };
     let mut trouvees = Vec::new();
+    // Sans les commentaires : `#[path /* */ = "…"]` ne cache rien.
+    let code = sans_commentaires(texte);
+    let texte = code.as_str();
     let octets = texte.as_bytes();
     let mot =
         |i: usize| i == 0 || !(octets[i - 1].is_ascii_alphanumeric() || octets[i - 1] == b'_');
@@ -642,7 +662,12 @@ pub fn inclusions_hors_du_paquet(texte: &str, relatif: &Path) -> Vec<String> {
             .strip_prefix("_str")
             .or_else(|| reste.strip_prefix("_bytes"))
             .unwrap_or(reste);
+        if reste.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+            continue;
+        }
         let Some(reste) = reste.trim_start().strip_prefix('!') else {
+            // `use std::include as inclure;` : la même macro sous un autre nom.
+            trouvees.push("nomme une macro d'inclusion sans l'appeler (un alias ?)".to_string());
             continue;
         };
         let reste = reste.trim_start();
@@ -668,13 +693,141 @@ pub fn inclusions_hors_du_paquet(texte: &str, relatif: &Path) -> Vec<String> {
         if reste.starts_with('=') {
             continue;
         }
-        if let Some(chemin) = litteral(reste.trim_start())
-            && sort(&chemin)
-        {
-            trouvees.push(format!("prend le module « {chemin} », hors de sa copie"));
+        let reste = reste.trim_start();
+        match litteral(reste) {
+            Some(chemin) if sort(&chemin) => {
+                trouvees.push(format!("prend le module « {chemin} », hors de sa copie"));
+            }
+            Some(_) => {}
+            // Une chaîne avec des échappements (`"\x2e\x2e/…"`) : illisible ici, donc refusée.
+            None if reste.starts_with('"')
+                || reste.starts_with("r\"")
+                || reste.starts_with("r#") =>
+            {
+                trouvees.push(
+                    "prend un module dont le chemin n'est pas écrit en toutes lettres".to_string(),
+                );
+            }
+            None => {}
         }
     }
     trouvees
+}
+
+/// `texte` sans ses commentaires (`//…` et `/* … */`, imbriqués), chaînes et caractères gardés.
+pub fn sans_commentaires(texte: &str) -> String {
+    let c: Vec<char> = texte.chars().collect();
+    let mut sortie = String::with_capacity(texte.len());
+    let identifiant = |k: usize| c[k].is_alphanumeric() || c[k] == '_';
+    let mut i = 0;
+    while i < c.len() {
+        let suivant = c.get(i + 1).copied();
+        if c[i] == '/' && suivant == Some('/') {
+            while i < c.len() && c[i] != '\n' {
+                i += 1;
+            }
+        } else if c[i] == '/' && suivant == Some('*') {
+            let mut profondeur = 0;
+            while i < c.len() {
+                if c[i] == '/' && c.get(i + 1) == Some(&'*') {
+                    profondeur += 1;
+                    i += 2;
+                } else if c[i] == '*' && c.get(i + 1) == Some(&'/') {
+                    profondeur -= 1;
+                    i += 2;
+                    if profondeur == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            sortie.push(' ');
+        } else if c[i] == 'r'
+            && matches!(suivant, Some('"' | '#'))
+            && (i == 0 || !identifiant(i - 1))
+        {
+            // Chaîne brute : jusqu'au `"` suivi d'autant de `#`.
+            let mut j = i + 1;
+            let mut diezes = 0;
+            while c.get(j) == Some(&'#') {
+                diezes += 1;
+                j += 1;
+            }
+            if c.get(j) != Some(&'"') {
+                sortie.push(c[i]);
+                i += 1;
+                continue;
+            }
+            j += 1;
+            while j < c.len() && !(c[j] == '"' && (1..=diezes).all(|k| c.get(j + k) == Some(&'#')))
+            {
+                j += 1;
+            }
+            let fin = (j + 1 + diezes).min(c.len());
+            sortie.extend(&c[i..fin]);
+            i = fin;
+        } else if c[i] == '"' {
+            let mut j = i + 1;
+            while j < c.len() && c[j] != '"' {
+                j += if c[j] == '\\' { 2 } else { 1 };
+            }
+            let fin = (j + 1).min(c.len());
+            sortie.extend(&c[i..fin]);
+            i = fin;
+        } else if c[i] == '\'' {
+            // Un caractère (`'x'`, `'\n'`, `'"'`) ou une durée de vie (`'a`).
+            let fin = if suivant == Some('\\') {
+                (i + 2..c.len().min(i + 12))
+                    .find(|&k| c[k] == '\'')
+                    .map(|k| k + 1)
+            } else if c.get(i + 2) == Some(&'\'') {
+                Some(i + 3)
+            } else {
+                None
+            };
+            let fin = fin.unwrap_or(i + 1).min(c.len());
+            sortie.extend(&c[i..fin]);
+            i = fin;
+        } else {
+            sortie.push(c[i]);
+            i += 1;
+        }
+    }
+    sortie
+}
+
+/// Ce que le code d'une étape n'a aucune raison de contenir dans ce TP (lancer un programme,
+/// fouiller `/proc`, viser un dossier de compilation) : la note n'en dépend pas, mais la copie est
+/// signalée « à relire ».
+pub const A_RELIRE: [&str; 9] = [
+    "Command",
+    "/proc",
+    "/dev/",
+    "exec",
+    "setsid",
+    "kill",
+    "CARGO_MANIFEST_DIR",
+    "target/",
+    "notation",
+];
+
+/// Les mots de [`A_RELIRE`] trouvés dans le code de `texte` (commentaires exclus).
+pub fn a_relire(texte: &str) -> Vec<&'static str> {
+    let code = sans_commentaires(texte);
+    let bord = |c: Option<char>| c.is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+    A_RELIRE
+        .iter()
+        .copied()
+        .filter(|mot| {
+            let seul = mot.chars().all(|c| c.is_alphanumeric() || c == '_');
+            code.match_indices(mot).any(|(i, _)| {
+                !seul
+                    || (bord(code[..i].chars().next_back())
+                        && bord(code[i + mot.len()..].chars().next()))
+            })
+        })
+        .collect()
 }
 
 /// La chaîne littérale au début de `texte` (`"…"` sans échappement, ou brute `r#"…"#`) ;
@@ -792,6 +945,7 @@ pub(crate) fn essayer(
         commande
             .current_dir(dossier)
             .args(arguments)
+            .env(MARQUE, dossier)
             .env("CARGO_TARGET_DIR", &cible)
             .env_remove("CARGO_BUILD_TARGET_DIR")
             .env_remove("RUSTFLAGS")
@@ -968,9 +1122,16 @@ fn lancer_avec_echeance(mut commande: Command, echeance: Instant) -> anyhow::Res
     }
 }
 
-/// Arrête (SIGKILL) tout processus dont le programme ou le dossier courant est sous `dossier`
-/// (Linux : lu dans `/proc`) ; ailleurs, ne fait rien.
+/// La variable d'environnement posée sur tout ce que la notation d'une copie lance (cargo, puis
+/// ses enfants, qui en héritent) : elle permet de retrouver ce qui tourne encore après.
+const MARQUE: &str = "TP_NOTATION_DOSSIER";
+
+/// Arrête (SIGKILL) tout processus dont le programme ou le dossier courant est sous `dossier`, ou
+/// qui porte la [`MARQUE`] de ce dossier dans son environnement (Linux : lu dans `/proc`) ;
+/// ailleurs, ne fait rien. Un processus qui a tout changé (programme, dossier, environnement)
+/// échappe : ce n'est pas un bac à sable.
 fn arreter_les_survivants(dossier: &Path) {
+    let marque = format!("{MARQUE}={}", dossier.display());
     let Ok(dossier) = dossier.canonicalize() else {
         return;
     };
@@ -986,8 +1147,15 @@ fn arreter_les_survivants(dossier: &Path) {
         let sous = |lien: &str| {
             fs::read_link(entree.path().join(lien)).is_ok_and(|cible| cible.starts_with(&dossier))
         };
-        if sous("exe") || sous("cwd") {
-            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+        let marque_vue = fs::read(entree.path().join("environ")).is_ok_and(|env| {
+            env.split(|&o| o == 0)
+                .any(|variable| variable == marque.as_bytes())
+        });
+        if sous("exe") || sous("cwd") || marque_vue {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid])
+                .stderr(Stdio::null())
+                .status();
         }
     }
 }
@@ -995,7 +1163,10 @@ fn arreter_les_survivants(dossier: &Path) {
 #[cfg(unix)]
 fn arreter_tout(enfant: &mut std::process::Child) {
     let groupe = format!("-{}", enfant.id());
-    let _ = Command::new("kill").args(["-KILL", "--", &groupe]).status();
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &groupe])
+        .stderr(Stdio::null())
+        .status();
     let _ = enfant.kill();
 }
 
@@ -1196,7 +1367,7 @@ pub fn csv_de_classe(copies: &[Copie]) -> String {
                         r.total,
                         decimal(r.points),
                         r.bareme,
-                        r.remarque,
+                        nom_pour_tableau(&r.remarque),
                         r.non_notes.join(" ")
                     );
                 }
@@ -1386,6 +1557,49 @@ mod tests {
             ici
         ));
         assert!(hors("#[cfg_attr(unix, path = \"../../x.rs\")] mod m;", ici));
+        // Ce qu'un attaquant a essayé ensuite : un commentaire, des échappements, un alias.
+        assert!(hors(
+            "#[path /* */ = \"../../../../../e/src/lib.rs\"] mod cle;",
+            ici
+        ));
+        assert!(hors(
+            "#[path = \"\\x2e\\x2e/\\x2e\\x2e/x.rs\"] mod cle;",
+            ici
+        ));
+        assert!(hors(
+            "use std::include as inclure; inclure!(\"x.rs\");",
+            ici
+        ));
+        assert!(!hors(
+            "// #[path = \"../../../x.rs\"] en commentaire\nfn f() {}",
+            ici
+        ));
+        assert!(!hors(
+            "let s = \"include! dans une chaîne\"; let c = '\"';",
+            ici
+        ));
+    }
+
+    #[test]
+    fn le_code_a_relire_se_signale_sans_toucher_aux_commandes_du_tp() -> anyhow::Result<()> {
+        assert_eq!(
+            a_relire("let _ = std::process::Command::new(\"kill\");"),
+            ["Command", "kill"]
+        );
+        assert!(a_relire("enum Commande { Quitter } // Command::new en commentaire").is_empty());
+        let classeur = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut fichiers = Vec::new();
+        collecter(&classeur, &classeur, &mut fichiers)?;
+        for relatif in fichiers.iter().filter(|r| source_d_etape(r)) {
+            let texte = fs::read_to_string(classeur.join(relatif))?;
+            assert!(
+                a_relire(&texte).is_empty(),
+                "{} : {:?}",
+                relatif.display(),
+                a_relire(&texte)
+            );
+        }
+        Ok(())
     }
 
     #[test]
