@@ -168,7 +168,10 @@ pub fn verifier(classeur: &Path, etapes: &[u8], delai: Duration) -> anyhow::Resu
     let mut dans_le_donne = 0;
     for (rang, erreur) in erreurs.iter().enumerate() {
         let donne = dans_le_code_donne(classeur, erreur)?;
-        let non_note = reference.gratuits[usize::from(erreur.etape - 1)].contains(&erreur.test);
+        // Dans le code donné, un test non noté suffit : il vérifie ce que l'enseignant distribue,
+        // et l'élève n'y touche pas.
+        let non_note =
+            !donne && reference.gratuits[usize::from(erreur.etape - 1)].contains(&erreur.test);
         let verdict = if non_note {
             Verdict::NonNote
         } else {
