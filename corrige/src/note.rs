@@ -1098,9 +1098,14 @@ fn lancer_avec_echeance(mut commande: Command, echeance: Instant) -> anyhow::Res
     loop {
         if let Some(statut) = enfant.try_wait()? {
             // Cargo a fini ; ses tubes se ferment d'habitude aussitôt. Un survivant qui les
-            // tiendrait ouverts : on attend jusqu'à l'échéance, pas plus.
+            // tiendrait ouverts : on attend jusqu'à l'échéance, pas plus (mais au moins 2 s, pour
+            // lire jusqu'au bout ce qu'a écrit une étape finie juste avant l'échéance).
             arreter_tout(&mut enfant);
-            let reste = || echeance.saturating_duration_since(Instant::now());
+            let reste = || {
+                echeance
+                    .saturating_duration_since(Instant::now())
+                    .max(Duration::from_secs(2))
+            };
             let (Ok(sortie), Ok(erreurs)) =
                 (sortie.recv_timeout(reste()), erreurs.recv_timeout(reste()))
             else {
