@@ -422,20 +422,21 @@ fn appel_todo(message: &str) -> String {
 pub fn transformer_source(source: &str, etape: u8) -> anyhow::Result<Transforme> {
     let mut texte = String::with_capacity(source.len());
     let (mut regions, mut reponses) = (0, 0);
-    // Vrai pendant qu'on saute la réponse d'une question (jusqu'au titre suivant, ou la fin
-    // du commentaire).
-    let mut dans_une_reponse = false;
+    // `Some("///")` (doc d'un élément) ou `Some("//!")` (doc d'un module) pendant qu'on saute
+    // la réponse d'une question (jusqu'au titre suivant, ou la fin du commentaire).
+    let mut dans_une_reponse: Option<&str> = None;
     let mut lignes = source.lines().enumerate();
     while let Some((numero, ligne)) = lignes.next() {
         let debut = ligne.trim_start();
         let indentation = &ligne[..ligne.len() - debut.len()];
-        if dans_une_reponse {
-            if debut.starts_with("///") && !debut.starts_with("/// # ") {
+        if let Some(marque) = dans_une_reponse {
+            let titre = format!("{marque} # ");
+            if debut.starts_with(marque) && !debut.starts_with(&titre) {
                 continue;
             }
-            dans_une_reponse = false;
-            if debut.starts_with("/// # ") {
-                texte.push_str(&format!("{indentation}///\n"));
+            dans_une_reponse = None;
+            if debut.starts_with(&titre) {
+                texte.push_str(&format!("{indentation}{marque}\n"));
             }
         }
         if let Some(reste) = debut.strip_prefix(DEBUT_REGION) {
@@ -462,13 +463,16 @@ pub fn transformer_source(source: &str, etape: u8) -> anyhow::Result<Transforme>
         }
         texte.push_str(ligne);
         texte.push('\n');
-        if debut.starts_with("/// # Question") {
-            texte.push_str(&format!("{indentation}///\n"));
+        if let Some(marque) = ["///", "//!"]
+            .into_iter()
+            .find(|marque| debut.starts_with(&format!("{marque} # Question")))
+        {
+            texte.push_str(&format!("{indentation}{marque}\n"));
             texte.push_str(&format!(
-                "{indentation}/// *À vous de répondre, ici, à la place de cette ligne : c'est une question du TP.*\n"
+                "{indentation}{marque} *À vous de répondre, ici, à la place de cette ligne : c'est une question du TP.*\n"
             ));
             reponses += 1;
-            dans_une_reponse = true;
+            dans_une_reponse = Some(marque);
         }
     }
     Ok(Transforme {
@@ -556,6 +560,21 @@ fn servir() -> u32 {
         );
         assert!(
             t.texte.contains("/// # Exemple\n///\n/// Gardé."),
+            "{}",
+            t.texte
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn une_question_dans_la_doc_d_un_module_perd_aussi_sa_reponse() -> anyhow::Result<()> {
+        let source = "//! Le module.\n//!\n//! # Question : qui fixe l'ordre ?\n//!\n//! Le verrou.\n//!\n//! # Suite\n//!\n//! Gardée.\n";
+        let t = transformer_source(source, 8)?;
+        assert_eq!(t.reponses, 1);
+        assert!(!t.texte.contains("Le verrou"), "{}", t.texte);
+        assert!(
+            t.texte.contains("//! # Question : qui fixe l'ordre ?")
+                && t.texte.contains("//! # Suite\n//!\n//! Gardée."),
             "{}",
             t.texte
         );

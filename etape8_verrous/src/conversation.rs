@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use etape3_deconnexion::delai_depasse;
 
 use crate::commandes::{Commande, Entree, analyser, nettoyer, repondre, valider_pseudo};
-use crate::livraison::{Envoi, Fermeture, FileEnvoi, Refus, ecrire_vers_le_client};
+use crate::livraison::{Envoi, Fermeture, FileEnvoi, ecrire_vers_le_client};
 use crate::{
     DEBIT_EMETTEUR, ESSAIS_JETON, INVITE_PSEUDO, LIMITE_LIGNE, Ligne, MESSAGE_BIENVENUE,
     PAUSE_JETON, Partage, RESERVE_EMETTEUR, TAILLE_PILE, lire_ligne,
@@ -93,19 +93,8 @@ impl Budget {
 }
 
 /// Le thread d'un client : lance son écrivain, obtient un pseudo, traite ses lignes, annonce son
-/// départ, puis attend son écrivain. Il signale sa fin sur `partage.fins` dans tous les cas.
+/// départ, puis attend son écrivain.
 pub(crate) fn servir_client(
-    flux: Arc<TcpStream>,
-    pair: SocketAddr,
-    id: u64,
-    file: Arc<FileEnvoi>,
-    partage: Arc<Partage>,
-) {
-    servir_client_jusqu_au_depart(&flux, pair, id, &file, &partage);
-    let _ = partage.fins.send(());
-}
-
-fn servir_client_jusqu_au_depart(
     flux: &Arc<TcpStream>,
     pair: SocketAddr,
     id: u64,
@@ -120,7 +109,7 @@ fn servir_client_jusqu_au_depart(
             .spawn(move || ecrire_vers_le_client(&flux, &file))
     };
     let Ok(ecrivain) = ecrivain else {
-        partage.salon().fermer(id);
+        partage.salon.fermer(id);
         return;
     };
     repondre_a(file, &format!("{MESSAGE_BIENVENUE} {INVITE_PSEUDO}"));
@@ -132,7 +121,7 @@ fn servir_client_jusqu_au_depart(
         Ok(pseudo) => {
             // Inscrit : il peut rester silencieux aussi longtemps qu'il veut.
             lecteur.get_mut().echeance = None;
-            partage.journaliser_console(&format!("[ARRIVÉE] {pair} est {pseudo}"));
+            partage.afficher(&format!("[ARRIVÉE] {pair} est {pseudo}"));
             // L'annonce d'abord, l'accueil ensuite : quand le nouveau venu lit « bienvenue », son
             // arrivée est déjà dans la file de chacun des autres, avant tout ce qui suivra.
             annoncer(
@@ -150,9 +139,8 @@ fn servir_client_jusqu_au_depart(
                 Some(Fermeture::Bloque) => " (ne lisait plus les messages)",
                 _ => "",
             };
-            let pseudo = partage.salon().fermer(id).unwrap_or(pseudo);
-            partage
-                .journaliser_console(&format!("[DÉPART] {pair} ({pseudo}) : {depart}{pourquoi}"));
+            let pseudo = partage.salon.fermer(id).unwrap_or(pseudo);
+            partage.afficher(&format!("[DÉPART] {pair} ({pseudo}) : {depart}{pourquoi}"));
             if !partage.arret.est_demande() {
                 annoncer(
                     partage,
@@ -162,8 +150,8 @@ fn servir_client_jusqu_au_depart(
             }
         }
         Err(raison) => {
-            partage.salon().fermer(id);
-            partage.journaliser_console(&format!("[DÉPART] {pair} sans pseudo : {raison}"));
+            partage.salon.fermer(id);
+            partage.afficher(&format!("[DÉPART] {pair} sans pseudo : {raison}"));
         }
     }
     file.fermer(Fermeture::Depart);
@@ -186,7 +174,7 @@ fn choisir_pseudo(
                 match valider_pseudo(pseudo) {
                     Err(raison) => raison,
                     Ok(()) => {
-                        let inscription = partage.salon().inscrire(id, pseudo);
+                        let inscription = partage.salon.inscrire(id, pseudo);
                         match inscription {
                             Ok(()) => return Ok(pseudo.to_string()),
                             Err(raison) => raison,
@@ -228,7 +216,7 @@ fn converser(
     file: &FileEnvoi,
     partage: &Partage,
 ) -> &'static str {
-    let mut pseudo = partage.salon().pseudo(id).unwrap_or_default();
+    let mut pseudo = partage.salon.pseudo(id).unwrap_or_default();
     let mut lot: Vec<String> = Vec::new();
     let mut budget = Budget::new(Instant::now());
     let mut essais_jeton = 0;
@@ -291,7 +279,7 @@ fn converser(
                 dette += reponse.len() + 1;
                 repondre_a(file, &reponse);
                 // `/pseudo` a pu le changer.
-                pseudo = partage.salon().pseudo(id).unwrap_or(pseudo);
+                pseudo = partage.salon.pseudo(id).unwrap_or(pseudo);
             }
             Err(raison) => repondre_a(file, &format!("ERREUR : {raison}")),
         }
@@ -375,7 +363,7 @@ fn demander_arret(
     };
     if !trop_tot && meme_jeton(jeton, attendu) {
         repondre_a(file, "= arrêt du serveur demandé");
-        partage.journaliser_console(&format!(
+        partage.afficher(&format!(
             "[ARRÊT] Demandé par {pseudo} (jeton d'administration)"
         ));
         partage.arret.declencher();
@@ -389,7 +377,7 @@ fn demander_arret(
             .insert(ip, maintenant + PAUSE_JETON);
     }
     *essais += 1;
-    partage.journaliser_console(&format!(
+    partage.afficher(&format!(
         "[REFUS] {pseudo} a tenté « stop » sans le bon jeton (essai {essais})"
     ));
     if *essais >= ESSAIS_JETON {
@@ -407,22 +395,10 @@ fn demander_arret(
 
 /// Exécute une commande d'un membre et rend la réponse à lui envoyer.
 ///
-/// # La garde qui vit trop longtemps
-///
-/// `match partage.salon().trouver(..) { … }` paraît innocent, mais une valeur temporaire créée
-/// dans l'expression d'un `match` vit **jusqu'à la fin du `match`** : la garde du verrou serait
-/// tenue pendant tous ses bras, dépôt dans la file du destinataire compris. Si ce bras attendait
-/// quoi que ce soit, tout le salon attendrait avec lui. On lie donc d'abord le résultat
-/// (`let cible = …;`) : la garde meurt au point-virgule, et le `match` travaille sans verrou :
-///
-/// ```text
-/// match partage.salon().trouver(&d) { … }          // la garde vit pendant tout le match
-/// let cible = partage.salon().trouver(&d);          // la garde meurt ici
-/// match cible { … }                                  // le match travaille sans verrou
-/// ```
-///
-/// Comme un dépôt n'attend jamais, l'erreur ne se voit plus de l'extérieur ; le test unitaire
-/// `la_garde_du_salon_ne_vit_jamais_dans_l_expression_d_un_match` la cherche dans les sources.
+/// Les `match partage.salon.trouver(..) { … }` ci-dessous ne tiennent aucun verrou pendant leurs
+/// bras : [`crate::salon::Salon`] prend et relâche son verrou dans chaque méthode, et rend des
+/// valeurs à elle. (Avec une garde en main, ce serait un piège : voir « La garde qui vit trop
+/// longtemps » dans [`crate::salon`].)
 pub fn executer(commande: Commande, id: u64, pseudo: &str, partage: &Partage) -> String {
     if let Some(reponse) = repondre(&commande) {
         return match reponse {
@@ -432,15 +408,14 @@ pub fn executer(commande: Commande, id: u64, pseudo: &str, partage: &Partage) ->
     }
     match commande {
         Commande::Liste => {
-            let pseudos = partage.salon().liste();
+            let pseudos = partage.salon.liste();
             format!("= connectés ({}) : {}", pseudos.len(), pseudos.join(", "))
         }
         Commande::Mp {
             destinataire,
             texte,
         } => {
-            let cible = partage.salon().trouver(&destinataire);
-            match cible {
+            match partage.salon.trouver(&destinataire) {
                 // Les messages privés ne vont ni dans le journal ni dans l'historique.
                 Some((nom, file)) => {
                     let message: Envoi = Arc::from(format!("[mp] {pseudo} : {}", nettoyer(&texte)));
@@ -461,8 +436,7 @@ pub fn executer(commande: Commande, id: u64, pseudo: &str, partage: &Partage) ->
             if let Err(raison) = valider_pseudo(&nouveau) {
                 return format!("ERREUR : {raison}");
             }
-            let renomme = partage.salon().renommer(id, &nouveau);
-            match renomme {
+            match partage.salon.renommer(id, &nouveau) {
                 Ok(ancien) => {
                     annoncer(
                         partage,
@@ -482,44 +456,18 @@ pub fn executer(commande: Commande, id: u64, pseudo: &str, partage: &Partage) ->
 }
 
 /// Diffuse `textes` (un ou plusieurs messages, dans l'ordre) à tous les membres sauf `auteur`,
-/// les journalise et les garde dans l'historique.
-///
-/// Sous le verrou : l'historique et la liste des destinataires (un `Arc` cloné). Hors du verrou :
-/// les dépôts dans les files, qui n'attendent jamais, et le journal, qui n'attend que si le disque
-/// a des milliers de lignes de retard. Aucune socket n'est touchée
-/// ici. Chaque message est un `Arc<str>` : un seul exemplaire en mémoire, quel que soit le nombre
-/// de destinataires. Après l'annonce d'arrêt, plus rien n'est publié.
+/// les journalise et les garde dans l'historique : c'est [`crate::salon::Salon::publier`], sans
+/// jamais attendre. Ensuite, hors du salon : dire sur la console qui a débordé (son écrivain
+/// coupera sa connexion), et laisser le disque rattraper le journal s'il a pris du retard. Aucune
+/// socket n'est touchée ici.
 pub fn diffuser(partage: &Partage, auteur: Option<u64>, textes: &[String]) {
-    // corrigé:début Indice : sous le verrou (`partage.salon()`, dans un bloc `{ … }` : la garde meurt à sa fin ; le test unitaire refuse un `match partage.salon()…`, dont la garde vivrait dans tous les bras), `publier` chaque texte (rien si le salon est clos : `None`) en gardant messages, lignes du journal et destinataires ; verrou relâché, journalisez (`partage.journal.ecrire`), puis déposez le lot dans la file de chaque destinataire sauf l'auteur. Un refus `Debordement` : dites-le avec `partage.journaliser_console` (« [RETARD] Le client n°<id> a plus de <N> Mio en retard : déconnecté », N = `partage.config.limite_retard` en Mio ; son écrivain coupera la connexion).
-    let mut messages = Vec::with_capacity(textes.len());
-    let mut lignes_journal = Vec::with_capacity(textes.len());
-    let mut destinataires = None;
-    {
-        let mut salon = partage.salon();
-        for texte in textes {
-            let Some(publication) = salon.publier(texte) else {
-                break;
-            };
-            messages.push(publication.message);
-            lignes_journal.push(publication.ligne_journal);
-            destinataires = Some(publication.destinataires);
-        }
+    for id in partage.salon.publier(auteur, textes, &partage.journal) {
+        partage.afficher(&format!(
+            "[RETARD] Le client n°{id} a plus de {} Mio en retard : déconnecté",
+            partage.config.limite_retard / (1024 * 1024)
+        ));
     }
-    for ligne in lignes_journal {
-        partage.journal.ecrire(ligne);
-    }
-    for (id, file) in destinataires.iter().flat_map(|d| d.iter()) {
-        if Some(*id) == auteur {
-            continue;
-        }
-        if file.deposer(&messages) == Err(Refus::Debordement) {
-            partage.journaliser_console(&format!(
-                "[RETARD] Le client n°{id} a plus de {} Mio en retard : déconnecté",
-                partage.config.limite_retard / (1024 * 1024)
-            ));
-        }
-    }
-    // corrigé:fin
+    partage.journal.attendre_le_disque();
 }
 
 /// Diffuse une seule ligne (voir [`diffuser`]).
@@ -564,27 +512,6 @@ mod tests {
         assert!(meme_jeton("s3cret", "s3cret"));
         for faux in ["", "s3cre", "s3cret2", "S3CRET", "x3cret"] {
             assert!(!meme_jeton(faux, "s3cret"), "{faux}");
-        }
-    }
-
-    #[test]
-    fn la_garde_du_salon_ne_vit_jamais_dans_l_expression_d_un_match() {
-        // Le piège de la garde temporaire (voir `executer`) : on le cherche dans les sources.
-        for (nom, source) in [
-            ("conversation.rs", include_str!("conversation.rs")),
-            ("serveur.rs", include_str!("serveur.rs")),
-        ] {
-            for (numero, ligne) in source.lines().enumerate() {
-                let code = ligne.trim_start();
-                if code.starts_with("//") {
-                    continue;
-                }
-                assert!(
-                    !(code.starts_with("match ") && code.contains(".salon()")),
-                    "{nom}:{} : la garde du salon vivrait pendant tout le match : {code}",
-                    numero + 1
-                );
-            }
         }
     }
 }

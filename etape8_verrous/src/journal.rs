@@ -1,13 +1,19 @@
 //! Le journal de discussion : un fichier, une ligne horodatée par événement, écrit par **un seul**
 //! thread.
 //!
-//! Les threads des clients ne touchent jamais au fichier : ils envoient leurs lignes par un canal
-//! borné ([`mpsc::sync_channel`]) au thread du journal, qui les écrit dans l'ordre d'arrivée.
-//! Deux lignes ne peuvent donc pas s'entremêler, et aucun verrou n'est tenu pendant l'écriture.
-//! Chaque lot de lignes est écrit dès qu'il arrive (`write_all` sur le fichier, sans tampon) :
-//! si le serveur est tué, ce qui était déjà journalisé est confié au système, qui l'écrira sur le
-//! disque même si notre programme disparaît. (Contre une coupure de courant, il faudrait en plus
-//! `File::sync_data`, qui attend le disque : trop lent pour chaque message d'un salon.)
+//! Le journal est un destinataire de plus du salon : une [`FileEnvoi`], la même que celle d'un
+//! client, que [`crate::salon::Salon::publier`] remplit ; son écrivain est un fichier au lieu
+//! d'une socket. Les threads des clients ne touchent
+//! donc jamais au fichier : deux lignes ne peuvent pas s'entremêler, et le journal a l'ordre que
+//! les membres ont vu. Chaque lot est écrit dès qu'il arrive (`write_all` sur le fichier, sans
+//! tampon) : si le serveur est tué, ce qui était déjà journalisé est confié au système, qui
+//! l'écrira sur le disque même si notre programme disparaît. (Contre une coupure de courant, il
+//! faudrait en plus `File::sync_data`, qui attend le disque : trop lent pour chaque message.)
+//!
+//! Une file de client qui déborde est coupée ; celle du journal ne l'est jamais (on ne perd pas
+//! le journal) : sa limite est infinie, et celui qui publie attend, **après** avoir relâché le
+//! verrou du salon, que le retard du disque redescende sous [`ATTENTE_JOURNAL`]
+//! ([`Journal::attendre_le_disque`]). Un disque lent ralentit ceux qui parlent, jamais le salon.
 //!
 //! Si le fichier est effacé pendant que le serveur tourne, les lignes suivantes iraient dans un
 //! fichier que plus personne ne voit : avant chaque lot, le thread vérifie que le fichier existe
@@ -18,46 +24,62 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::mpsc::{self, SyncSender};
 use std::thread::{self, JoinHandle};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::commandes::nettoyer;
+use crate::livraison::{Envoi, Fermeture, FileEnvoi};
 use crate::{LIMITE_RECEPTION, Ligne, lire_ligne};
 
 /// Au démarrage, on ne relit que la fin du journal : au plus tant d'octets. Un journal de
 /// plusieurs Go (ou `--journal /dev/zero`) ne doit pas remplir la mémoire.
 pub const LECTURE_HISTORIQUE_MAX: u64 = 8 * 1024 * 1024;
 
-/// Nombre de lignes qui peuvent attendre le thread du journal ; au-delà, celui qui journalise
-/// attend (le disque ralentit alors le salon au lieu de remplir la mémoire).
-pub const ATTENTE_JOURNAL: usize = 8192;
+/// Le retard du journal, en octets, au-delà duquel celui qui publie attend le disque (hors du
+/// verrou du salon).
+pub const ATTENTE_JOURNAL: usize = 4 * 1024 * 1024;
 
-/// Une poignée pour écrire dans le journal ; se clone à volonté.
-#[derive(Clone, Debug)]
+/// Le journal : la file de son thread d'écriture.
+///
+/// Quand le `Journal` disparaît (avec l'état partagé du serveur), sa file se ferme : le thread
+/// écrit ce qui reste, puis s'arrête ; l'attendre (`join`) garantit que tout est écrit.
+#[derive(Debug)]
 pub struct Journal {
-    envoi: SyncSender<Arc<str>>,
+    file: Arc<FileEnvoi>,
 }
 
 impl Journal {
     /// Ouvre (ou crée) le fichier en ajout et lance le thread d'écriture.
     ///
     /// L'ouverture a lieu tout de suite : un chemin où l'on ne peut pas écrire est une erreur
-    /// **au démarrage**, pas au premier message. Le thread s'arrête quand la dernière poignée
-    /// [`Journal`] est abandonnée ; l'attendre (`join`) garantit que tout est écrit.
+    /// **au démarrage**, pas au premier message.
     pub fn ouvrir(chemin: &Path) -> io::Result<(Journal, JoinHandle<()>)> {
         let fichier = ouvrir_en_ajout(chemin)?;
-        let (envoi, reception) = mpsc::sync_channel::<Arc<str>>(ATTENTE_JOURNAL);
+        let file = Arc::new(FileEnvoi::new(usize::MAX));
         let chemin = chemin.to_path_buf();
+        let pour_le_thread = Arc::clone(&file);
         let ecrivain = thread::Builder::new()
             .name("journal".to_string())
-            .spawn(move || ecrire_lignes(fichier, &chemin, reception))?;
-        Ok((Journal { envoi }, ecrivain))
+            .spawn(move || ecrire_lignes(fichier, &chemin, &pour_le_thread))?;
+        Ok((Journal { file }, ecrivain))
     }
 
-    /// Ajoute une ligne (déjà horodatée) ; n'échoue pas si le thread du journal s'est arrêté.
-    pub fn ecrire(&self, ligne: Arc<str>) {
-        let _ = self.envoi.send(ligne);
+    /// Ajoute des lignes (déjà horodatées), dans l'ordre, **sans attendre** : on peut l'appeler
+    /// verrou tenu.
+    pub fn ecrire(&self, lignes: &[Envoi]) {
+        let _ = self.file.deposer(lignes);
+    }
+
+    /// Attend que le disque ait rattrapé son retard (voir [`ATTENTE_JOURNAL`]). Jamais sous un
+    /// verrou.
+    pub fn attendre_le_disque(&self) {
+        self.file.attendre_retard_sous(ATTENTE_JOURNAL);
+    }
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        self.file.fermer(Fermeture::Arret);
     }
 }
 
@@ -68,19 +90,20 @@ fn ouvrir_en_ajout(chemin: &Path) -> io::Result<File> {
 /// Le thread du journal : écrit chaque lot de lignes en un seul `write_all`.
 ///
 /// C'est le seul endroit du programme qui écrit dans le fichier : pas de verrou à prendre, et deux
-/// lignes ne peuvent pas s'entremêler. Le thread vit tant qu'il reste une poignée [`Journal`] :
-/// quand la dernière disparaît, `recv` rend une erreur et la boucle finit.
-fn ecrire_lignes(mut fichier: File, chemin: &Path, reception: mpsc::Receiver<Arc<str>>) {
-    // corrigé:début Indice : attendez chaque ligne avec `recv` (une erreur veut dire que plus personne ne peut écrire : le thread finit) ; ajoutez à un `String` cette ligne puis, sans attendre, toutes celles qui sont déjà là (voir `try_iter`), chacune suivie de '\n' ; appelez `rouvrir_si_efface`, puis écrivez le lot d'un seul `write_all` sur le fichier (sans tampon : une ligne reçue est confiée au système aussitôt), et dites une erreur d'écriture sur la console sans arrêter le thread.
-    let mut lot = String::new();
-    while let Ok(premiere) = reception.recv() {
-        lot.clear();
-        for ligne in std::iter::once(premiere).chain(reception.try_iter()) {
-            lot.push_str(&ligne);
-            lot.push('\n');
+/// lignes ne peuvent pas s'entremêler. Le thread vit tant que la file est ouverte : quand le
+/// [`Journal`] disparaît, `prendre` rend ce qui reste, puis `false`, et la boucle finit.
+fn ecrire_lignes(mut fichier: File, chemin: &Path, file: &FileEnvoi) {
+    // corrigé:début Indice : tant que la file rend un lot (`prendre`), faites-en un seul texte, une ligne par élément terminée par un saut de ligne ; vérifiez que le fichier existe encore (`rouvrir_si_efface`), puis écrivez le texte d'un seul appel, sans tampon. Une erreur d'écriture se dit sur la console et n'arrête pas le thread.
+    let mut lot: Vec<Envoi> = Vec::new();
+    let mut texte = String::new();
+    while file.prendre(&mut lot) {
+        texte.clear();
+        for ligne in lot.drain(..) {
+            texte.push_str(&ligne);
+            texte.push('\n');
         }
         rouvrir_si_efface(&mut fichier, chemin);
-        if let Err(erreur) = fichier.write_all(lot.as_bytes()) {
+        if let Err(erreur) = fichier.write_all(texte.as_bytes()) {
             crate::console(&format!(
                 "[ERREUR] Écriture du journal impossible : {erreur}",
                 erreur = etape1_connexion::francais::erreur_systeme(&erreur)
@@ -216,7 +239,7 @@ mod tests {
         let _ = std::fs::remove_file(&chemin);
         let (journal, ecrivain) = Journal::ouvrir(&chemin)?;
         for i in 0..30 {
-            journal.ecrire(Arc::from(format!("ligne {i}")));
+            journal.ecrire(&[Arc::from(format!("ligne {i}"))]);
         }
         drop(journal);
         ecrivain.join().expect("thread du journal");
@@ -259,7 +282,7 @@ mod tests {
         let _ = std::fs::remove_file(&chemin);
         let (journal, ecrivain) = Journal::ouvrir(&chemin)?;
         std::fs::remove_file(&chemin)?;
-        journal.ecrire(Arc::from("après l'effacement"));
+        journal.ecrire(&[Arc::from("après l'effacement")]);
         drop(journal);
         ecrivain.join().expect("thread du journal");
         let texte = std::fs::read_to_string(&chemin)?;

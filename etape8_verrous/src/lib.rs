@@ -11,6 +11,9 @@
 //!   sienne. Un client qui lit assez vite (200 ko/s suffisent pour un copier-coller de 10 Mo)
 //!   n'est jamais déconnecté ;
 //!   un client qui ne lit plus l'est, avec une annonce, et il ne retient personne ;
+//! - **un salon, un seul ordre** : quoi que plusieurs clients envoient au même instant, chaque
+//!   membre, l'historique et le journal voient les lignes du salon dans le même ordre
+//!   ([`salon::Salon::publier`]) ;
 //! - le pseudo est vérifié et réservé dans **une seule** section critique
 //!   ([`salon::Salon::inscrire`]) : de deux clients qui veulent « bob » au même instant, un seul
 //!   l'obtient ;
@@ -28,11 +31,11 @@
 //!
 //! ## Ce qui change depuis l'étape 7
 //!
-//! - [`diffuser`] ne touche plus aucune socket : elle dépose le message dans les files, hors du
-//!   verrou du salon. Un thread d'écriture par client ([`ecrire_vers_le_client`]) vide sa file par
-//!   lots et écrit dans la socket ([`livraison`]).
-//! - L'état partagé ([`salon::Salon`]) ne fait que de la mémoire ; le serveur (`Arc<Partage>`)
-//!   prend son verrou, copie ce qu'il faut, relâche, puis agit.
+//! - [`diffuser`] ne touche plus aucune socket : le salon dépose le message dans les files, un
+//!   geste en mémoire qui n'attend jamais. Un thread d'écriture par client
+//!   ([`ecrire_vers_le_client`]) vide sa file par lots et écrit dans la socket ([`livraison`]).
+//! - Le salon ([`salon::Salon`]) est une poignée : chaque méthode prend le verrou, travaille en
+//!   mémoire et rend des valeurs à elle ; la garde ne sort jamais de `salon.rs`.
 //! - Le serveur garde les poignées de tous ses threads et les attend à l'arrêt ([`Serveur`]).
 //! - `lib.rs` est découpé par idée : [`serveur`] (la boucle d'acceptation et l'arrêt),
 //!   [`conversation`] (un client, de son pseudo à son départ), [`livraison`] (la file et le thread
@@ -106,9 +109,10 @@
 //!
 //! ## Ce que vous écrivez
 //!
-//! Neuf fonctions, pour sept règles du serveur final (aucune ne parle de performance) :
+//! Dix fonctions, pour huit règles du serveur final (aucune ne parle de performance) :
 //!
-//! - [`diffuser`] : aucune entrée-sortie sous un verrou ;
+//! - [`Salon::publier`](salon::Salon::publier) et [`livrer`](livraison::livrer) : un salon, un
+//!   seul ordre, et aucune attente sous son verrou ;
 //! - [`FileEnvoi::deposer`](livraison::FileEnvoi::deposer) : une file bornée par client, qui ne
 //!   fait jamais attendre l'émetteur (sa sortie par lots, `FileEnvoi::prendre`, est donnée) ;
 //! - [`ecrire_en_surveillant`](livraison::ecrire_en_surveillant) : la règle de déconnexion, ne
@@ -187,7 +191,9 @@
 //!
 //! - *À quoi servent les verrous ?* → [`Partage`].
 //! - *Que risque-t-on sans eux ?* → [`Partage`], et la garde qui vit trop longtemps →
-//!   [`conversation::executer`].
+//!   [`salon`].
+//! - Un salon, un seul ordre : qui le fixe, et que faut-il faire pendant qu'on tient le verrou ?
+//!   → [`salon`] (la question est dans la documentation du module).
 //! - La course que Rust n'empêche pas (vérifier puis agir), et sa correction →
 //!   [`salon::Salon::inscrire`].
 //!
@@ -217,8 +223,8 @@ use std::io::{self, BufRead, Write};
 use std::net::{IpAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Sender, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::mpsc::{self, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -329,12 +335,13 @@ impl Default for Config {
 ///
 /// À rendre **atomique**, vue des autres threads, une suite d'opérations sur des données
 /// partagées : entre `lock()` et la fin de la garde, personne d'autre ne voit le salon, donc
-/// personne ne le voit à moitié modifié. Ici un seul verrou, `salon`, protège qui est connecté et
-/// l'historique ; chaque section critique est courte et ne fait **que** de la mémoire (voir
-/// [`salon`]). Le reste est partagé sans ce verrou parce qu'il n'est pas modifié (`config`), ou
-/// parce qu'il se synchronise autrement : un atomique pour l'arrêt, un canal pour le journal, une
-/// file par client (qui a son propre petit verrou, jamais tenu pendant une écriture réseau), et
-/// deux petits verrous à part (les pauses de jeton, la dernière liste noire lue).
+/// personne ne le voit à moitié modifié. Ici un seul verrou, celui du [`Salon`], protège qui est
+/// connecté et l'historique, et fixe l'ordre du salon ; chaque section critique est courte et ne
+/// fait **que** de la mémoire (voir [`salon`]). Le reste est partagé sans ce verrou parce qu'il
+/// n'est pas modifié (`config`), ou parce qu'il se synchronise autrement : un atomique pour
+/// l'arrêt, une file par client et une pour le journal (chacune son petit verrou, jamais tenu
+/// pendant une écriture), et deux petits verrous à part (les pauses de jeton, la dernière liste
+/// noire lue).
 ///
 /// # Question : que risque-t-on sans eux ?
 ///
@@ -347,16 +354,18 @@ impl Default for Config {
 ///
 /// - **tenir un verrou pendant une attente** (une écriture réseau, à l'étape 7) : un client lent
 ///   fige tous les autres. D'où la règle de cette étape : aucune entrée-sortie sous un verrou.
-///   Attention à la garde qui vit plus longtemps qu'on ne croit : voir
-///   [`conversation::executer`] ;
+///   Attention à la garde qui vit plus longtemps qu'on ne croit : voir [`salon`] ;
 /// - **couper en deux une opération qui doit être atomique** : vérifier dans une section, agir
 ///   dans une autre. C'est une course *logique* ; voir [`salon::Salon::inscrire`] ;
+/// - **relâcher trop tôt** : ce qui doit suivre l'ordre du salon (les dépôts dans les files, le
+///   journal) se fait pendant qu'on tient son verrou, sinon deux émetteurs se doublent d'une file
+///   à l'autre ; voir [`salon`] ;
 /// - **l'interblocage** : deux threads qui prennent deux verrous dans un ordre différent. Ici,
-///   seul `inscrire` en tient deux, toujours le salon puis la file du nouveau venu, et une file ne
-///   prend jamais le verrou du salon : pas de cycle, pas d'interblocage.
+///   verrou du salon tenu, on ne prend que celui d'une file, et une file ne prend jamais le verrou
+///   du salon : toujours le salon puis la file, pas de cycle, pas d'interblocage.
 #[derive(Debug)]
 pub struct Partage {
-    salon: Mutex<Salon>,
+    salon: Salon,
     journal: Journal,
     config: Config,
     arret: Arc<Arret>,
@@ -364,18 +373,12 @@ pub struct Partage {
     /// Les adresses qui viennent de se tromper de jeton, et la fin de leur pause (voir
     /// [`PAUSE_JETON`]).
     pauses_jeton: Mutex<HashMap<IpAddr, Instant>>,
-    /// Chaque thread de client y signale sa fin : l'arrêt attend ces signaux, avec une échéance.
-    fins: Sender<()>,
 }
 
 impl Partage {
-    /// Prend le verrou du salon ; un thread qui a paniqué verrou tenu ne bloque pas les autres
-    /// (chaque méthode de [`Salon`] laisse le salon cohérent).
-    fn salon(&self) -> MutexGuard<'_, Salon> {
-        self.salon.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn journaliser_console(&self, texte: &str) {
+    /// Écrit un événement sur la console du serveur (sauf avec `bavard: false`), sans attendre
+    /// (voir [`console`]).
+    fn afficher(&self, texte: &str) {
         if self.config.bavard {
             console(texte);
         }

@@ -108,13 +108,6 @@ pub enum Fermeture {
     Ecriture,
 }
 
-impl Fermeture {
-    /// Vrai si le client est coupé parce qu'il ne suivait pas (et pas parce qu'il est parti).
-    pub fn ne_suivait_pas(self) -> bool {
-        matches!(self, Fermeture::Debordement | Fermeture::Bloque)
-    }
-}
-
 /// Ce que [`FileEnvoi::deposer`] peut refuser.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refus {
@@ -132,6 +125,9 @@ struct Etat {
     fermeture: Option<Fermeture>,
     /// L'écrivain dort sur `du_nouveau` (voir « Réveiller seulement qui dort »).
     ecrivain_endormi: bool,
+    /// Combien de threads attendent, sur `de_la_place`, que le retard redescende (voir
+    /// [`FileEnvoi::attendre_retard_sous`]).
+    en_attente_de_place: usize,
 }
 
 /// La file d'un client, entre ceux qui diffusent et son thread d'écriture.
@@ -141,6 +137,8 @@ pub struct FileEnvoi {
     limite: usize,
     /// Signalée quand des lignes arrivent ou que la file ferme : réveille l'écrivain.
     du_nouveau: Condvar,
+    /// Signalée quand l'écrivain a pris des lignes : réveille qui attend de la place.
+    de_la_place: Condvar,
 }
 
 /// Ce qu'une ligne pèse dans une file : son texte, son saut de ligne, sa place.
@@ -155,6 +153,7 @@ impl FileEnvoi {
             etat: Mutex::new(Etat::default()),
             limite,
             du_nouveau: Condvar::new(),
+            de_la_place: Condvar::new(),
         }
     }
 
@@ -215,7 +214,29 @@ impl FileEnvoi {
             lot.extend(etat.lignes.pop_front());
         }
         etat.octets -= pris;
+        let quelqu_un_attend = etat.en_attente_de_place > 0;
+        drop(etat);
+        if quelqu_un_attend {
+            self.de_la_place.notify_all();
+        }
         !lot.is_empty()
+    }
+
+    /// Attend que le retard soit redescendu à `octets` au plus (ou que la file ferme).
+    ///
+    /// Pour une file qu'on ne veut pas couper quand elle déborde, celle du journal : celui qui
+    /// publie attend ici, **après** avoir relâché le verrou du salon, que le disque rattrape son
+    /// retard. C'est alors lui qui ralentit, pas le salon.
+    pub fn attendre_retard_sous(&self, octets: usize) {
+        let mut etat = self.etat();
+        while etat.octets > octets && etat.fermeture.is_none() {
+            etat.en_attente_de_place += 1;
+            etat = self
+                .de_la_place
+                .wait(etat)
+                .unwrap_or_else(PoisonError::into_inner);
+            etat.en_attente_de_place -= 1;
+        }
     }
 
     /// Ferme la file (la première raison compte) et réveille l'écrivain. Avec `Debordement`,
@@ -232,6 +253,7 @@ impl FileEnvoi {
         }
         drop(etat);
         self.du_nouveau.notify_one();
+        self.de_la_place.notify_all();
     }
 
     /// La raison de la fermeture, si la file est fermée.
@@ -248,6 +270,27 @@ impl FileEnvoi {
     pub fn retard(&self) -> usize {
         self.etat().octets
     }
+}
+
+/// Dépose `messages` (dans l'ordre, en un seul dépôt) dans la file de chaque destinataire sauf
+/// l'`auteur`, **sans jamais attendre** ; rend les numéros de ceux dont la file vient de déborder.
+///
+/// [`crate::salon::Salon::publier`] l'appelle pour chaque publication. Rien ici ne touche une
+/// socket.
+pub fn livrer<'a>(
+    destinataires: impl IntoIterator<Item = (u64, &'a FileEnvoi)>,
+    auteur: Option<u64>,
+    messages: &[Envoi],
+) -> Vec<u64> {
+    // corrigé:début Indice : chaque destinataire, sauf l'auteur, reçoit tout le lot d'un seul dépôt ; rendez les numéros de ceux pour qui ce dépôt a fait déborder la file (une file déjà fermée n'est pas un nouveau débordement).
+    let mut debordes = Vec::new();
+    for (id, file) in destinataires {
+        if Some(id) != auteur && file.deposer(messages) == Err(Refus::Debordement) {
+            debordes.push(id);
+        }
+    }
+    debordes
+    // corrigé:fin
 }
 
 /// Le thread d'écriture d'un client : vide sa file par lots et écrit chaque lot en un envoi.

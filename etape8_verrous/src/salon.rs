@@ -1,23 +1,72 @@
-//! L'état partagé du salon, et **rien d'autre** : chaque méthode est une section critique courte,
-//! faite en mémoire, sans entrée-sortie.
+//! Le salon : qui est connecté, sous quel pseudo, et ce qui s'y est dit. **Un seul** verrou, et
+//! il ne sort jamais de ce fichier.
 //!
-//! Le serveur garde un `Mutex<Salon>` partagé par `Arc` entre tous les threads (voir
-//! [`crate::Partage`]). Il appelle ces méthodes verrou tenu, puis fait les envois **après** avoir
-//! relâché le verrou : les méthodes rendent ce qu'il faut pour cela (les files des destinataires,
-//! la ligne à journaliser).
+//! [`Salon`] est une poignée, comme le `Db` de mini-redis : chaque méthode prend le verrou, fait
+//! son travail en mémoire, et rend des valeurs **à elle** (un `String`, un `Vec`, un `Arc`),
+//! jamais une garde. Le reste du serveur ne peut donc pas garder le verrou par mégarde pendant
+//! qu'il attend quelque chose : il n'en a jamais la garde en main.
+//!
+//! # Question : quatre clients parlent au même instant, trente les lisent ; qu'est-ce qui garantit que chacun lit la même conversation, l'historique et le journal aussi ?
+//!
+//! Si « oui » et « non » répondent à deux questions, tout le monde doit les voir dans le même
+//! ordre. Cet ordre, c'est le verrou du salon qui le fixe : les publications le prennent l'une
+//! après l'autre. Encore faut-il que **tout** ce qui dépend de
+//! cet ordre se fasse pendant qu'on le tient : l'historique, le journal, et le dépôt dans la file
+//! de chaque destinataire ([`Salon::publier`]). Si l'on relâchait le verrou avant de déposer, deux
+//! émetteurs pourraient se doubler d'une file à l'autre : alice verrait « oui » puis « non », bob
+//! « non » puis « oui ». Le test `tous_les_membres_le_journal_et_l_historique_voient_le_salon_dans_le_meme_ordre`
+//! de la suite de notation le vérifie avec vingt lecteurs et quatre émetteurs.
+//!
+//! Déposer sous le verrou ne contredit pas la règle de l'étape (aucune attente sous un verrou) :
+//! un dépôt ([`FileEnvoi::deposer`]) est une opération en mémoire qui **n'attend jamais** ; une
+//! file pleine est fermée, pas attendue. Le verrou est tenu un peu plus longtemps (un dépôt par
+//! membre), jamais pour une attente. L'autre solution, numéroter les publications et les livrer
+//! dans l'ordre des numéros, demanderait à chaque écrivain de remettre les lignes dans l'ordre :
+//! plus de code pour le même résultat.
+//!
+//! # La garde qui vit trop longtemps
+//!
+//! Une valeur temporaire créée dans l'expression d'un `match`, d'un `if let` ou d'un `while let`
+//! vit **jusqu'à la fin** du bloc (Rust Book, chapitre 21, à propos de `while let` et de
+//! `lock()`). Si cette valeur est une garde, le verrou est tenu pendant tout le bloc. Vérifiez-le
+//! (ce test tourne avec `cargo test --doc -p etape8_verrous`) : `try_lock` échoue tant que la
+//! garde vit.
+//!
+//! ```
+//! use std::sync::Mutex;
+//!
+//! let salon = Mutex::new(vec!["alice".to_string()]);
+//! // La garde de `lock()` vit pendant tout le `match` :
+//! match salon.lock().unwrap().first() {
+//!     Some(_) => assert!(salon.try_lock().is_err(), "le verrou est encore pris"),
+//!     None => {}
+//! }
+//! // Même chose pour `if let` :
+//! if let Some(_) = salon.lock().unwrap().first() {
+//!     assert!(salon.try_lock().is_err(), "le verrou est encore pris");
+//! }
+//! // On lie d'abord le résultat : la garde meurt au point-virgule.
+//! let premier = salon.lock().unwrap().first().cloned();
+//! match premier {
+//!     Some(_) => assert!(salon.try_lock().is_ok(), "le verrou est libre"),
+//!     None => {}
+//! }
+//! ```
+//!
+//! Dans ce bras, un `salon.lock()` au lieu de `try_lock` attendrait… le verrou que ce même
+//! thread tient : un `Mutex` ne se prend pas deux fois, le thread se bloque pour toujours. C'est
+//! pourquoi aucune méthode de [`Salon`] n'en appelle une autre verrou tenu : elles passent par
+//! les méthodes de `Etat`, qui travaillent sur l'état déjà verrouillé.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::TcpStream;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use crate::commandes::cle_pseudo;
-use crate::journal::horodatage;
-use crate::livraison::{Envoi, FileEnvoi};
-
-/// Un destinataire d'une diffusion : son numéro et sa file.
-pub type Destinataire = (u64, Arc<FileEnvoi>);
+use crate::journal::{Journal, horodatage};
+use crate::livraison::{Envoi, Fermeture, FileEnvoi, cout, livrer};
 
 /// Ce que le salon sait d'une connexion.
 #[derive(Debug)]
@@ -25,37 +74,28 @@ struct Fiche {
     /// `None` tant que le pseudo n'est pas choisi.
     pseudo: Option<String>,
     file: Arc<FileEnvoi>,
-    /// La socket, gardée pour pouvoir **couper** la connexion (`shutdown`) depuis un autre thread ;
-    /// on n'y écrit jamais d'ici.
+    /// La socket, gardée pour pouvoir **couper** la connexion (`shutdown`) à l'arrêt ; on n'y
+    /// écrit jamais d'ici.
     flux: Arc<TcpStream>,
 }
 
-/// Qui est connecté, sous quel pseudo, et les dernières lignes du journal.
+/// Ce que protège le verrou du salon.
 #[derive(Debug)]
-pub struct Salon {
+struct Etat {
     connexions: HashMap<u64, Fiche>,
     /// Clé du pseudo ([`cle_pseudo`] : minuscules, sans accents, i/l/1 et o/0 confondus) →
     /// numéro : l'unicité en un accès.
     pseudos: HashMap<String, u64>,
-    /// Les membres inscrits, tels qu'une diffusion les voit. Reconstruit à chaque arrivée ou
-    /// départ ; une diffusion n'a qu'à cloner cet `Arc` sous le verrou (un compteur à
-    /// incrémenter), au lieu de copier la liste.
-    destinataires: Arc<[Destinataire]>,
     historique: VecDeque<Envoi>,
     taille_historique: usize,
     /// Vrai après l'annonce d'arrêt : plus rien n'est publié ni journalisé.
     clos: bool,
 }
 
-/// Une ligne publiée : ce qu'il faut envoyer, à qui, et quoi journaliser.
+/// Le salon partagé par tous les threads (derrière l'`Arc` de [`crate::Partage`]).
 #[derive(Debug)]
-pub struct Publication {
-    /// Le texte pour les clients connectés.
-    pub message: Envoi,
-    /// La ligne horodatée pour le fichier journal.
-    pub ligne_journal: Envoi,
-    /// Les membres inscrits au moment de la publication.
-    pub destinataires: Arc<[Destinataire]>,
+pub struct Salon {
+    etat: Mutex<Etat>,
 }
 
 /// Un numéro de connexion jamais donné.
@@ -69,43 +109,84 @@ fn nouveau_numero() -> u64 {
     PROCHAIN.fetch_add(1, Ordering::Relaxed)
 }
 
+impl Etat {
+    /// Les membres inscrits (pseudo choisi), tels qu'une publication les voit.
+    fn membres(&self) -> impl Iterator<Item = (u64, &FileEnvoi)> {
+        self.connexions
+            .iter()
+            .filter(|(_, fiche)| fiche.pseudo.is_some())
+            .map(|(id, fiche)| (*id, fiche.file.as_ref()))
+    }
+
+    /// Horodate `texte`, le garde dans l'historique et rend la ligne du journal.
+    fn garder(&mut self, texte: &str) -> Envoi {
+        let ligne: Envoi = Arc::from(format!("{} {texte}", horodatage(SystemTime::now())));
+        if self.taille_historique > 0 {
+            if self.historique.len() == self.taille_historique {
+                self.historique.pop_front();
+            }
+            self.historique.push_back(Arc::clone(&ligne));
+        }
+        ligne
+    }
+
+    /// L'historique à envoyer à un nouveau venu : les lignes les plus récentes, préfixées de
+    /// « [historique] », dont le coût tient dans `place` octets, remises dans l'ordre.
+    fn historique_pour(&self, mut place: usize) -> Vec<Envoi> {
+        let mut lignes: Vec<Envoi> = Vec::new();
+        for ligne in self.historique.iter().rev() {
+            let ligne: Envoi = Arc::from(format!("[historique] {ligne}"));
+            match place.checked_sub(cout(&ligne)) {
+                Some(reste) => place = reste,
+                None => break,
+            }
+            lignes.push(ligne);
+        }
+        lignes.reverse();
+        lignes
+    }
+}
+
 impl Salon {
     /// Un salon vide, qui se souvient des `taille_historique` dernières lignes ; `historique`
     /// contient celles des lancements précédents.
-    pub fn new(historique: VecDeque<Envoi>, taille_historique: usize) -> Salon {
-        let mut salon = Salon {
-            connexions: HashMap::new(),
-            pseudos: HashMap::new(),
-            destinataires: Arc::from(Vec::new()),
-            historique,
-            taille_historique,
-            clos: false,
-        };
-        salon.raccourcir_historique();
-        salon
-    }
-
-    fn raccourcir_historique(&mut self) {
-        while self.historique.len() > self.taille_historique {
-            self.historique.pop_front();
+    pub fn new(mut historique: VecDeque<Envoi>, taille_historique: usize) -> Salon {
+        while historique.len() > taille_historique {
+            historique.pop_front();
+        }
+        Salon {
+            etat: Mutex::new(Etat {
+                connexions: HashMap::new(),
+                pseudos: HashMap::new(),
+                historique,
+                taille_historique,
+                clos: false,
+            }),
         }
     }
 
-    /// Enregistre une nouvelle connexion (pas encore de pseudo) et rend son numéro.
-    pub fn ouvrir(&mut self, file: Arc<FileEnvoi>, flux: Arc<TcpStream>) -> u64 {
+    /// Prend le verrou. C'est la seule fonction qui crée une garde, et elle est privée : la garde
+    /// ne sort jamais de ce module. Un thread qui a paniqué verrou tenu ne bloque pas les autres
+    /// (chaque méthode laisse l'état cohérent avant tout ce qui peut paniquer).
+    fn etat(&self) -> MutexGuard<'_, Etat> {
+        self.etat.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Enregistre une nouvelle connexion (pas encore de pseudo) et rend son numéro ; `None` si
+    /// `max` connexions sont déjà ouvertes (compter et ajouter : une seule section).
+    pub fn ouvrir(&self, file: Arc<FileEnvoi>, flux: Arc<TcpStream>, max: usize) -> Option<u64> {
+        let mut etat = self.etat();
+        if etat.connexions.len() >= max {
+            return None;
+        }
         let id = nouveau_numero();
         let fiche = Fiche {
             pseudo: None,
             file,
             flux,
         };
-        self.connexions.insert(id, fiche);
-        id
-    }
-
-    /// Nombre de connexions ouvertes (inscrites ou non).
-    pub fn nombre_de_connexions(&self) -> usize {
-        self.connexions.len()
+        etat.connexions.insert(id, fiche);
+        Some(id)
     }
 
     /// Donne le pseudo `pseudo` à la connexion `id` **si personne ne l'a**, et dépose
@@ -126,35 +207,23 @@ impl Salon {
     /// données* ; l'absence de courses *logiques* reste le travail du programmeur, qui choisit ce
     /// que couvre chaque verrou.
     ///
-    /// L'historique est déposé dans la même section : toute diffusion publiée avant est dans
-    /// l'historique, toute diffusion publiée après compte déjà ce membre. Le nouveau venu reçoit
-    /// donc chaque ligne **exactement une fois**, l'historique d'abord. Un dépôt n'attend jamais :
-    /// c'est de la mémoire, il a sa place dans une section critique.
-    pub fn inscrire(&mut self, id: u64, pseudo: &str) -> Result<(), String> {
-        // corrigé:début Indice : dans cette seule méthode (donc sous un seul verrou) : refusez si `self.pseudos` contient déjà `cle_pseudo(pseudo)` (`Err(format!("le pseudo « {pseudo} » est déjà pris"))`, le texte de la démo) ; une connexion inconnue est aussi une erreur. Sinon remplissez la fiche (`pseudo`) et l'index `pseudos`, appelez `reconstruire_destinataires`, et déposez l'historique dans la file du nouveau venu, en un seul dépôt : chaque ligne précédée de « [historique] », les plus récentes dont le coût (compté avec `livraison::cout`, préfixe compris) tient dans `file.limite() / 2`, remises dans l'ordre.
+    /// L'historique est déposé dans la même section : toute publication d'avant est dans
+    /// l'historique, toute publication d'après compte déjà ce membre. Le nouveau venu reçoit
+    /// donc chaque ligne **exactement une fois**, l'historique d'abord.
+    pub fn inscrire(&self, id: u64, pseudo: &str) -> Result<(), String> {
+        // corrigé:début Indice : une seule section critique, du refus d'un pseudo pris (même sosie, voir `cle_pseudo` ; le texte d'erreur est celui de la démo) jusqu'au dépôt de l'historique (`historique_pour`, la moitié de la file au plus) dans la file du nouveau venu. Une connexion inconnue est aussi une erreur.
+        let mut etat = self.etat();
         let cle = cle_pseudo(pseudo);
-        if self.pseudos.contains_key(&cle) {
+        if etat.pseudos.contains_key(&cle) {
             return Err(format!("le pseudo « {pseudo} » est déjà pris"));
         }
-        let Some(fiche) = self.connexions.get_mut(&id) else {
+        let Some(fiche) = etat.connexions.get_mut(&id) else {
             return Err("connexion inconnue".to_string());
         };
         fiche.pseudo = Some(pseudo.to_string());
         let file = Arc::clone(&fiche.file);
-        self.pseudos.insert(cle, id);
-        self.reconstruire_destinataires();
-        // Les lignes les plus récentes qui tiennent dans la moitié de la file, dans l'ordre.
-        let mut place = file.limite() / 2;
-        let mut historique: Vec<Envoi> = Vec::new();
-        for ligne in self.historique.iter().rev() {
-            let ligne: Envoi = Arc::from(format!("[historique] {ligne}"));
-            match place.checked_sub(crate::livraison::cout(&ligne)) {
-                Some(reste) => place = reste,
-                None => break,
-            }
-            historique.push(ligne);
-        }
-        historique.reverse();
+        etat.pseudos.insert(cle, id);
+        let historique = etat.historique_pour(file.limite() / 2);
         let _ = file.deposer(&historique);
         Ok(())
         // corrigé:fin
@@ -162,20 +231,21 @@ impl Salon {
 
     /// Change le pseudo d'un membre inscrit (même règle : vérifier et agir d'un seul tenant) ;
     /// rend l'ancien.
-    pub fn renommer(&mut self, id: u64, nouveau: &str) -> Result<String, String> {
-        // corrigé:début Indice : la règle d'`inscrire`, pour un membre déjà inscrit : son ancien pseudo (sinon l'erreur « vous n'avez pas encore de pseudo ») ; refusez si `cle_pseudo(nouveau)` appartient à un autre (même texte qu'`inscrire`, avec `nouveau`) ; sinon libérez l'ancienne clé, réservez la nouvelle et changez la fiche, dans cette seule méthode ; rendez l'ancien pseudo.
+    pub fn renommer(&self, id: u64, nouveau: &str) -> Result<String, String> {
+        // corrigé:début Indice : la règle d'`inscrire`, pour un membre déjà inscrit (sinon « vous n'avez pas encore de pseudo ») : refusez un pseudo qu'un autre porte, sinon libérez l'ancien, réservez le nouveau et changez la fiche, dans une seule section ; rendez l'ancien pseudo.
+        let mut etat = self.etat();
         let cle = cle_pseudo(nouveau);
-        let ancien = self
+        let ancien = etat
             .connexions
             .get(&id)
             .and_then(|fiche| fiche.pseudo.clone())
             .ok_or_else(|| "vous n'avez pas encore de pseudo".to_string())?;
-        if self.pseudos.get(&cle).is_some_and(|&autre| autre != id) {
+        if etat.pseudos.get(&cle).is_some_and(|&autre| autre != id) {
             return Err(format!("le pseudo « {nouveau} » est déjà pris"));
         }
-        self.pseudos.remove(&cle_pseudo(&ancien));
-        self.pseudos.insert(cle, id);
-        if let Some(fiche) = self.connexions.get_mut(&id) {
+        etat.pseudos.remove(&cle_pseudo(&ancien));
+        etat.pseudos.insert(cle, id);
+        if let Some(fiche) = etat.connexions.get_mut(&id) {
             fiche.pseudo = Some(nouveau.to_string());
         }
         Ok(ancien)
@@ -183,60 +253,67 @@ impl Salon {
     }
 
     /// Retire une connexion ; rend son pseudo si elle était inscrite.
-    pub fn fermer(&mut self, id: u64) -> Option<String> {
-        let fiche = self.connexions.remove(&id)?;
-        let pseudo = fiche.pseudo?;
-        self.pseudos.remove(&cle_pseudo(&pseudo));
-        self.reconstruire_destinataires();
+    pub fn fermer(&self, id: u64) -> Option<String> {
+        let mut etat = self.etat();
+        let pseudo = etat.connexions.remove(&id)?.pseudo?;
+        etat.pseudos.remove(&cle_pseudo(&pseudo));
         Some(pseudo)
     }
 
-    fn reconstruire_destinataires(&mut self) {
-        self.destinataires = self
-            .connexions
+    /// Publie `textes` (dans l'ordre) pour tout le salon : l'historique, le journal, et la file de
+    /// chaque membre sauf l'`auteur`. Rend les numéros des membres dont la file vient de déborder.
+    /// Après l'annonce d'arrêt ([`Salon::clore`]), plus rien n'est publié.
+    pub fn publier(&self, auteur: Option<u64>, textes: &[String], journal: &Journal) -> Vec<u64> {
+        // corrigé:début Indice : publiez les textes pour tout le salon (l'historique et le journal, voir `garder` ; les membres, voir `livrer`) de sorte que chaque membre, l'historique et le journal les voient dans le même ordre, quoi que d'autres threads publient en même temps ; rien n'attend ici. Un salon clos ne publie plus rien.
+        let mut etat = self.etat();
+        if etat.clos {
+            return Vec::new();
+        }
+        let lignes: Vec<Envoi> = textes.iter().map(|texte| etat.garder(texte)).collect();
+        journal.ecrire(&lignes);
+        let messages: Vec<Envoi> = textes
             .iter()
-            .filter(|(_, fiche)| fiche.pseudo.is_some())
-            .map(|(id, fiche)| (*id, Arc::clone(&fiche.file)))
+            .map(|texte| Arc::from(texte.as_str()))
             .collect();
+        livrer(etat.membres(), auteur, &messages)
+        // corrigé:fin
     }
 
-    /// Publie une ligne pour tout le salon : la garde dans l'historique et rend la
-    /// [`Publication`] à envoyer une fois le verrou relâché ; `None` une fois le salon clos.
-    pub fn publier(&mut self, texte: &str) -> Option<Publication> {
-        if self.clos {
-            return None;
+    /// Publie l'annonce d'arrêt, la dernière : elle va dans l'historique, le journal et la file de
+    /// **chaque** connexion (inscrite ou non), puis chaque file est fermée ; ensuite le salon est
+    /// clos. Rend les sockets, pour les couper si leurs clients ne lisent plus.
+    pub fn clore(&self, annonce: &str, journal: &Journal) -> Vec<Arc<TcpStream>> {
+        let mut etat = self.etat();
+        if !etat.clos {
+            let ligne = etat.garder(annonce);
+            journal.ecrire(&[ligne]);
+            etat.clos = true;
         }
-        Some(self.publication(texte))
+        let message: Envoi = Arc::from(annonce);
+        etat.connexions
+            .values()
+            .map(|fiche| {
+                let _ = fiche.file.deposer(std::slice::from_ref(&message));
+                fiche.file.fermer(Fermeture::Arret);
+                Arc::clone(&fiche.flux)
+            })
+            .collect()
     }
 
-    /// Publie l'annonce d'arrêt, la dernière : ensuite le salon est clos.
-    pub fn publier_arret(&mut self, annonce: &str) -> Publication {
-        let publication = self.publication(annonce);
-        self.clos = true;
-        publication
-    }
-
-    fn publication(&mut self, texte: &str) -> Publication {
-        let ligne_journal: Envoi = Arc::from(format!("{} {texte}", horodatage(SystemTime::now())));
-        if self.taille_historique > 0 {
-            self.historique.push_back(Arc::clone(&ligne_journal));
-            self.raccourcir_historique();
-        }
-        Publication {
-            message: Arc::from(texte),
-            ligne_journal,
-            destinataires: Arc::clone(&self.destinataires),
-        }
+    /// Nombre de connexions ouvertes (inscrites ou non).
+    pub fn nombre_de_connexions(&self) -> usize {
+        self.etat().connexions.len()
     }
 
     /// Le pseudo d'une connexion, si elle en a un.
     pub fn pseudo(&self, id: u64) -> Option<String> {
-        self.connexions.get(&id)?.pseudo.clone()
+        self.etat().connexions.get(&id)?.pseudo.clone()
     }
 
     /// Les pseudos des membres, triés.
     pub fn liste(&self) -> Vec<String> {
         let mut pseudos: Vec<String> = self
+            .etat()
             .connexions
             .values()
             .filter_map(|fiche| fiche.pseudo.clone())
@@ -247,31 +324,10 @@ impl Salon {
 
     /// Le membre qui porte ce pseudo (sans distinction de casse) : son pseudo exact et sa file.
     pub fn trouver(&self, pseudo: &str) -> Option<(String, Arc<FileEnvoi>)> {
-        let id = self.pseudos.get(&cle_pseudo(pseudo))?;
-        let fiche = self.connexions.get(id)?;
+        let etat = self.etat();
+        let id = etat.pseudos.get(&cle_pseudo(pseudo))?;
+        let fiche = etat.connexions.get(id)?;
         Some((fiche.pseudo.clone()?, Arc::clone(&fiche.file)))
-    }
-
-    /// La file d'une connexion.
-    pub fn file(&self, id: u64) -> Option<Arc<FileEnvoi>> {
-        self.connexions
-            .get(&id)
-            .map(|fiche| Arc::clone(&fiche.file))
-    }
-
-    /// La socket d'une connexion, pour la couper (hors du verrou).
-    pub fn flux(&self, id: u64) -> Option<Arc<TcpStream>> {
-        self.connexions
-            .get(&id)
-            .map(|fiche| Arc::clone(&fiche.flux))
-    }
-
-    /// Les files et les sockets de toutes les connexions, inscrites ou non (pour l'arrêt).
-    pub fn toutes_les_connexions(&self) -> Vec<(Arc<FileEnvoi>, Arc<TcpStream>)> {
-        self.connexions
-            .values()
-            .map(|fiche| (Arc::clone(&fiche.file), Arc::clone(&fiche.flux)))
-            .collect()
     }
 }
 
@@ -283,6 +339,14 @@ mod tests {
 
     fn salon_vide() -> Salon {
         Salon::new(VecDeque::new(), 20)
+    }
+
+    /// Un journal dans un fichier temporaire propre à ce test.
+    fn journal(nom: &str) -> Journal {
+        let chemin =
+            std::env::temp_dir().join(format!("etape8-salon-{nom}-{}.txt", std::process::id()));
+        let _ = std::fs::remove_file(&chemin);
+        Journal::ouvrir(&chemin).expect("journal temporaire").0
     }
 
     fn nouvelle_file() -> Arc<FileEnvoi> {
@@ -347,13 +411,10 @@ mod tests {
 
     #[test]
     fn un_seul_bob_gagne_la_course() {
-        let salon = Mutex::new(salon_vide());
-        let ids: Vec<u64> = {
-            let mut s = salon.lock().expect("verrou");
-            (0..8)
-                .map(|_| s.ouvrir(nouvelle_file(), socket()))
-                .collect()
-        };
+        let salon = salon_vide();
+        let ids: Vec<u64> = (0..8)
+            .filter_map(|_| salon.ouvrir(nouvelle_file(), socket(), 100))
+            .collect();
         let depart = Barrier::new(ids.len());
         let gagnants = thread::scope(|portee| {
             let essais: Vec<_> = ids
@@ -363,11 +424,7 @@ mod tests {
                     portee.spawn(move || {
                         depart.wait();
                         let pseudo = if id % 2 == 0 { "bob" } else { "BOB" };
-                        salon
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .inscrire(id, pseudo)
-                            .is_ok()
+                        salon.inscrire(id, pseudo).is_ok()
                     })
                 })
                 .collect();
@@ -378,18 +435,21 @@ mod tests {
                 .count()
         });
         assert_eq!(gagnants, 1, "exactement un client obtient « bob »");
-        assert_eq!(salon.lock().expect("verrou").liste().len(), 1);
+        assert_eq!(salon.liste().len(), 1);
     }
 
     #[test]
     fn le_nouveau_venu_recoit_l_historique_avant_tout() {
-        let mut salon = Salon::new(VecDeque::from([Arc::from("ancienne ligne")]), 2);
-        let alice = salon.ouvrir(nouvelle_file(), socket());
+        let journal = journal("historique");
+        let salon = Salon::new(VecDeque::from([Arc::from("ancienne ligne")]), 2);
+        let alice = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
         assert_eq!(salon.inscrire(alice, "alice"), Ok(()));
-        salon.publier("alice : un");
-        salon.publier("alice : deux");
+        salon.publier(Some(alice), &["alice : un".to_string()], &journal);
+        salon.publier(Some(alice), &["alice : deux".to_string()], &journal);
         let file = nouvelle_file();
-        let bob = salon.ouvrir(Arc::clone(&file), socket());
+        let bob = salon
+            .ouvrir(Arc::clone(&file), socket(), 10)
+            .expect("place");
         assert_eq!(salon.inscrire(bob, "bob"), Ok(()));
         let mut lot = Vec::new();
         assert!(file.prendre(&mut lot));
@@ -399,40 +459,69 @@ mod tests {
     }
 
     #[test]
+    fn une_publication_va_a_chaque_membre_sauf_son_auteur() {
+        let journal = journal("publication");
+        let salon = salon_vide();
+        let (fa, fb, fc) = (nouvelle_file(), nouvelle_file(), nouvelle_file());
+        let a = salon.ouvrir(Arc::clone(&fa), socket(), 10).expect("place");
+        let b = salon.ouvrir(Arc::clone(&fb), socket(), 10).expect("place");
+        // c n'a pas encore de pseudo : il ne reçoit rien.
+        let _c = salon.ouvrir(Arc::clone(&fc), socket(), 10).expect("place");
+        assert_eq!(salon.inscrire(a, "alice"), Ok(()));
+        assert_eq!(salon.inscrire(b, "bob"), Ok(()));
+        let debordes = salon.publier(Some(a), &["alice : salut".to_string()], &journal);
+        assert!(debordes.is_empty());
+        assert_eq!(fa.retard(), 0, "l'auteur ne reçoit pas son propre message");
+        assert_eq!(fb.retard(), cout("alice : salut"));
+        assert_eq!(fc.retard(), 0, "une connexion sans pseudo ne reçoit rien");
+    }
+
+    #[test]
     fn renommer_et_fermer_liberent_les_pseudos() {
-        let mut salon = salon_vide();
-        let a = salon.ouvrir(nouvelle_file(), socket());
-        let b = salon.ouvrir(nouvelle_file(), socket());
+        let salon = salon_vide();
+        let a = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
+        let b = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
         assert_eq!(salon.inscrire(a, "alice"), Ok(()));
         assert_eq!(salon.inscrire(b, "bob"), Ok(()));
         assert!(salon.renommer(b, "ALICE").is_err());
         assert_eq!(salon.renommer(a, "Alicia"), Ok("alice".to_string()));
-        assert_eq!(
-            {
-                let troisieme = salon.ouvrir(nouvelle_file(), socket());
-                salon.inscrire(troisieme, "alice")
-            },
-            Ok(())
-        );
+        let troisieme = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
+        assert_eq!(salon.inscrire(troisieme, "alice"), Ok(()));
         assert_eq!(salon.fermer(b).as_deref(), Some("bob"));
         assert_eq!(salon.liste(), ["alice", "Alicia"]);
-        assert_eq!(salon.publier("x").map(|p| p.destinataires.len()), Some(2));
+    }
+
+    #[test]
+    fn au_dela_du_maximum_une_connexion_n_est_pas_ouverte() {
+        let salon = salon_vide();
+        assert!(salon.ouvrir(nouvelle_file(), socket(), 1).is_some());
+        assert!(salon.ouvrir(nouvelle_file(), socket(), 1).is_none());
+        assert_eq!(salon.nombre_de_connexions(), 1);
     }
 
     #[test]
     fn apres_l_annonce_d_arret_plus_rien_n_est_publie() {
-        let mut salon = salon_vide();
-        let annonce = salon.publier_arret("*** fin");
-        assert!(annonce.ligne_journal.ends_with("*** fin"));
-        assert!(salon.publier("trop tard").is_none());
-        assert_eq!(salon.historique.len(), 1);
+        let journal = journal("arret");
+        let salon = salon_vide();
+        let file = nouvelle_file();
+        let a = salon
+            .ouvrir(Arc::clone(&file), socket(), 10)
+            .expect("place");
+        assert_eq!(salon.inscrire(a, "alice"), Ok(()));
+        assert_eq!(salon.clore("*** fin", &journal).len(), 1);
+        salon.publier(None, &["trop tard".to_string()], &journal);
+        let mut lot = Vec::new();
+        assert!(file.prendre(&mut lot));
+        assert_eq!(lot, [Envoi::from("*** fin")], "l'annonce, puis plus rien");
+        assert_eq!(file.fermeture(), Some(Fermeture::Arret));
+        assert_eq!(salon.etat().historique.len(), 1);
     }
 
     #[test]
     fn les_pseudos_qui_se_ressemblent_sont_le_meme_pseudo() {
-        let mut salon = salon_vide();
-        let a = salon.ouvrir(nouvelle_file(), socket());
-        let b = salon.ouvrir(nouvelle_file(), socket());
+        let salon = salon_vide();
+        let a = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
+        let b = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
         assert_eq!(salon.inscrire(a, "Élodie"), Ok(()));
         assert!(salon.inscrire(b, "elodie").is_err());
         assert!(salon.inscrire(b, "ELODIE").is_err());

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -18,7 +18,7 @@ use anyhow::Context;
 use crate::conversation::servir_client;
 use crate::journal::{Journal, charger_historique};
 use crate::liste_noire::ListeNoire;
-use crate::livraison::{DELAI_ECRITURE, Fermeture, FileEnvoi};
+use crate::livraison::{DELAI_ECRITURE, FileEnvoi};
 use crate::salon::Salon;
 use crate::{
     ACCES_REFUSE, ANNONCE_ARRET, Config, DELAI_ARRET, HISTORIQUE_MAX, Partage, TAILLE_PILE,
@@ -90,8 +90,13 @@ pub struct Serveur {
     ecoute: TcpListener,
     partage: Arc<Partage>,
     ecrivain_journal: JoinHandle<()>,
-    fins: Receiver<()>,
 }
+
+/// Le témoin d'un thread de client : le thread le possède, et il disparaît avec lui, quelle que
+/// soit sa façon de finir (retour ou panique). L'arrêt sait ainsi, sans que personne ait à le
+/// dire, quand tous les threads sont finis : le canal se ferme quand le dernier témoin disparaît.
+/// Rien n'est jamais envoyé dessus.
+pub type Temoin = Sender<()>;
 
 impl Serveur {
     /// Prépare le serveur : vérifie les réglages, ouvre le journal, relit l'historique, lit la
@@ -126,20 +131,17 @@ impl Serveur {
                 format!("impossible de lire la liste noire {}", chemin.display())
             })?,
         };
-        let (signaler_fin, fins) = mpsc::channel();
         let partage = Arc::new(Partage {
-            salon: Mutex::new(Salon::new(historique, config.historique)),
+            salon: Salon::new(historique, config.historique),
             journal,
             config,
             arret: Arc::new(Arret::new(adresse)),
             liste_noire,
             pauses_jeton: Mutex::new(HashMap::new()),
-            fins: signaler_fin,
         });
         Ok(Serveur {
             partage,
             ecoute,
-            fins,
             ecrivain_journal,
         })
     }
@@ -157,16 +159,14 @@ impl Serveur {
     /// Accepte les clients jusqu'à la demande d'arrêt, puis arrête tout proprement : annonce,
     /// fermeture des files et des sockets, attente de **tous** les threads, journal écrit.
     pub fn servir(self) -> io::Result<()> {
-        // corrigé:début Indice : la boucle de l'étape 7 sur `ecoute.incoming()`, avec trois changements : sortez dès que `partage.arret.est_demande()` ; un échec d'`accept` passe par un `Recul` (pause croissante, dite une fois par épisode sur la console par une ligne « [ERREUR] accept a échoué (…) », et la reprise aussi, « [ÉCOUTE] Les connexions sont de nouveau acceptées ») ; une connexion réussie passe par `accueillir`, qui rend la poignée du thread (à garder, comme à l'étape 7, et à compter : chaque thread enverra un signal sur `fins`). Après la boucle : fermez l'écoute, appelez `arreter`, puis attendez le thread du journal.
+        // corrigé:début Indice : la boucle d'accueil de l'étape 7, qui sait maintenant s'arrêter (voir `Arret`) et reculer quand `accept` échoue (`Recul` ; la console le dit une fois par épisode, et la reprise aussi). Chaque client admis reçoit un témoin (`Temoin`) que son thread emporte ; à l'arrêt, `arreter` attend que tous aient disparu. Le journal s'écrit jusqu'au bout avant de rendre la main.
         let Serveur {
             ecoute,
             partage,
             ecrivain_journal,
-            fins,
         } = self;
         let mut clients: Vec<JoinHandle<()>> = Vec::new();
-        // Chaque thread lancé enverra exactement un signal sur `fins` en se terminant.
-        let mut lances = 0;
+        let (temoin, fins) = mpsc::channel();
         let mut recul = Recul::default();
         for connexion in ecoute.incoming() {
             if partage.arret.est_demande() {
@@ -175,20 +175,17 @@ impl Serveur {
             match connexion {
                 Ok(flux) => {
                     if recul.succes() {
-                        partage.journaliser_console(
-                            "[ÉCOUTE] Les connexions sont de nouveau acceptées",
-                        );
+                        partage.afficher("[ÉCOUTE] Les connexions sont de nouveau acceptées");
                     }
                     clients.retain(|client| !client.is_finished());
-                    if let Some(client) = accueillir(&partage, flux) {
+                    if let Some(client) = accueillir(&partage, flux, &temoin) {
                         clients.push(client);
-                        lances += 1;
                     }
                 }
                 Err(erreur) => {
                     let (pause, premier) = recul.echec();
                     if premier {
-                        partage.journaliser_console(&format!(
+                        partage.afficher(&format!(
                             "[ERREUR] accept a échoué ({erreur}) : on réessaie en ralentissant, \
                              jusqu'à une fois par seconde",
                             erreur = etape1_connexion::francais::erreur_systeme(&erreur)
@@ -199,9 +196,11 @@ impl Serveur {
             }
         }
         drop(ecoute);
-        arreter(&partage, clients, lances, &fins);
-        // Plus aucun thread de client : ce `drop` libère la dernière poignée du journal, dont le
-        // thread écrit ce qui reste puis s'arrête.
+        // Il ne reste que les témoins des threads de clients.
+        drop(temoin);
+        arreter(&partage, clients, &fins);
+        // Plus aucun thread de client : ce `drop` libère la dernière poignée du partage, donc le
+        // journal, dont le thread écrit ce qui reste puis s'arrête.
         drop(partage);
         ecrivain_journal
             .join()
@@ -212,7 +211,7 @@ impl Serveur {
 
 /// Décide du sort d'une nouvelle connexion, **avant** tout thread et toute annonce : liste noire,
 /// nombre de clients. Si elle est admise, lance son thread et rend sa poignée.
-fn accueillir(partage: &Arc<Partage>, flux: TcpStream) -> Option<JoinHandle<()>> {
+fn accueillir(partage: &Arc<Partage>, flux: TcpStream, temoin: &Temoin) -> Option<JoinHandle<()>> {
     let pair = flux.peer_addr().ok()?;
     flux.set_write_timeout(Some(DELAI_ECRITURE)).ok()?;
     // Sans `TCP_NODELAY`, le système retient un petit envoi tant que le précédent n'est pas
@@ -221,25 +220,22 @@ fn accueillir(partage: &Arc<Partage>, flux: TcpStream) -> Option<JoinHandle<()>>
     flux.set_nodelay(true).ok()?;
     let verdict = partage.liste_noire.refuse(pair.ip());
     if let Some(avertissement) = verdict.avertissement {
-        partage.journaliser_console(&format!("[ATTENTION] {avertissement}"));
+        partage.afficher(&format!("[ATTENTION] {avertissement}"));
     }
     if verdict.refuse {
-        partage.journaliser_console(&format!("[REFUS] {pair} est sur la liste noire"));
+        partage.afficher(&format!("[REFUS] {pair} est sur la liste noire"));
         refuser(&flux, ACCES_REFUSE);
         return None;
     }
     let file = Arc::new(FileEnvoi::new(partage.config.limite_retard));
     let flux = Arc::new(flux);
-    let id = {
-        let mut salon = partage.salon();
-        if salon.nombre_de_connexions() >= partage.config.max_clients {
-            None
-        } else {
-            Some(salon.ouvrir(Arc::clone(&file), Arc::clone(&flux)))
-        }
-    };
-    let Some(id) = id else {
-        partage.journaliser_console(&format!("[REFUS] {pair} : salon complet"));
+    let ouverture = partage.salon.ouvrir(
+        Arc::clone(&file),
+        Arc::clone(&flux),
+        partage.config.max_clients,
+    );
+    let Some(id) = ouverture else {
+        partage.afficher(&format!("[REFUS] {pair} : salon complet"));
         let raison = format!(
             "ERREUR : le salon est complet ({} au plus) ; réessayez plus tard",
             etape1_connexion::francais::compter(partage.config.max_clients, "connexion")
@@ -247,18 +243,22 @@ fn accueillir(partage: &Arc<Partage>, flux: TcpStream) -> Option<JoinHandle<()>>
         refuser(&flux, &raison);
         return None;
     };
-    partage.journaliser_console(&format!("[CONNEXION] {pair}"));
-    let pour_le_thread = Arc::clone(partage);
+    partage.afficher(&format!("[CONNEXION] {pair}"));
+    let (pour_le_thread, temoin) = (Arc::clone(partage), temoin.clone());
     let lancement = thread::Builder::new()
         .name(format!("client-{id}"))
         .stack_size(TAILLE_PILE)
-        .spawn(move || servir_client(flux, pair, id, file, pour_le_thread));
+        .spawn(move || {
+            // Le témoin vit autant que le thread (voir `Temoin`).
+            let _temoin = temoin;
+            servir_client(&flux, pair, id, &file, &pour_le_thread);
+        });
     match lancement {
         Ok(poignee) => Some(poignee),
         Err(erreur) => {
             // Plus de threads disponibles : on refuse ce client, on ne tombe pas.
-            partage.salon().fermer(id);
-            partage.journaliser_console(&format!(
+            partage.salon.fermer(id);
+            partage.afficher(&format!(
                 "[ERREUR] Thread impossible pour {pair} : {erreur}",
                 erreur = etape1_connexion::francais::erreur_systeme(&erreur)
             ));
@@ -276,48 +276,26 @@ fn refuser(mut flux: &TcpStream, raison: &str) {
 /// L'arrêt : annonce à tous, fermeture de toutes les files, puis attente de tous les threads.
 ///
 /// Chaque thread d'écriture envoie ce qui reste (dont l'annonce) puis ferme sa socket ; le thread
-/// de lecture du client voit alors la fin du flux, se termine et le signale sur `fins` (`lances`
-/// threads en tout, chacun un signal, y compris ceux déjà terminés). Un client qui ne lit plus ne
-/// va pas au bout : après [`DELAI_ARRET`], on **coupe** toutes les sockets qui restent
-/// (`shutdown`), ce qui débloque aussitôt leurs threads. Puis on les attend tous.
-pub fn arreter(
-    partage: &Partage,
-    clients: Vec<JoinHandle<()>>,
-    lances: usize,
-    fins: &Receiver<()>,
-) {
-    // corrigé:début Indice : sous le verrou, récupérez toutes les connexions et publiez l'annonce (`publier_arret` : plus rien ne sera publié ensuite) ; hors du verrou, déposez-la dans chaque file puis fermez-la (`Fermeture::Arret`). Attendez les signaux de fin avec `recv_timeout` jusqu'à une échéance `DELAI_ARRET`, coupez les sockets restantes, `join` chaque thread, et journalisez l'annonce en dernier.
-    let (connexions, publication) = {
-        let mut salon = partage.salon();
-        (
-            salon.toutes_les_connexions(),
-            salon.publier_arret(ANNONCE_ARRET),
-        )
-    };
-    partage.journaliser_console(&format!(
+/// de lecture du client voit alors la fin du flux et se termine, ce qui fait disparaître son
+/// [`Temoin`] : quand le dernier a disparu, `fins` est fermé. Un client qui ne lit plus ne va pas
+/// au bout : après [`DELAI_ARRET`], on **coupe** toutes les sockets qui restent (`shutdown`), ce
+/// qui débloque aussitôt leurs threads. Puis on les attend tous.
+pub fn arreter(partage: &Partage, clients: Vec<JoinHandle<()>>, fins: &Receiver<()>) {
+    // corrigé:début Indice : l'annonce d'abord, la dernière publication du salon (`Salon::clore` la dépose chez chacun et ferme les files) ; puis laissez aux threads au plus `DELAI_ARRET` pour finir d'eux-mêmes (voir `Temoin`), coupez les sockets de ceux qui restent, et attendez chaque thread.
+    let sockets = partage.salon.clore(ANNONCE_ARRET, &partage.journal);
+    partage.afficher(&format!(
         "[ARRÊT] Arrêt du serveur ({} à prévenir)",
-        etape1_connexion::francais::compter(connexions.len(), "connexion")
+        etape1_connexion::francais::compter(sockets.len(), "connexion")
     ));
-    for (file, _) in &connexions {
-        let _ = file.deposer(std::slice::from_ref(&publication.message));
-        file.fermer(Fermeture::Arret);
-    }
     let echeance = Instant::now() + DELAI_ARRET;
-    let mut termines = 0;
-    while termines < lances {
-        match fins.recv_timeout(echeance.saturating_duration_since(Instant::now())) {
-            Ok(()) => termines += 1,
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
-        }
-    }
-    for (_, flux) in &connexions {
+    // `Ok` n'arrive jamais (rien n'est envoyé) ; `Disconnected` : tous les témoins ont disparu.
+    while let Ok(()) = fins.recv_timeout(echeance.saturating_duration_since(Instant::now())) {}
+    for flux in &sockets {
         let _ = flux.shutdown(Shutdown::Both);
     }
     for client in clients {
         let _ = client.join();
     }
-    // Journalisée en dernier : un thread qui a publié juste avant l'annonce a fini de journaliser.
-    partage.journal.ecrire(publication.ligne_journal);
     // corrigé:fin
 }
 

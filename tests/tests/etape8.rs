@@ -952,3 +952,123 @@ fn le_client_du_programme_affiche_une_reponse_plus_longue_qu_une_ligne_recue() {
 fn un_client_sans_serveur_le_dit_en_nommant_son_etape() {
     tests::verifier_qu_un_client_sans_serveur_nomme_son_etape(ETAPE);
 }
+
+#[test]
+fn tous_les_membres_le_journal_et_l_historique_voient_le_salon_dans_le_meme_ordre() {
+    let dossier = Dossier::nouveau("e8-ordre");
+    let mut serveur = lancer(&dossier, &["--historique", "1000"]);
+    let (lecteurs, emetteurs, lignes) = (20, 4, 1_000);
+    let mut membres: Vec<Client> = (0..lecteurs)
+        .map(|i| rejoindre(&serveur, &format!("l{i}")))
+        .collect();
+    let mut bavards: Vec<Client> = (0..emetteurs)
+        .map(|i| rejoindre(&serveur, &format!("e{i}")))
+        .collect();
+    // Tout le monde est inscrit avant la rafale : chacun attend l'arrivée du dernier.
+    let dernier = format!("*** e{} a rejoint le salon", emetteurs - 1);
+    for membre in membres
+        .iter_mut()
+        .chain(bavards.iter_mut().take(emetteurs - 1))
+    {
+        membre.attendre(&dernier);
+    }
+    let total = emetteurs * lignes;
+    let depart = Barrier::new(emetteurs);
+    let vus: Vec<Vec<String>> = thread::scope(|portee| {
+        for (i, bavard) in bavards.iter_mut().enumerate() {
+            let depart = &depart;
+            portee.spawn(move || {
+                let rafale: String = (0..lignes).map(|m| format!("o-{i}-{m}\n")).collect();
+                depart.wait();
+                bavard.envoyer_octets(rafale.as_bytes());
+            });
+        }
+        let lectures: Vec<_> = membres
+            .iter_mut()
+            .map(|membre| {
+                portee.spawn(move || {
+                    let mut vu = Vec::with_capacity(total);
+                    while vu.len() < total {
+                        let ligne = membre.ligne(&format!(
+                            "la ligne n°{} de la rafale (sur {total})",
+                            vu.len()
+                        ));
+                        if ligne.contains(" : o-") {
+                            vu.push(ligne);
+                        }
+                    }
+                    vu
+                })
+            })
+            .collect();
+        lectures
+            .into_iter()
+            .map(|lecture| {
+                lecture
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e))
+            })
+            .collect()
+    });
+    let reference = &vus[0];
+    for (i, vu) in vus.iter().enumerate().skip(1) {
+        if let Some(ecart) = (0..total).find(|&n| vu[n] != reference[n]) {
+            panic!(
+                "Étape 8 : tous les membres doivent voir le salon dans le même ordre ; l{i} a reçu \
+                 « {} » en position {ecart}, là où l0 a reçu « {} ». Deux émetteurs se sont \
+                 doublés d'une file à l'autre : le dépôt dans les files se fait-il hors du verrou \
+                 qui fixe l'ordre du salon ?",
+                vu[ecart], reference[ecart]
+            );
+        }
+    }
+    // Un nouveau venu reçoit l'historique : le même ordre. (On lit l'accueil à la main : les
+    // lignes d'historique sont plus nombreuses que celles qu'un client de test garde.)
+    let mut retardataire = serveur.connecter();
+    retardataire.attendre("pseudo");
+    retardataire.envoyer("retard");
+    let mut historique = Vec::new();
+    loop {
+        let ligne = retardataire.ligne("l'historique, puis « = bienvenue »");
+        if ligne.starts_with("= bienvenue") {
+            break;
+        }
+        if ligne.starts_with("[historique]") && ligne.contains(" : o-") {
+            historique.push(
+                ligne
+                    .split_once(" UTC ")
+                    .map_or("", |(_, fin)| fin)
+                    .to_string(),
+            );
+        }
+    }
+    // L'historique garde les 1 000 dernières lignes du salon : la fin de la rafale.
+    let fin = &reference[total - 1_000..];
+    assert!(
+        historique == fin,
+        "Étape 8 : l'historique doit garder l'ordre du salon : les 1 000 dernières lignes de la \
+         rafale étaient attendues dans l'ordre des membres ; {} reçues, première différence en \
+         position {:?}",
+        historique.len(),
+        (0..1_000).find(|&n| historique.get(n) != fin.get(n))
+    );
+    retardataire.envoyer("bye");
+    arreter(&mut serveur);
+    let journal: Vec<String> = journal(&dossier)
+        .lines()
+        .filter(|ligne| ligne.contains(" : o-"))
+        .map(|ligne| {
+            ligne
+                .split_once(" UTC ")
+                .map_or("", |(_, fin)| fin)
+                .to_string()
+        })
+        .collect();
+    assert!(
+        journal == *reference,
+        "Étape 8 : le journal doit garder l'ordre que les membres ont vu ({} lignes de la rafale \
+         sur {total}, première différence en position {:?})",
+        journal.len(),
+        (0..total).find(|&n| journal.get(n) != reference.get(n))
+    );
+}
