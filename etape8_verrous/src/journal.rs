@@ -93,7 +93,7 @@ fn ouvrir_en_ajout(chemin: &Path) -> io::Result<File> {
 /// lignes ne peuvent pas s'entremêler. Le thread vit tant que la file est ouverte : quand le
 /// [`Journal`] disparaît, `prendre` rend ce qui reste, puis `false`, et la boucle finit.
 fn ecrire_lignes(mut fichier: File, chemin: &Path, file: &FileEnvoi) {
-    // corrigé:début Indice : tant que la file rend un lot (`prendre`), faites-en un seul texte, une ligne par élément terminée par un saut de ligne ; vérifiez que le fichier existe encore (`rouvrir_si_efface`), puis écrivez le texte d'un seul appel, sans tampon. Une erreur d'écriture se dit sur la console et n'arrête pas le thread.
+    // corrigé:début Indice : tant que la file donne un lot, écrivez-le dans le fichier d'un seul appel, une ligne par élément, sans tampon, après avoir vérifié que le fichier existe encore. Une erreur d'écriture se dit sur la console et n'arrête pas le thread.
     let mut lot: Vec<Envoi> = Vec::new();
     let mut texte = String::new();
     while file.prendre(&mut lot) {

@@ -50,8 +50,15 @@ impl Regle {
     }
 
     /// Vrai si `ip` est dans cette plage (une adresse seule est une plage de longueur 32 ou 128).
+    ///
+    /// Une IPv4 vue par une écoute IPv6 s'écrit `::ffff:10.0.0.1` : `to_canonical` la rend à sa
+    /// famille. Une adresse IPv4 est un `u32` (`u32::from`), une IPv6 un `u128` ; garder les
+    /// `prefixe` premiers bits, c'est un masque (ces bits à 1, les autres à 0). Le piège : le
+    /// préfixe 0 contient tout (masque 0), mais décaler un `u32` de 32 bits panique en mode
+    /// débogage et, en `--release`, ne décale pas du tout (un masque faux, sans un mot) ;
+    /// `checked_shl` rend `None` dans ce cas. Même chose avec `u128` et 128.
     pub fn contient(&self, ip: IpAddr) -> bool {
-        // corrigé:début Indice : comparez les formes canoniques (`ip.to_canonical()` : une IPv4 écrite en IPv6 redevient IPv4) ; deux familles différentes ne se contiennent pas. Pour IPv4, passez en `u32` (`u32::from`), pour IPv6 en `u128`, et comparez les `prefixe` premiers bits sous un masque (ces bits-là à 1, les autres à 0 : des 1 partout, décalés vers la gauche du nombre de bits restants). Attention au préfixe 0, qui contient tout (masque 0) : décaler un `u32` de 32 bits panique en mode débogage et, en `--release`, ne décale pas du tout (un masque faux, sans un mot) ; `checked_shl` rend `None` dans ce cas. Même chose avec `u128` et 128.
+        // corrigé:début Indice : comparez les `prefixe` premiers bits de l'adresse et du réseau, sous leur forme canonique, en nombres entiers ; deux familles d'adresses ne se contiennent pas. Lisez le piège du préfixe 0 dans la documentation ci-dessus.
         match (self.reseau, ip.to_canonical()) {
             (IpAddr::V4(reseau), IpAddr::V4(ip)) => {
                 let masque = u32::MAX

@@ -211,7 +211,7 @@ impl Salon {
     /// l'historique, toute publication d'après compte déjà ce membre. Le nouveau venu reçoit
     /// donc chaque ligne **exactement une fois**, l'historique d'abord.
     pub fn inscrire(&self, id: u64, pseudo: &str) -> Result<(), String> {
-        // corrigé:début Indice : une seule section critique, du refus d'un pseudo pris (même sosie, voir `cle_pseudo` ; le texte d'erreur est celui de la démo) jusqu'au dépôt de l'historique (`historique_pour`, la moitié de la file au plus) dans la file du nouveau venu. Une connexion inconnue est aussi une erreur.
+        // corrigé:début Indice : en une seule section critique : refusez un pseudo déjà pris (sosies compris, voir `cle_pseudo` ; le texte est celui de la démo) ou une connexion inconnue ; sinon inscrivez-le et déposez-lui l'historique (`historique_pour`, la moitié de sa file).
         let mut etat = self.etat();
         let cle = cle_pseudo(pseudo);
         if etat.pseudos.contains_key(&cle) {
@@ -264,7 +264,7 @@ impl Salon {
     /// chaque membre sauf l'`auteur`. Rend les numéros des membres dont la file vient de déborder.
     /// Après l'annonce d'arrêt ([`Salon::clore`]), plus rien n'est publié.
     pub fn publier(&self, auteur: Option<u64>, textes: &[String], journal: &Journal) -> Vec<u64> {
-        // corrigé:début Indice : publiez les textes pour tout le salon (l'historique et le journal, voir `garder` ; les membres, voir `livrer`) de sorte que chaque membre, l'historique et le journal les voient dans le même ordre, quoi que d'autres threads publient en même temps ; rien n'attend ici. Un salon clos ne publie plus rien.
+        // corrigé:début Indice : publiez les textes (historique et journal : `garder` ; membres : `livrer`) pour que chaque membre, l'historique et le journal les voient dans le même ordre, quoi que d'autres publient en même temps. Rien n'attend ici ; un salon clos ne publie rien.
         let mut etat = self.etat();
         if etat.clos {
             return Vec::new();

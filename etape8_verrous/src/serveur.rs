@@ -158,8 +158,15 @@ impl Serveur {
 
     /// Accepte les clients jusqu'à la demande d'arrêt, puis arrête tout proprement : annonce,
     /// fermeture des files et des sockets, attente de **tous** les threads, journal écrit.
+    ///
+    /// Quand `accept` échoue, la console le dit une fois par épisode, puis la reprise :
+    ///
+    /// ```text
+    /// [ERREUR] accept a échoué (trop de fichiers ouverts …) : on réessaie en ralentissant, jusqu'à une fois par seconde
+    /// [ÉCOUTE] Les connexions sont de nouveau acceptées
+    /// ```
     pub fn servir(self) -> io::Result<()> {
-        // corrigé:début Indice : la boucle d'accueil de l'étape 7, qui sait maintenant s'arrêter (voir `Arret`) et reculer quand `accept` échoue (`Recul` ; la console le dit une fois par épisode, et la reprise aussi). Chaque client admis reçoit un témoin (`Temoin`) que son thread emporte ; à l'arrêt, `arreter` attend que tous aient disparu. Le journal s'écrit jusqu'au bout avant de rendre la main.
+        // corrigé:début Indice : la boucle d'accueil de l'étape 7, qui sait s'arrêter (`Arret`) et reculer quand `accept` échoue (`Recul`, les lignes de console ci-dessus) ; chaque thread de client emporte un `Temoin`. À la fin : `arreter`, puis le journal écrit jusqu'au bout.
         let Serveur {
             ecoute,
             partage,
@@ -281,7 +288,7 @@ fn refuser(mut flux: &TcpStream, raison: &str) {
 /// au bout : après [`DELAI_ARRET`], on **coupe** toutes les sockets qui restent (`shutdown`), ce
 /// qui débloque aussitôt leurs threads. Puis on les attend tous.
 pub fn arreter(partage: &Partage, clients: Vec<JoinHandle<()>>, fins: &Receiver<()>) {
-    // corrigé:début Indice : l'annonce d'abord, la dernière publication du salon (`Salon::clore` la dépose chez chacun et ferme les files) ; puis laissez aux threads au plus `DELAI_ARRET` pour finir d'eux-mêmes (voir `Temoin`), coupez les sockets de ceux qui restent, et attendez chaque thread.
+    // corrigé:début Indice : l'annonce d'abord, la dernière publication du salon (`Salon::clore`) ; puis laissez aux threads au plus `DELAI_ARRET` pour finir d'eux-mêmes (voir `Temoin`), coupez les sockets de ceux qui restent, et attendez chaque thread.
     let sockets = partage.salon.clore(ANNONCE_ARRET, &partage.journal);
     partage.afficher(&format!(
         "[ARRÊT] Arrêt du serveur ({} à prévenir)",
