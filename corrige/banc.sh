@@ -8,9 +8,13 @@
 #   bash corrige/banc.sh --temps        # en plus : compilation propre et durée des tests
 #
 # Chaque chiffre est la médiane de 5 essais, avec l'écart (min–max). Chaque rafale dure au moins
-# une seconde pour l'étape 8. Le serveur tourne dans sa propre session (`setsid`), comme lancé
-# depuis son propre terminal : sous Linux, chaque session reçoit sa part du processeur
-# (« autogroup »). Le cas « épinglé » met le serveur sur un cœur et le banc sur l'autre.
+# une seconde pour l'étape 8. Trois façons de lancer le serveur de l'étape 8, côte à côte :
+# « session » : dans sa propre session (`setsid`), comme lancé depuis son propre terminal ; sous
+# Linux, chaque session reçoit alors sa part du processeur (« autogroup »), et chaque réveil d'un
+# thread du serveur peut attendre la tranche de temps du banc. C'est ainsi qu'un utilisateur le
+# lance. « épinglé » : le serveur sur un cœur, le banc sur l'autre. « même session » : le serveur
+# dans la session du banc (sans `setsid`) : il partage la part du banc, ses threads prennent du
+# retard… et écrivent de plus gros lots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 essais=5 temps=non
@@ -38,6 +42,7 @@ lancer_serveur() {
     case "$mode" in
         session) setsid "$cible/$etape" --port 0 "${options[@]}" > "$travail/serveur.log" 2>&1 < /dev/null & ;;
         épinglé) taskset -c 0 "$cible/$etape" --port 0 "${options[@]}" > "$travail/serveur.log" 2>&1 < /dev/null & ;;
+        "même session") "$cible/$etape" --port 0 "${options[@]}" > "$travail/serveur.log" 2>&1 < /dev/null & ;;
     esac
     pid=$!
     until grep -q 'ÉCOUTE' "$travail/serveur.log" 2>/dev/null; do sleep 0.05; done
@@ -87,13 +92,15 @@ mesurer() {
 
 # Le tableau est aussi gardé pour le dessin (corrige graphique), écrit à la fin.
 tableau="$travail/tableau.md"
-echo "Machine : $(nproc) cœurs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') Gio ; $(rustc --version) ; $essais essais par ligne" | tee "$tableau"
+# L'« autogroup » change tout au cas « session » : on dit s'il est actif.
+autogroup=$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo "?")
+echo "Machine : $(nproc) cœurs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') Gio ; noyau $(uname -r), autogroup $autogroup ; $(rustc --version) ; $essais essais par ligne" | tee "$tableau"
 echo
 echo "| serveur | mode | clients | émetteurs × messages | sourds | livrés / attendus (pire essai) | livraisons/s : médiane (min – max) | p99 médian (ms) | mémoire max (Mio) |"
 echo "|---|---|---|---|---|---|---|---|---|"
 # Messages de 40 octets. L'étape 7 écrit sous son verrou : elle est cent fois plus lente, d'où
 # des rafales plus courtes pour elle et une échéance de 10 s (ce qui n'est pas arrivé est perdu).
-for mode in session épinglé; do
+for mode in session épinglé "même session"; do
     mesurer etape8_verrous "$mode" 10 10 40000 0 30 | tee -a "$tableau"
     mesurer etape8_verrous "$mode" 100 10 4000 0 30 | tee -a "$tableau"
     mesurer etape8_verrous "$mode" 100 10 4000 5 30 | tee -a "$tableau"
@@ -107,6 +114,28 @@ mesurer etape7_multiclients session 1000 2 100 0 10 | tee -a "$tableau"
 # L'étape 7 se fige (ce qui reste est perdu à l'échéance) ; l'étape 8 coupe les sourds.
 mesurer etape7_multiclients session 100 10 1000 5 10 1000 | tee -a "$tableau"
 mesurer etape8_verrous session 100 10 1000 5 30 1000 | tee -a "$tableau"
+
+echo
+echo "Les trois façons de lancer le serveur de l'étape 8, côte à côte (livraisons/s, médianes) :"
+echo
+echo "| scénario | session | épinglé | même session | session / épinglé |"
+echo "|---|---|---|---|---|"
+awk -F'|' '
+    function nombre(x) { gsub(/ /, "", x); sub(/\(.*/, "", x); return x + 0 }
+    function grouper(x,   t, r) { t = sprintf("%.0f", x); r = ""; while (length(t) > 3) { r = " " substr(t, length(t) - 2) r; t = substr(t, 1, length(t) - 3) } return t r }
+    $2 ~ /etape8/ && $5 ~ /40 o/ {
+        mode = $3; gsub(/^ +| +$/, "", mode)
+        c = $4; e = $5; k = $6; gsub(/^ +| +$/, "", c); gsub(/^ +| +$/, "", e); gsub(/^ +| +$/, "", k)
+        cle = c " clients, " e ", " k " sourds"
+        if (!(cle in vu)) { vu[cle] = 1; ordre[++n] = cle }
+        debit[cle, mode] = nombre(substr($8, 1, index($8, "(") - 1))
+    }
+    END {
+        for (i = 1; i <= n; i++) {
+            c = ordre[i]; s = debit[c, "session"]; e = debit[c, "épinglé"]; m = debit[c, "même session"]
+            printf "| %s | %s | %s | %s | %.0f %% |\n", c, grouper(s), grouper(e), grouper(m), (e > 0 ? 100 * s / e : 0)
+        }
+    }' "$tableau"
 
 echo
 echo "Un client qui lit à 200 ko/s pendant qu'un autre colle 10 Mo (10 000 lignes de 1 000 octets) :"
