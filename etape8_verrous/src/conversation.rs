@@ -1,9 +1,10 @@
 //! Un client, de son pseudo à son départ : le thread de lecture, et ce qu'il fait de chaque ligne.
 //!
 //! Chaque connexion admise a deux threads : celui-ci, qui **lit** la socket et agit, et son
-//! thread d'écriture ([`crate::livraison`]), le seul à y **écrire**. Agir, c'est prendre le verrou
-//! du salon le temps de lire ou de modifier l'état, le relâcher, puis déposer des messages dans
-//! des files : jamais d'entrée-sortie sous le verrou.
+//! thread d'écriture ([`crate::livraison`]), le seul à y **écrire**. Agir, c'est appeler une
+//! méthode du salon ([`crate::salon::Salon`]), qui prend son verrou le temps de lire ou de modifier
+//! l'état et de déposer des messages dans des files (de la mémoire, sans attente), ou déposer une
+//! réponse dans sa propre file : jamais d'entrée-sortie sous un verrou.
 
 use std::io::{self, BufRead, BufReader, Read};
 use std::net::{IpAddr, SocketAddr, TcpStream};
@@ -395,9 +396,9 @@ fn demander_arret(
 
 /// Exécute une commande d'un membre et rend la réponse à lui envoyer.
 ///
-/// Les `match partage.salon.trouver(..) { … }` ci-dessous ne tiennent aucun verrou pendant leurs
-/// bras : [`crate::salon::Salon`] prend et relâche son verrou dans chaque méthode, et rend des
-/// valeurs à elle. (Avec une garde en main, ce serait un piège : voir « La garde qui vit trop
+/// Le `match partage.salon.trouver(..) { … }` ci-dessous, et celui sur `renommer`, ne tiennent
+/// aucun verrou pendant leurs bras : [`crate::salon::Salon`] prend et relâche son verrou dans
+/// chaque méthode, et rend des valeurs possédées. (Avec une garde en main, ce serait un piège : voir « La garde qui vit trop
 /// longtemps » dans [`crate::salon`].)
 pub fn executer(commande: Commande, id: u64, pseudo: &str, partage: &Partage) -> String {
     if let Some(reponse) = repondre(&commande) {

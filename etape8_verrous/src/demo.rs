@@ -228,8 +228,8 @@ fn attendre(
 }
 
 /// La course de l'étape 7, tentée pour de vrai : huit clients demandent « zoe » au même instant
-/// (une barrière les lâche ensemble) ; un seul l'obtient, puisque vérifier et réserver se font
-/// sous un seul verrou ([`Salon::inscrire`](crate::salon::Salon::inscrire)).
+/// (une barrière les lâche ensemble) ; un seul doit l'obtenir (voir
+/// [`Salon::inscrire`](crate::salon::Salon::inscrire)).
 fn un_seul_gagne_la_course(adresse: SocketAddr, sortie: &mut impl Write) -> anyhow::Result<()> {
     const CANDIDATS: usize = 8;
     writeln!(

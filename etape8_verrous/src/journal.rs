@@ -1,17 +1,17 @@
 //! Le journal de discussion : un fichier, une ligne horodatée par événement, écrit par **un seul**
 //! thread.
 //!
-//! Le journal est un destinataire de plus du salon : une [`FileEnvoi`], la même que celle d'un
-//! client, que [`crate::salon::Salon::publier`] remplit ; son écrivain est un fichier au lieu
-//! d'une socket. Les threads des clients ne touchent
-//! donc jamais au fichier : deux lignes ne peuvent pas s'entremêler, et le journal a l'ordre que
-//! les membres ont vu. Chaque lot est écrit dès qu'il arrive (`write_all` sur le fichier, sans
+//! Le journal est un destinataire de plus du salon : une [`FileEnvoi`], du même type que celle
+//! d'un client, que [`crate::salon::Salon::publier`] remplit ; son écrivain écrit dans un fichier
+//! au lieu d'une socket. Les threads des clients ne touchent donc jamais au fichier : deux lignes
+//! ne peuvent pas s'entremêler, et le journal garde l'ordre dans lequel les membres ont vu les
+//! lignes. Chaque lot est écrit dès qu'il arrive (`write_all` sur le fichier, sans
 //! tampon) : si le serveur est tué, ce qui était déjà journalisé est confié au système, qui
 //! l'écrira sur le disque même si notre programme disparaît. (Contre une coupure de courant, il
 //! faudrait en plus `File::sync_data`, qui attend le disque : trop lent pour chaque message.)
 //!
 //! Une file de client qui déborde est coupée ; celle du journal ne l'est jamais (on ne perd pas
-//! le journal) : sa limite est infinie, et celui qui publie attend, **après** avoir relâché le
+//! le journal) : elle est sans limite (`usize::MAX`), et celui qui publie attend, **après** avoir relâché le
 //! verrou du salon, que le retard du disque redescende sous [`ATTENTE_JOURNAL`]
 //! ([`Journal::attendre_le_disque`]). Un disque lent ralentit ceux qui parlent, jamais le salon.
 //!
@@ -88,6 +88,13 @@ fn ouvrir_en_ajout(chemin: &Path) -> io::Result<File> {
 }
 
 /// Le thread du journal : écrit chaque lot de lignes en un seul `write_all`.
+///
+/// La file est du même type que celle d'un client : la boucle a la forme de celle de
+/// [`crate::livraison::ecrire_vers_le_client`], vers un fichier. Une erreur d'écriture se dit sur
+/// la console (« [ERREUR] Écriture du journal impossible : … », avec [`erreur_systeme`]) sans
+/// arrêter le thread.
+///
+/// [`erreur_systeme`]: etape1_connexion::francais::erreur_systeme
 ///
 /// C'est le seul endroit du programme qui écrit dans le fichier : pas de verrou à prendre, et deux
 /// lignes ne peuvent pas s'entremêler. Le thread vit tant que la file est ouverte : quand le

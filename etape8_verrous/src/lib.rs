@@ -35,7 +35,7 @@
 //!   geste en mémoire qui n'attend jamais. Un thread d'écriture par client
 //!   ([`ecrire_vers_le_client`]) vide sa file par lots et écrit dans la socket ([`livraison`]).
 //! - Le salon ([`salon::Salon`]) est une poignée : chaque méthode prend le verrou, travaille en
-//!   mémoire et rend des valeurs à elle ; la garde ne sort jamais de `salon.rs`.
+//!   mémoire et rend des valeurs possédées ; la garde ne sort jamais de `salon.rs`.
 //! - Le serveur garde les poignées de tous ses threads et les attend à l'arrêt ([`Serveur`]).
 //! - `lib.rs` est découpé par idée : [`serveur`] (la boucle d'acceptation et l'arrêt),
 //!   [`conversation`] (un client, de son pseudo à son départ), [`livraison`] (la file et le thread
@@ -109,7 +109,7 @@
 //!
 //! ## Ce que vous écrivez
 //!
-//! Dix fonctions, pour huit règles du serveur final (aucune ne parle de performance) :
+//! Dix fonctions, pour les règles du serveur final (aucune ne parle de performance) :
 //!
 //! - [`Salon::publier`](salon::Salon::publier) et [`livrer`](livraison::livrer) : un salon, un
 //!   seul ordre, et aucune attente sous son verrou ;
@@ -192,8 +192,9 @@
 //! - *À quoi servent les verrous ?* → [`Partage`].
 //! - *Que risque-t-on sans eux ?* → [`Partage`], et la garde qui vit trop longtemps →
 //!   [`salon`].
-//! - Un salon, un seul ordre : qui le fixe, et que faut-il faire pendant qu'on tient le verrou ?
-//!   → [`salon`] (la question est dans la documentation du module).
+//! - Quatre clients parlent au même instant, trente les lisent : qu'est-ce qui garantit que tous,
+//!   l'historique et le journal voient la même conversation, dans le même ordre ? → [`salon`]
+//!   (la question est dans la documentation du module).
 //! - La course que Rust n'empêche pas (vérifier puis agir), et sa correction →
 //!   [`salon::Salon::inscrire`].
 //!

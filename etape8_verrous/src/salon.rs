@@ -1,12 +1,12 @@
 //! Le salon : qui est connecté, sous quel pseudo, et ce qui s'y est dit. **Un seul** verrou, et
-//! il ne sort jamais de ce fichier.
+//! sa garde ne sort jamais de ce fichier.
 //!
-//! [`Salon`] est une poignée, comme le `Db` de mini-redis : chaque méthode prend le verrou, fait
-//! son travail en mémoire, et rend des valeurs **à elle** (un `String`, un `Vec`, un `Arc`),
-//! jamais une garde. Le reste du serveur ne peut donc pas garder le verrou par mégarde pendant
+//! [`Salon`] est une poignée, comme le `Db` du tutoriel de tokio (« Shared state ») : chaque
+//! méthode prend le verrou, fait son travail en mémoire, et rend des valeurs **possédées** (un
+//! `String`, un `Vec`, un `Arc`), jamais une garde. Le reste du serveur ne peut donc pas garder le verrou par mégarde pendant
 //! qu'il attend quelque chose : il n'en a jamais la garde en main.
 //!
-//! # Question : quatre clients parlent au même instant, trente les lisent ; qu'est-ce qui garantit que chacun lit la même conversation, l'historique et le journal aussi ?
+//! # Question : quatre clients parlent au même instant, trente les lisent ; qu'est-ce qui garantit que les trente lecteurs, l'historique et le journal voient la même conversation, dans le même ordre ?
 //!
 //! Si « oui » et « non » répondent à deux questions, tout le monde doit les voir dans le même
 //! ordre. Cet ordre, c'est le verrou du salon qui le fixe : les publications le prennent l'une
@@ -53,10 +53,11 @@
 //! }
 //! ```
 //!
-//! Dans ce bras, un `salon.lock()` au lieu de `try_lock` attendrait… le verrou que ce même
-//! thread tient : un `Mutex` ne se prend pas deux fois, le thread se bloque pour toujours. C'est
-//! pourquoi aucune méthode de [`Salon`] n'en appelle une autre verrou tenu : elles passent par
-//! les méthodes de `Etat`, qui travaillent sur l'état déjà verrouillé.
+//! Dans le bras `Some(_)` du premier `match`, un `salon.lock()` au lieu de `try_lock` attendrait…
+//! le verrou que ce même thread tient : un `Mutex` ne se prend pas deux fois, le thread se bloque
+//! pour toujours (ou panique : la bibliothèque standard ne promet que de ne jamais rendre la
+//! main). C'est pourquoi aucune méthode de [`Salon`] n'en appelle une autre verrou tenu : elles
+//! passent par les méthodes d'`Etat`, qui travaillent sur l'état déjà verrouillé.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::TcpStream;
@@ -211,7 +212,7 @@ impl Salon {
     /// l'historique, toute publication d'après compte déjà ce membre. Le nouveau venu reçoit
     /// donc chaque ligne **exactement une fois**, l'historique d'abord.
     pub fn inscrire(&self, id: u64, pseudo: &str) -> Result<(), String> {
-        // corrigé:début Indice : en une seule section critique : refusez un pseudo déjà pris (sosies compris, voir `cle_pseudo` ; le texte est celui de la démo) ou une connexion inconnue ; sinon inscrivez-le et déposez-lui l'historique (`historique_pour`, la moitié de sa file).
+        // corrigé:début Indice : en une seule section critique : refusez un pseudo pris (sosies compris : `cle_pseudo`) ou une connexion inconnue, avec le texte de la démo sans « ERREUR : » ; sinon inscrivez-le et déposez-lui l'historique (`historique_pour`, demi-file).
         let mut etat = self.etat();
         let cle = cle_pseudo(pseudo);
         if etat.pseudos.contains_key(&cle) {
@@ -232,7 +233,7 @@ impl Salon {
     /// Change le pseudo d'un membre inscrit (même règle : vérifier et agir d'un seul tenant) ;
     /// rend l'ancien.
     pub fn renommer(&self, id: u64, nouveau: &str) -> Result<String, String> {
-        // corrigé:début Indice : la règle d'`inscrire`, pour un membre déjà inscrit (sinon « vous n'avez pas encore de pseudo ») : refusez un pseudo qu'un autre porte, sinon libérez l'ancien, réservez le nouveau et changez la fiche, dans une seule section ; rendez l'ancien pseudo.
+        // corrigé:début Indice : la règle d'`inscrire` pour un membre inscrit (sinon « vous n'avez pas encore de pseudo ») : refusez un pseudo qu'un autre porte ; sinon libérez l'ancien, réservez le nouveau, changez la fiche, d'un seul tenant. Rendez l'ancien pseudo.
         let mut etat = self.etat();
         let cle = cle_pseudo(nouveau);
         let ancien = etat
@@ -264,7 +265,7 @@ impl Salon {
     /// chaque membre sauf l'`auteur`. Rend les numéros des membres dont la file vient de déborder.
     /// Après l'annonce d'arrêt ([`Salon::clore`]), plus rien n'est publié.
     pub fn publier(&self, auteur: Option<u64>, textes: &[String], journal: &Journal) -> Vec<u64> {
-        // corrigé:début Indice : publiez les textes (historique et journal : `garder` ; membres : `livrer`) pour que chaque membre, l'historique et le journal les voient dans le même ordre, quoi que d'autres publient en même temps. Rien n'attend ici ; un salon clos ne publie rien.
+        // corrigé:début Indice : publiez les textes (historique et journal : `garder` ; membres : `livrer`) pour que membres, historique et journal les voient dans le même ordre, quoi que d'autres publient en même temps. Rien n'attend ici ; un salon clos ne publie rien.
         let mut etat = self.etat();
         if etat.clos {
             return Vec::new();
@@ -322,7 +323,8 @@ impl Salon {
         pseudos
     }
 
-    /// Le membre qui porte ce pseudo (sans distinction de casse) : son pseudo exact et sa file.
+    /// Le membre qui porte ce pseudo (sosies compris, voir [`cle_pseudo`]) : son pseudo exact et
+    /// sa file.
     pub fn trouver(&self, pseudo: &str) -> Option<(String, Arc<FileEnvoi>)> {
         let etat = self.etat();
         let id = etat.pseudos.get(&cle_pseudo(pseudo))?;

@@ -94,8 +94,9 @@ pub struct Serveur {
 
 /// Le témoin d'un thread de client : le thread le possède, et il disparaît avec lui, quelle que
 /// soit sa façon de finir (retour ou panique). L'arrêt sait ainsi, sans que personne ait à le
-/// dire, quand tous les threads sont finis : le canal se ferme quand le dernier témoin disparaît.
-/// Rien n'est jamais envoyé dessus.
+/// signaler, quand tous les threads sont terminés : le canal se ferme quand le dernier témoin
+/// disparaît. Rien n'est jamais envoyé dessus. Le piège : le `Sender` d'origine, que garde la
+/// boucle d'accueil, est un témoin aussi ; tant qu'il vit, le canal ne se ferme pas.
 pub type Temoin = Sender<()>;
 
 impl Serveur {
@@ -159,14 +160,21 @@ impl Serveur {
     /// Accepte les clients jusqu'à la demande d'arrêt, puis arrête tout proprement : annonce,
     /// fermeture des files et des sockets, attente de **tous** les threads, journal écrit.
     ///
-    /// Quand `accept` échoue, la console le dit une fois par épisode, puis la reprise :
+    /// Quand `accept` échoue, la console le dit une fois par épisode (l'erreur entre parenthèses
+    /// est celle d'[`erreur_systeme`]), puis la reprise :
     ///
     /// ```text
     /// [ERREUR] accept a échoué (trop de fichiers ouverts …) : on réessaie en ralentissant, jusqu'à une fois par seconde
     /// [ÉCOUTE] Les connexions sont de nouveau acceptées
     /// ```
+    ///
+    /// Deux pièges à la fin : `arreter` attend que tous les [`Temoin`] aient disparu, celui que
+    /// garde cette boucle compris ; et le thread du journal ne finit qu'avec la dernière poignée
+    /// du partage (le `Journal` se ferme en disparaissant) : lâchez-la avant de l'attendre.
+    ///
+    /// [`erreur_systeme`]: etape1_connexion::francais::erreur_systeme
     pub fn servir(self) -> io::Result<()> {
-        // corrigé:début Indice : la boucle d'accueil de l'étape 7, qui sait s'arrêter (`Arret`) et reculer quand `accept` échoue (`Recul`, les lignes de console ci-dessus) ; chaque thread de client emporte un `Temoin`. À la fin : `arreter`, puis le journal écrit jusqu'au bout.
+        // corrigé:début Indice : la boucle d'accueil de l'étape 7, qui s'arrête sur demande (`Arret`) et recule quand `accept` échoue (`Recul`, lignes ci-dessus) ; un `Temoin` par thread de client. À la fin : `arreter`, puis le journal écrit jusqu'au bout.
         let Serveur {
             ecoute,
             partage,
@@ -284,11 +292,13 @@ fn refuser(mut flux: &TcpStream, raison: &str) {
 ///
 /// Chaque thread d'écriture envoie ce qui reste (dont l'annonce) puis ferme sa socket ; le thread
 /// de lecture du client voit alors la fin du flux et se termine, ce qui fait disparaître son
-/// [`Temoin`] : quand le dernier a disparu, `fins` est fermé. Un client qui ne lit plus ne va pas
-/// au bout : après [`DELAI_ARRET`], on **coupe** toutes les sockets qui restent (`shutdown`), ce
-/// qui débloque aussitôt leurs threads. Puis on les attend tous.
+/// [`Temoin`] : quand le dernier a disparu, `fins` est fermé. Pour un client qui ne lit plus,
+/// cette écriture n'aboutit pas : après [`DELAI_ARRET`], on **coupe** toutes les sockets rendues
+/// par `clore` (`shutdown`), ce qui débloque aussitôt les threads qui attendaient encore. Puis on
+/// les attend tous. La console dit d'abord `[ARRÊT] Arrêt du serveur (N connexions à
+/// prévenir)`.
 pub fn arreter(partage: &Partage, clients: Vec<JoinHandle<()>>, fins: &Receiver<()>) {
-    // corrigé:début Indice : l'annonce d'abord, la dernière publication du salon (`Salon::clore`) ; puis laissez aux threads au plus `DELAI_ARRET` pour finir d'eux-mêmes (voir `Temoin`), coupez les sockets de ceux qui restent, et attendez chaque thread.
+    // corrigé:début Indice : l'annonce d'abord, la dernière publication du salon (`Salon::clore`) ; puis laissez aux threads au plus `DELAI_ARRET` pour finir d'eux-mêmes (voir `Temoin`), coupez toutes les sockets rendues par `clore`, et attendez chaque thread.
     let sockets = partage.salon.clore(ANNONCE_ARRET, &partage.journal);
     partage.afficher(&format!(
         "[ARRÊT] Arrêt du serveur ({} à prévenir)",
