@@ -28,9 +28,9 @@ use anyhow::{Context, bail};
 /// Nombre de clients qui se connectent en même temps pendant les arrivées.
 const VAGUE: usize = 100;
 
-/// Les réglages d'une mesure.
+/// Le scénario d'une mesure : combien de clients, d'émetteurs, de messages, de sourds.
 #[derive(Clone, Debug)]
-pub struct Reglages {
+pub struct Scenario {
     pub adresse: IpAddr,
     pub port: u16,
     /// Clients qui lisent (émetteurs compris).
@@ -86,7 +86,7 @@ struct Lecture {
 }
 
 /// Lance une mesure complète.
-pub fn mesurer(r: &Reglages) -> anyhow::Result<Mesure> {
+pub fn mesurer(r: &Scenario) -> anyhow::Result<Mesure> {
     if r.emetteurs > r.clients {
         bail!(
             "il faut au moins autant de clients ({}) que d'émetteurs ({})",
@@ -393,7 +393,7 @@ pub fn memoire_du_processus(pid: u32) -> Option<(u64, u64)> {
 }
 
 /// Le compte rendu d'une mesure, en français.
-pub fn compte_rendu(r: &Reglages, m: &Mesure) -> String {
+pub fn compte_rendu(r: &Scenario, m: &Mesure) -> String {
     let ms = |d: Duration| format!("{:.1} ms", d.as_secs_f64() * 1000.0).replace('.', ",");
     let mut texte = format!(
         "Charge : {} clients ({} émetteurs × {} messages de {} octets), {} sourds, sur {}:{}\n\
@@ -441,7 +441,7 @@ pub fn compte_rendu(r: &Reglages, m: &Mesure) -> String {
 }
 
 /// Une ligne du tableau du README.
-pub fn ligne_tableau(nom: &str, r: &Reglages, m: &Mesure) -> String {
+pub fn ligne_tableau(nom: &str, r: &Scenario, m: &Mesure) -> String {
     let ms = |d: Duration| format!("{:.0}", d.as_secs_f64() * 1000.0);
     format!(
         "| {nom} | {} | {}×{} ({} o) | {} | {}/{} | {} | {} | {} | {} |",

@@ -108,7 +108,7 @@ pub fn ecrire_version_eleve(source: &Path, destination: &Path) -> anyhow::Result
         }
     }
     // On prépare tout en mémoire d'abord : une erreur (région mal fermée) n'écrit rien.
-    let (a_ecrire, mut rapport) = preparer(source)?;
+    let (a_ecrire, mut rapport) = transformer_le_classeur(source)?;
     for (relatif, contenu) in a_ecrire {
         let chemin = destination.join(&relatif);
         if let Some(parent) = chemin.parent() {
@@ -126,7 +126,7 @@ pub fn ecrire_version_eleve(source: &Path, destination: &Path) -> anyhow::Result
 type Fichier = (PathBuf, Vec<u8>);
 
 /// L'édition en mémoire : chaque fichier et le rapport.
-fn preparer(source: &Path) -> anyhow::Result<(Vec<Fichier>, Rapport)> {
+fn transformer_le_classeur(source: &Path) -> anyhow::Result<(Vec<Fichier>, Rapport)> {
     let mut fichiers = Vec::new();
     collecter(source, source, &mut fichiers)?;
     let mut rapport = Rapport::default();
@@ -186,7 +186,7 @@ pub const LIGNES_D_UNE_FUITE: usize = 3;
 /// Une « ligne de code » est une ligne sans ses espaces, ni vide, ni commentaire, et qui contient
 /// au moins une lettre : `}` ou `);` seuls ne comptent pas, `Ok(())` oui.
 pub fn fuites(source: &Path) -> anyhow::Result<Vec<Fuite>> {
-    let (edition, _) = preparer(source)?;
+    let (edition, _) = transformer_le_classeur(source)?;
     let mut regions = Vec::new();
     for (relatif, _) in &edition {
         if etape_du_chemin(relatif).is_none() || relatif.extension().is_none_or(|e| e != "rs") {
@@ -685,9 +685,10 @@ fn servir() -> u32 {
             if section.is_empty() {
                 oublis.push(format!("{nom} : pas de section « Ce que vous écrivez »"));
             }
-            for fichier in fs::read_dir(dossier.join("src"))? {
-                let fichier = fichier?.path();
-                for fonction in fonctions_a_ecrire(&fs::read_to_string(&fichier)?) {
+            let mut fichiers = Vec::new();
+            collecter(&dossier, &dossier.join("src"), &mut fichiers)?;
+            for fichier in fichiers {
+                for fonction in fonctions_a_ecrire(&fs::read_to_string(dossier.join(&fichier))?) {
                     if !section.contains(&format!("{fonction}`")) {
                         oublis.push(format!("{nom} : `{fonction}` n'est pas nommée"));
                     }

@@ -34,7 +34,9 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use crate::edition::dans_une_region;
-use crate::note::{BAREME, Essai, Reglages, dossier_de_notation, essayer, preparer, reference};
+use crate::note::{
+    BAREME, Essai, Reglages, dossier_de_notation, essayer, preparer_le_dossier, reference,
+};
 
 /// Un remplacement dans un fichier.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -163,7 +165,7 @@ pub fn verifier(classeur: &Path, etapes: &[u8], delai: Duration) -> anyhow::Resu
     };
     let reference = reference(classeur, &reglages)?;
     let travail = dossier_de_notation(classeur).join("erreurs");
-    preparer(classeur, classeur, &travail)?;
+    preparer_le_dossier(classeur, classeur, &travail)?;
     let mut attrapees = 0;
     let mut dans_le_donne = 0;
     for (rang, erreur) in erreurs.iter().enumerate() {
@@ -274,7 +276,7 @@ fn essayer_une(
         .iter()
         .find(|b| b.etape == erreur.etape)
         .context("étape inconnue")?;
-    let essai = essayer(travail, classeur, bareme, delai);
+    let essai = essayer(travail, bareme, delai);
     for (chemin, original) in &originaux {
         fs::write(chemin, original)?;
     }

@@ -293,7 +293,7 @@ fn executer(commande: Commande) -> anyhow::Result<()> {
             Ok(())
         }
         Commande::Charge(o) => {
-            let reglages = charge::Reglages {
+            let reglages = charge::Scenario {
                 adresse: o.adresse,
                 port: o.port,
                 clients: o.clients,

@@ -239,21 +239,6 @@ pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> 
     })
 }
 
-/// Se connecte au serveur `adresse:port` (voir l'étape 1 pour les erreurs possibles).
-pub fn connecter(adresse: IpAddr, port: u16) -> anyhow::Result<TcpStream> {
-    TcpStream::connect((adresse, port)).map_err(|erreur| {
-        let cause = match erreur.kind() {
-            io::ErrorKind::ConnectionRefused => "connexion refusée".to_string(),
-            io::ErrorKind::TimedOut => "pas de réponse dans le délai".to_string(),
-            _ => etape1_connexion::francais::erreur_systeme(&erreur),
-        };
-        anyhow!(
-            "impossible de joindre le serveur {adresse}:{port} : {cause}. \
-             Le serveur est-il lancé (cargo run -p etape5_instructions) ?"
-        )
-    })
-}
-
 /// Lance le serveur complet : réserve le port, annonce l'adresse, sert les clients sans fin.
 pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
     let ecoute = ouvrir_ecoute(adresse, port)?;

@@ -347,21 +347,6 @@ pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> 
     })
 }
 
-/// Se connecte au serveur `adresse:port` (voir l'étape 1 pour les erreurs possibles).
-pub fn connecter(adresse: IpAddr, port: u16) -> anyhow::Result<TcpStream> {
-    TcpStream::connect((adresse, port)).map_err(|erreur| {
-        let cause = match erreur.kind() {
-            io::ErrorKind::ConnectionRefused => "connexion refusée".to_string(),
-            io::ErrorKind::TimedOut => "pas de réponse dans le délai".to_string(),
-            _ => etape1_connexion::francais::erreur_systeme(&erreur),
-        };
-        anyhow!(
-            "impossible de joindre le serveur {adresse}:{port} : {cause}. \
-             Le serveur est-il lancé (cargo run -p etape7_multiclients) ?"
-        )
-    })
-}
-
 /// Lance le serveur complet : réserve le port, annonce l'adresse, sert tout le monde, sans fin.
 pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
     let ecoute = ouvrir_ecoute(adresse, port)?;
@@ -381,14 +366,14 @@ pub fn console(texte: &str) {
     let _ = writeln!(io::stdout().lock(), "{texte}");
 }
 
-/// Accepte les connexions et lance un thread par client. `bavard` : écrire la console sur la
+/// Accepte les connexions et lance un thread par client. `evenements` : écrire la console sur la
 /// sortie standard (la démo s'en passe).
 ///
 /// Les poignées des threads sont gardées : on ne perd la trace d'aucun. Celles des threads
 /// terminés sont retirées à chaque nouvelle connexion. Ce serveur tourne jusqu'à ce qu'on
 /// l'interrompe (Ctrl-C) ; l'étape 8 ajoute un arrêt propre qui les attend tous.
-pub fn servir(ecoute: TcpListener, salon: SalonPartage, bavard: bool) {
-    // corrigé:début Indice : pour chaque connexion de `ecoute.incoming()`, clonez l'`Arc` du salon et lancez `servir_client` dans un nouveau thread (`thread::spawn(move || …)`) ; gardez les `JoinHandle` dans un `Vec`, et retirez ceux des threads finis à chaque connexion (`threads.retain(|t| !t.is_finished())`). Une erreur d'`accept` : si `bavard`, dites-la une fois par épisode avec `console` (« [ERREUR] Connexion refusée par le système : <erreur en français> (on réessaie toutes les 100 ms) », voir `etape1_connexion::francais::erreur_systeme`), et faites une pause de PAUSE_ACCEPT (voir l'étape 3).
+pub fn servir(ecoute: TcpListener, salon: SalonPartage, evenements: bool) {
+    // corrigé:début Indice : pour chaque connexion de `ecoute.incoming()`, clonez l'`Arc` du salon et lancez `servir_client` dans un nouveau thread (`thread::spawn(move || …)`) ; gardez les `JoinHandle` dans un `Vec`, et retirez ceux des threads finis à chaque connexion (`threads.retain(|t| !t.is_finished())`). Une erreur d'`accept` : si `evenements`, dites-la une fois par épisode avec `console` (« [ERREUR] Connexion refusée par le système : <erreur en français> (on réessaie toutes les 100 ms) », voir `etape1_connexion::francais::erreur_systeme`), et faites une pause de PAUSE_ACCEPT (voir l'étape 3).
     let mut threads: Vec<JoinHandle<()>> = Vec::new();
     let mut en_echec = false;
     for connexion in ecoute.incoming() {
@@ -396,7 +381,7 @@ pub fn servir(ecoute: TcpListener, salon: SalonPartage, bavard: bool) {
             Ok(flux) => flux,
             Err(erreur) => {
                 // Plus de descripteurs de fichiers : `accept` échouerait aussitôt, en boucle.
-                if bavard && !en_echec {
+                if evenements && !en_echec {
                     console(&format!(
                         "[ERREUR] Connexion refusée par le système : {erreur} (on réessaie toutes les 100 ms)",
                         erreur = etape1_connexion::francais::erreur_systeme(&erreur)
@@ -410,20 +395,22 @@ pub fn servir(ecoute: TcpListener, salon: SalonPartage, bavard: bool) {
         en_echec = false;
         threads.retain(|thread| !thread.is_finished());
         let salon = Arc::clone(&salon);
-        threads.push(thread::spawn(move || servir_client(flux, salon, bavard)));
+        threads.push(thread::spawn(move || {
+            servir_client(flux, salon, evenements)
+        }));
     }
     // corrigé:fin
 }
 
 /// Le thread d'un client : pseudo, puis ses lignes jusqu'au départ, puis l'annonce du départ.
-pub fn servir_client(flux: TcpStream, salon: SalonPartage, bavard: bool) {
+pub fn servir_client(flux: TcpStream, salon: SalonPartage, evenements: bool) {
     let Ok(pair) = flux.peer_addr() else {
         return;
     };
     // Chaque ligne part dans son propre `write` : sans `TCP_NODELAY`, l'algorithme de Nagle
     // retiendrait une ligne tant que la précédente n'est pas acquittée (40 ms ou plus : l'ACK retardé de l'autre côté).
     let _ = flux.set_nodelay(true);
-    if bavard {
+    if evenements {
         console(&format!("[CONNEXION] {pair}"));
     }
     let Ok(lecture) = flux.try_clone() else {
@@ -431,7 +418,7 @@ pub fn servir_client(flux: TcpStream, salon: SalonPartage, bavard: bool) {
     };
     let mut lecteur = BufReader::new(lecture);
     let Some(pseudo) = choisir_pseudo(&flux, &mut lecteur, &salon) else {
-        if bavard {
+        if evenements {
             console(&format!(
                 "[DÉCONNEXION] {pair} parti avant de choisir un pseudo"
             ));
@@ -443,7 +430,7 @@ pub fn servir_client(flux: TcpStream, salon: SalonPartage, bavard: bool) {
         return;
     };
     let id = inscrire(&salon, &pseudo, copie);
-    if bavard {
+    if evenements {
         console(&format!("[ARRIVÉE] {pair} est {pseudo}"));
     }
     // L'annonce d'abord, l'accueil ensuite : quand le nouveau venu lit « bienvenue », tous les
@@ -459,10 +446,10 @@ pub fn servir_client(flux: TcpStream, salon: SalonPartage, bavard: bool) {
         &format!("= bienvenue {pseudo} ; /aide pour les commandes"),
     );
 
-    let depart = converser(&mut lecteur, &salon, id, pseudo.clone(), bavard);
+    let depart = converser(&mut lecteur, &salon, id, pseudo.clone(), evenements);
     let pseudo = retirer(&salon, id).unwrap_or(pseudo);
     let _ = flux.shutdown(Shutdown::Both);
-    if bavard {
+    if evenements {
         console(&format!("[DÉCONNEXION] {pair} ({pseudo}) : {depart}"));
     }
     diffuser(&salon, None, &format!("*** {pseudo} a quitté le salon"));
@@ -502,7 +489,7 @@ fn converser(
     salon: &SalonPartage,
     id: u64,
     mut pseudo: String,
-    bavard: bool,
+    evenements: bool,
 ) -> String {
     loop {
         let ligne = match lire_ligne(lecteur, LIMITE_LIGNE) {
@@ -532,7 +519,7 @@ fn converser(
         match analyser(&ligne) {
             Ok(Entree::Message(texte)) => {
                 let ligne = format!("{pseudo} : {}", nettoyer(&texte));
-                if bavard {
+                if evenements {
                     console(&format!("[MESSAGE] {ligne}"));
                 }
                 diffuser(salon, Some(id), &ligne);

@@ -5,8 +5,6 @@
 //! les commandes qui ne touchent qu'au texte sont exécutées ici ([`repondre`]), celles qui
 //! touchent au salon ou au serveur par le serveur.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use etape6_commandes::Session;
 use etape7_multiclients::commandes::{Commande as CommandeSalon, Entree as EntreeSalon};
 
@@ -22,37 +20,10 @@ pub const AIDE: &str = "commandes : /liste, /mp <pseudo> <texte>, /pseudo <nom>,
 /// Une commande reconnue : celles de l'étape 7, plus `stop`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Commande {
-    /// Une commande de l'étape 6 qui ne touche qu'au texte : `/calcul`, `/majuscules`, `/heure`…
-    Texte(etape6_commandes::Commande),
-    Aide,
-    Pseudo(String),
-    Liste,
-    Mp {
-        destinataire: String,
-        texte: String,
-    },
-    Quitter,
+    /// Une commande de l'étape 7 (`/liste`, `/mp`, `/pseudo`, `/quitter`, celles de l'étape 6…).
+    Salon(CommandeSalon),
     /// `stop <jeton>` : arrêter le serveur, si le jeton est celui de l'administrateur.
     Stop(String),
-}
-
-impl From<CommandeSalon> for Commande {
-    fn from(commande: CommandeSalon) -> Self {
-        match commande {
-            CommandeSalon::Texte(texte) => Commande::Texte(texte),
-            CommandeSalon::Aide => Commande::Aide,
-            CommandeSalon::Pseudo(pseudo) => Commande::Pseudo(pseudo),
-            CommandeSalon::Liste => Commande::Liste,
-            CommandeSalon::Mp {
-                destinataire,
-                texte,
-            } => Commande::Mp {
-                destinataire,
-                texte,
-            },
-            CommandeSalon::Quitter => Commande::Quitter,
-        }
-    }
 }
 
 /// Ce qu'est une ligne reçue : une commande ou un message pour le salon.
@@ -71,7 +42,7 @@ pub enum Entree {
 /// administrateur maladroit ne s'affiche chez personne). « stop la musique » est un message.
 pub fn analyser(ligne: &str) -> Result<Entree, String> {
     if ligne == "bye" {
-        return Ok(Entree::Commande(Commande::Quitter));
+        return Ok(Entree::Commande(Commande::Salon(CommandeSalon::Quitter)));
     }
     let mut mots = ligne.split_whitespace();
     if mots
@@ -85,24 +56,20 @@ pub fn analyser(ligne: &str) -> Result<Entree, String> {
     }
     Ok(match etape7_multiclients::commandes::analyser(ligne)? {
         EntreeSalon::Message(texte) => Entree::Message(texte),
-        EntreeSalon::Commande(commande) => Entree::Commande(commande.into()),
+        EntreeSalon::Commande(commande) => Entree::Commande(Commande::Salon(commande)),
     })
 }
 
 /// Exécute une commande qui ne touche qu'au texte ; `None` pour celles du salon.
 pub fn repondre(commande: &Commande) -> Option<Result<String, String>> {
     match commande {
-        Commande::Aide => Some(Ok(AIDE.to_string())),
+        Commande::Salon(CommandeSalon::Aide) => Some(Ok(AIDE.to_string())),
         // Une commande de texte ne change pas la session : une session neuve suffit.
-        Commande::Texte(texte) => Some(etape6_commandes::executer(
+        Commande::Salon(CommandeSalon::Texte(texte)) => Some(etape6_commandes::executer(
             texte.clone(),
             &mut Session::default(),
         )),
-        Commande::Pseudo(_)
-        | Commande::Liste
-        | Commande::Mp { .. }
-        | Commande::Quitter
-        | Commande::Stop(_) => None,
+        Commande::Salon(_) | Commande::Stop(_) => None,
     }
 }
 
@@ -200,21 +167,6 @@ pub fn nettoyer(texte: &str) -> String {
     propre
 }
 
-/// L'heure `HH:MM:SS` en temps universel (UTC), calculée depuis l'époque Unix.
-pub fn heure_utc(instant: SystemTime) -> String {
-    let secondes = instant
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-        % 86_400;
-    format!(
-        "{:02}:{:02}:{:02} (UTC)",
-        secondes / 3600,
-        secondes / 60 % 60,
-        secondes % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,13 +181,16 @@ mod tests {
 
     #[test]
     fn l_analyse_des_commandes_du_salon() {
-        check("/liste", Ok(Entree::Commande(Commande::Liste)));
+        check(
+            "/liste",
+            Ok(Entree::Commande(Commande::Salon(CommandeSalon::Liste))),
+        );
         check(
             "/mp bob salut à toi",
-            Ok(Entree::Commande(Commande::Mp {
+            Ok(Entree::Commande(Commande::Salon(CommandeSalon::Mp {
                 destinataire: "bob".into(),
                 texte: "salut à toi".into(),
-            })),
+            }))),
         );
         check(
             "/mp bob",
@@ -247,13 +202,16 @@ mod tests {
         );
         check(
             "/calcul 1+1",
-            Ok(Entree::Commande(Commande::Texte(
+            Ok(Entree::Commande(Commande::Salon(CommandeSalon::Texte(
                 etape6_commandes::Commande::Calcul("1+1".into()),
-            ))),
+            )))),
         );
         check("/xyz", Err("commande inconnue « /xyz » ; tapez /aide"));
         check("salut", Ok(Entree::Message("salut".into())));
-        check("bye", Ok(Entree::Commande(Commande::Quitter)));
+        check(
+            "bye",
+            Ok(Entree::Commande(Commande::Salon(CommandeSalon::Quitter))),
+        );
         check("bye bye", Ok(Entree::Message("bye bye".into())));
         check("stop", Ok(Entree::Commande(Commande::Stop(String::new()))));
         check(
@@ -274,12 +232,12 @@ mod tests {
     #[test]
     fn les_commandes_de_texte_repondent_ici() {
         assert_eq!(
-            repondre(&Commande::Texte(etape6_commandes::Commande::Calcul(
-                "6*7".into()
+            repondre(&Commande::Salon(CommandeSalon::Texte(
+                etape6_commandes::Commande::Calcul("6*7".into())
             ))),
             Some(Ok("42".into()))
         );
-        assert_eq!(repondre(&Commande::Liste), None);
+        assert_eq!(repondre(&Commande::Salon(CommandeSalon::Liste)), None);
     }
 
     #[test]

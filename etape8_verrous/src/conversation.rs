@@ -6,92 +6,31 @@
 //! l'état et de déposer des messages dans des files (de la mémoire, sans attente), ou déposer une
 //! réponse dans sa propre file : jamais d'entrée-sortie sous un verrou.
 
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, SocketAddr, TcpStream};
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use etape3_deconnexion::delai_depasse;
 
 use crate::commandes::{Commande, Entree, analyser, nettoyer, repondre, valider_pseudo};
+use crate::defenses::budget::Budget;
+use crate::defenses::jeton::demander_arret;
+use crate::defenses::lecture::LectureBornee;
 use crate::livraison::{Envoi, Fermeture, FileEnvoi, ecrire_vers_le_client};
-use crate::{
-    DEBIT_EMETTEUR, ESSAIS_JETON, INVITE_PSEUDO, LIMITE_LIGNE, Ligne, MESSAGE_BIENVENUE,
-    PAUSE_JETON, Partage, RESERVE_EMETTEUR, TAILLE_PILE, lire_ligne,
-};
+use crate::serveur::TAILLE_PILE;
+use crate::{LIMITE_LIGNE, Ligne, Partage, lire_ligne};
+use etape7_multiclients::commandes::Commande as CommandeSalon;
+
+/// La première ligne envoyée à un nouveau venu.
+pub const MESSAGE_BIENVENUE: &str = "Bienvenue sur le salon !";
+
+/// La demande de pseudo, renvoyée après chaque refus.
+pub const INVITE_PSEUDO: &str = "Choisissez un pseudo :";
 
 /// Nombre maximal de messages diffusés d'un coup.
 const LOT_MAX: usize = 64;
-
-/// Une lecture de socket qui respecte une **échéance globale**, pas seulement un délai par
-/// lecture.
-///
-/// Un délai par lecture (`set_read_timeout`) ne suffit pas contre un client qui envoie un octet
-/// toutes les 29 s : chaque lecture réussit, et la ligne n'en finit pas. Avant chaque lecture, on
-/// règle donc le délai sur ce qui **reste** jusqu'à l'échéance. Sans échéance, on lit sans délai.
-#[derive(Debug)]
-pub struct LectureBornee<'a> {
-    flux: &'a TcpStream,
-    /// Au-delà, chaque lecture échoue avec `TimedOut`.
-    pub echeance: Option<Instant>,
-}
-
-impl Read for LectureBornee<'_> {
-    fn read(&mut self, tampon: &mut [u8]) -> io::Result<usize> {
-        let delai = match self.echeance {
-            None => None,
-            Some(echeance) => {
-                let reste = echeance.saturating_duration_since(Instant::now());
-                if reste.is_zero() {
-                    return Err(io::ErrorKind::TimedOut.into());
-                }
-                Some(reste)
-            }
-        };
-        self.flux.set_read_timeout(delai)?;
-        let mut flux = self.flux;
-        flux.read(tampon)
-    }
-}
-
-/// Le débit permis à un émetteur : un seau de jetons.
-///
-/// Le seau contient au plus [`RESERVE_EMETTEUR`] octets et se remplit de [`DEBIT_EMETTEUR`]
-/// octets par seconde. Ce que chaque ligne a fait produire au serveur (le texte diffusé, une fois
-/// échappé ; la réponse d'une commande) le vide d'autant ; quand il est à sec, le thread de
-/// lecture de l'émetteur fait une pause ([`Budget::payer`] dit combien) avant de lire la ligne
-/// suivante. Pendant ce temps il ne lit plus sa socket : ce sont les tampons TCP de l'émetteur qui
-/// se remplissent, et TCP ralentit **le programme qui inonde**. Personne d'autre n'attend.
-#[derive(Debug)]
-pub struct Budget {
-    jetons: f64,
-    dernier: Instant,
-}
-
-impl Budget {
-    /// Un seau plein.
-    pub fn new(maintenant: Instant) -> Budget {
-        Budget {
-            jetons: RESERVE_EMETTEUR as f64,
-            dernier: maintenant,
-        }
-    }
-
-    /// Paie `octets` à l'instant `maintenant` ; rend la pause à faire avant la ligne suivante.
-    pub fn payer(&mut self, octets: usize, maintenant: Instant) -> Duration {
-        let ecoule = maintenant.saturating_duration_since(self.dernier);
-        self.dernier = maintenant;
-        self.jetons = (self.jetons + ecoule.as_secs_f64() * DEBIT_EMETTEUR as f64)
-            .min(RESERVE_EMETTEUR as f64)
-            - octets as f64;
-        if self.jetons >= 0.0 {
-            Duration::ZERO
-        } else {
-            Duration::from_secs_f64(-self.jetons / DEBIT_EMETTEUR as f64)
-        }
-    }
-}
 
 /// Le thread d'un client : lance son écrivain, obtient un pseudo, traite ses lignes, annonce son
 /// départ, puis attend son écrivain.
@@ -110,10 +49,10 @@ pub(crate) fn servir_client(
             .spawn(move || ecrire_vers_le_client(&flux, &file))
     };
     let Ok(ecrivain) = ecrivain else {
-        partage.salon.fermer(id);
+        partage.salon.retirer(id);
         return;
     };
-    repondre_a(file, &format!("{MESSAGE_BIENVENUE} {INVITE_PSEUDO}"));
+    deposer_reponse(file, &format!("{MESSAGE_BIENVENUE} {INVITE_PSEUDO}"));
     let mut lecteur = BufReader::new(LectureBornee {
         flux,
         echeance: Some(Instant::now() + partage.config.delai_pseudo),
@@ -130,18 +69,20 @@ pub(crate) fn servir_client(
                 Some(id),
                 format!("*** {pseudo} a rejoint le salon"),
             );
-            repondre_a(
+            deposer_reponse(
                 file,
                 &format!("= bienvenue {pseudo} ; /aide pour les commandes"),
             );
             let depart = converser(&mut lecteur, pair.ip(), id, file, partage);
             let pourquoi = match file.fermeture() {
                 Some(Fermeture::Debordement) => " (ne lisait pas assez vite)",
-                Some(Fermeture::Bloque) => " (ne lisait plus les messages)",
+                Some(Fermeture::Sourd) => " (ne lisait plus les messages)",
                 _ => "",
             };
-            let pseudo = partage.salon.fermer(id).unwrap_or(pseudo);
-            partage.afficher(&format!("[DÉPART] {pair} ({pseudo}) : {depart}{pourquoi}"));
+            let pseudo = partage.salon.retirer(id).unwrap_or(pseudo);
+            partage.afficher(&format!(
+                "[DÉCONNEXION] {pair} ({pseudo}) : {depart}{pourquoi}"
+            ));
             if !partage.arret.est_demande() {
                 annoncer(
                     partage,
@@ -151,8 +92,8 @@ pub(crate) fn servir_client(
             }
         }
         Err(raison) => {
-            partage.salon.fermer(id);
-            partage.afficher(&format!("[DÉPART] {pair} sans pseudo : {raison}"));
+            partage.salon.retirer(id);
+            partage.afficher(&format!("[DÉCONNEXION] {pair} sans pseudo : {raison}"));
         }
     }
     file.fermer(Fermeture::Depart);
@@ -187,7 +128,7 @@ fn choisir_pseudo(
             Ok(Ligne::PasUtf8) => "pseudo refusé : ce n'est pas du texte UTF-8".to_string(),
             Ok(Ligne::Fin) => return Err("parti avant de choisir un pseudo"),
             Err(e) if delai_depasse(&e) => {
-                repondre_a(
+                deposer_reponse(
                     file,
                     &format!(
                         "ERREUR : pas de pseudo choisi en {} s ; connexion fermée",
@@ -198,8 +139,8 @@ fn choisir_pseudo(
             }
             Err(_) => return Err("connexion perdue avant le pseudo"),
         };
-        repondre_a(file, &format!("ERREUR : {refus}"));
-        repondre_a(file, INVITE_PSEUDO);
+        deposer_reponse(file, &format!("ERREUR : {refus}"));
+        deposer_reponse(file, INVITE_PSEUDO);
     }
 }
 
@@ -239,7 +180,7 @@ fn converser(
             Ok(Ligne::Texte(ligne)) => ligne,
             Ok(Ligne::TropLongue) => {
                 envoyer_le_lot(partage, id, &mut lot);
-                repondre_a(
+                deposer_reponse(
                     file,
                     &format!("ERREUR : ligne trop longue (plus de {LIMITE_LIGNE} octets), ignorée"),
                 );
@@ -247,7 +188,7 @@ fn converser(
             }
             Ok(Ligne::PasUtf8) => {
                 envoyer_le_lot(partage, id, &mut lot);
-                repondre_a(file, "ERREUR : ligne ignorée, ce n'est pas du texte UTF-8");
+                deposer_reponse(file, "ERREUR : ligne ignorée, ce n'est pas du texte UTF-8");
                 continue;
             }
             Ok(Ligne::Fin) => break "fin de la connexion",
@@ -269,7 +210,7 @@ fn converser(
         dette = nettoyer(&ligne).len() + 1;
         match entree {
             Ok(Entree::Message(_)) => {}
-            Ok(Entree::Commande(Commande::Quitter)) => break "a quitté",
+            Ok(Entree::Commande(Commande::Salon(CommandeSalon::Quitter))) => break "a quitté",
             Ok(Entree::Commande(Commande::Stop(jeton))) => {
                 if !demander_arret(&jeton, (&pseudo, ip), file, partage, &mut essais_jeton) {
                     break "trop d'essais de jeton";
@@ -278,11 +219,11 @@ fn converser(
             Ok(Entree::Commande(commande)) => {
                 let reponse = executer(commande, id, &pseudo, partage);
                 dette += reponse.len() + 1;
-                repondre_a(file, &reponse);
+                deposer_reponse(file, &reponse);
                 // `/pseudo` a pu le changer.
                 pseudo = partage.salon.pseudo(id).unwrap_or(pseudo);
             }
-            Err(raison) => repondre_a(file, &format!("ERREUR : {raison}")),
+            Err(raison) => deposer_reponse(file, &format!("ERREUR : {raison}")),
         }
     };
     envoyer_le_lot(partage, id, &mut lot);
@@ -295,103 +236,6 @@ fn envoyer_le_lot(partage: &Partage, id: u64, lot: &mut Vec<String>) {
         diffuser(partage, Some(id), lot);
         lot.clear();
     }
-}
-
-/// Compare deux jetons en un temps qui ne dépend pas de l'endroit où ils diffèrent : celui qui
-/// mesure la durée des réponses n'apprend pas combien de caractères il a trouvés.
-pub fn meme_jeton(propose: &str, attendu: &str) -> bool {
-    let (a, b) = (propose.as_bytes(), attendu.as_bytes());
-    let mut difference = a.len() ^ b.len();
-    for i in 0..a.len().max(b.len()) {
-        let (x, y) = (
-            a.get(i).copied().unwrap_or(0),
-            b.get(i).copied().unwrap_or(0),
-        );
-        difference |= usize::from(x ^ y);
-    }
-    difference == 0
-}
-
-/// `stop <jeton>` venu d'un client. Rend `false` si la connexion doit être fermée (trop d'essais).
-///
-/// Contre qui devine : un jeton faux ferme la porte aux essais **de la même adresse IP** pendant
-/// [`PAUSE_JETON`] (un essai par seconde et par machine, sur autant de connexions qu'on veut), et
-/// une connexion qui se trompe [`ESSAIS_JETON`] fois est fermée. La pause est par adresse, et
-/// non pour tout le serveur : sinon n'importe qui, en se trompant sans cesse, empêcherait
-/// l'administrateur d'arrêter le serveur depuis sa machine. Deviner un jeton de 12 caractères au
-/// hasard à un essai par seconde prendrait plus que l'âge de l'univers.
-///
-/// Aucune autre réponse ne dépend du jeton : un message qui le contiendrait est diffusé comme un
-/// autre (le refuser dirait à qui essaie s'il l'a trouvé, des milliers d'essais par ligne).
-///
-/// La réponse est déposée **avant** de déclencher l'arrêt : l'arrêt ferme les files, et une
-/// réponse déposée après serait perdue.
-fn demander_arret(
-    jeton: &str,
-    (pseudo, ip): (&str, IpAddr),
-    file: &FileEnvoi,
-    partage: &Partage,
-    essais: &mut u32,
-) -> bool {
-    let Some(attendu) = partage
-        .config
-        .jeton_admin
-        .as_deref()
-        .filter(|j| !j.is_empty())
-    else {
-        repondre_a(
-            file,
-            "ERREUR : ce serveur ne s'arrête que depuis sa console (lancé sans --jeton-admin) ; rien n'a changé",
-        );
-        return true;
-    };
-    if jeton.is_empty() {
-        repondre_a(
-            file,
-            "ERREUR : stop est réservé à l'administrateur (stop <jeton>) ; rien n'a changé",
-        );
-        return true;
-    }
-    let maintenant = Instant::now();
-    let trop_tot = {
-        let mut pauses = partage
-            .pauses_jeton
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        // Les pauses finies sont oubliées : la table ne garde que les adresses en pause.
-        pauses.retain(|_, fin| *fin > maintenant);
-        pauses.contains_key(&ip)
-    };
-    if !trop_tot && meme_jeton(jeton, attendu) {
-        repondre_a(file, "= arrêt du serveur demandé");
-        partage.afficher(&format!(
-            "[ARRÊT] Demandé par {pseudo} (jeton d'administration)"
-        ));
-        partage.arret.declencher();
-        return true;
-    }
-    if !trop_tot {
-        partage
-            .pauses_jeton
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(ip, maintenant + PAUSE_JETON);
-    }
-    *essais += 1;
-    partage.afficher(&format!(
-        "[REFUS] {pseudo} a tenté « stop » sans le bon jeton (essai {essais})"
-    ));
-    if *essais >= ESSAIS_JETON {
-        repondre_a(file, "ERREUR : trop d'essais de jeton ; connexion fermée");
-        return false;
-    }
-    let raison = if trop_tot {
-        "trop d'essais de jeton, réessayez dans une seconde"
-    } else {
-        "jeton refusé"
-    };
-    repondre_a(file, &format!("ERREUR : {raison} ; rien n'a changé"));
-    true
 }
 
 /// Exécute une commande d'un membre et rend la réponse à lui envoyer.
@@ -408,14 +252,14 @@ pub fn executer(commande: Commande, id: u64, pseudo: &str, partage: &Partage) ->
         };
     }
     match commande {
-        Commande::Liste => {
+        Commande::Salon(CommandeSalon::Liste) => {
             let pseudos = partage.salon.liste();
             format!("= connectés ({}) : {}", pseudos.len(), pseudos.join(", "))
         }
-        Commande::Mp {
+        Commande::Salon(CommandeSalon::Mp {
             destinataire,
             texte,
-        } => {
+        }) => {
             match partage.salon.trouver(&destinataire) {
                 // Les messages privés ne vont ni dans le journal ni dans l'historique.
                 Some((nom, file)) => {
@@ -433,7 +277,7 @@ pub fn executer(commande: Commande, id: u64, pseudo: &str, partage: &Partage) ->
                 ),
             }
         }
-        Commande::Pseudo(nouveau) => {
+        Commande::Salon(CommandeSalon::Pseudo(nouveau)) => {
             if let Err(raison) = valider_pseudo(&nouveau) {
                 return format!("ERREUR : {raison}");
             }
@@ -450,9 +294,8 @@ pub fn executer(commande: Commande, id: u64, pseudo: &str, partage: &Partage) ->
             }
         }
         // Déjà traitées : par `repondre`, ou par `converser` pour `/quitter` et `stop`.
-        Commande::Quitter | Commande::Stop(_) | Commande::Aide | Commande::Texte(_) => {
-            String::new()
-        }
+        Commande::Salon(CommandeSalon::Quitter | CommandeSalon::Aide | CommandeSalon::Texte(_))
+        | Commande::Stop(_) => String::new(),
     }
 }
 
@@ -477,42 +320,6 @@ pub(crate) fn annoncer(partage: &Partage, auteur: Option<u64>, texte: String) {
 }
 
 /// Dépose une réponse dans la file d'un client (sans attendre, comme tout dépôt).
-pub(crate) fn repondre_a(file: &FileEnvoi, texte: &str) {
+pub(crate) fn deposer_reponse(file: &FileEnvoi, texte: &str) {
     let _ = file.deposer(&[Arc::from(texte)]);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn le_budget_laisse_passer_la_reserve_puis_tient_au_debit() {
-        let debut = Instant::now();
-        let mut budget = Budget::new(debut);
-        assert_eq!(budget.payer(RESERVE_EMETTEUR, debut), Duration::ZERO);
-        let pause = budget.payer(DEBIT_EMETTEUR / 2, debut);
-        assert!(
-            (pause.as_secs_f64() - 0.5).abs() < 1e-6,
-            "une demi-seconde de débit à rattraper : {pause:?}"
-        );
-        // Une seconde plus tard, le seau a regagné une seconde de débit (moins la dette).
-        let plus_tard = debut + Duration::from_secs(1);
-        assert_eq!(budget.payer(DEBIT_EMETTEUR / 2, plus_tard), Duration::ZERO);
-    }
-
-    #[test]
-    fn le_budget_ne_depasse_jamais_la_reserve() {
-        let debut = Instant::now();
-        let mut budget = Budget::new(debut);
-        let longtemps = debut + Duration::from_secs(3600);
-        assert!(budget.payer(RESERVE_EMETTEUR + 1, longtemps) > Duration::ZERO);
-    }
-
-    #[test]
-    fn les_jetons_se_comparent_exactement() {
-        assert!(meme_jeton("s3cret", "s3cret"));
-        for faux in ["", "s3cre", "s3cret2", "S3CRET", "x3cret"] {
-            assert!(!meme_jeton(faux, "s3cret"), "{faux}");
-        }
-    }
 }

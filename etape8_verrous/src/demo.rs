@@ -77,7 +77,7 @@ pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
     let config = Config {
         journal: chemin.clone(),
         jeton_admin: Some("s3cret".to_string()),
-        bavard: false,
+        evenements: false,
         ..Config::default()
     };
     let resultat = jouer_la_demo(&config, sortie);

@@ -26,7 +26,7 @@
 use std::io;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 use std::time::SystemTime;
 
 /// Une ligne de la liste : une adresse, ou une plage `adresse/longueur de préfixe`.
@@ -190,7 +190,7 @@ impl ListeNoire {
         };
         let maintenant = empreinte(chemin);
         let inchange = {
-            let lue = self.derniere.lock().unwrap_or_else(PoisonError::into_inner);
+            let lue = crate::verrouiller(&self.derniere);
             maintenant.is_some() && lue.empreinte == maintenant
         };
         let mut avertissement = None;
@@ -207,18 +207,13 @@ impl ListeNoire {
                         ));
                     }
                     // Le verrou n'est tenu que le temps de ranger la liste lue.
-                    *self.derniere.lock().unwrap_or_else(PoisonError::into_inner) = Lue {
+                    *crate::verrouiller(&self.derniere) = Lue {
                         regles: analyser(&texte),
                         empreinte: maintenant,
                     };
                 }
                 Err(erreur) => {
-                    let nombre = self
-                        .derniere
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .regles
-                        .len();
+                    let nombre = crate::verrouiller(&self.derniere).regles.len();
                     avertissement = Some(format!(
                         "liste noire {} illisible ({erreur}) : on garde la dernière lue ({nombre})",
                         chemin.display(),
@@ -228,10 +223,7 @@ impl ListeNoire {
                 }
             }
         }
-        let refuse = self
-            .derniere
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        let refuse = crate::verrouiller(&self.derniere)
             .regles
             .iter()
             .any(|regle| regle.contient(ip));

@@ -72,8 +72,8 @@ use etape3_deconnexion::delai_depasse;
 /// Le retard maximal d'un client, en octets (voir « Compter honnêtement »).
 ///
 /// Choisi pour qu'un client qui lit à 200 ko/s reçoive **en entier** un copier-coller de 10 Mo :
-/// l'émetteur est limité à [`crate::DEBIT_EMETTEUR`] (après une réserve de
-/// [`crate::RESERVE_EMETTEUR`]), donc ces 10 Mo durent environ 4 s, pendant lesquelles le lecteur
+/// l'émetteur est limité à [`crate::defenses::budget::DEBIT_EMETTEUR`] (après une réserve de
+/// [`crate::defenses::budget::RESERVE_EMETTEUR`]), donc ces 10 Mo durent environ 4 s, pendant lesquelles le lecteur
 /// en reçoit 0,8 Mo ; son retard culmine vers 9,5 Mo, sous les 16 Mio.
 pub const LIMITE_RETARD: usize = 16 * 1024 * 1024;
 
@@ -112,8 +112,8 @@ pub enum Fermeture {
     Arret,
     /// Le retard du client a passé [`LIMITE_RETARD`] : ce qui restait est jeté.
     Debordement,
-    /// Aucun octet n'a pu lui être écrit pendant [`DELAI_GRACE`] : il ne lit plus.
-    Bloque,
+    /// Aucun octet n'a pu lui être écrit pendant [`DELAI_GRACE`] : il est **sourd** (il ne lit plus).
+    Sourd,
     /// L'écriture a échoué : le client est parti (connexion fermée ou coupée).
     Ecriture,
 }
@@ -184,7 +184,7 @@ impl FileEnvoi {
     }
 
     fn etat(&self) -> MutexGuard<'_, Etat> {
-        self.etat.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::verrouiller(&self.etat)
     }
 
     /// Dépose des lignes, dans l'ordre, **sans jamais attendre**.
@@ -289,13 +289,13 @@ impl FileEnvoi {
     }
 
     /// Ferme la file (la première raison compte) et réveille l'écrivain. Avec `Debordement`,
-    /// `Bloque` ou `Ecriture`, ce qui restait est jeté ; avec `Depart` ou `Arret`, il part d'abord.
+    /// `Sourd` ou `Ecriture`, ce qui restait est jeté ; avec `Depart` ou `Arret`, il part d'abord.
     pub fn fermer(&self, raison: Fermeture) {
         let mut etat = self.etat();
         etat.fermeture.get_or_insert(raison);
         if matches!(
             raison,
-            Fermeture::Debordement | Fermeture::Bloque | Fermeture::Ecriture
+            Fermeture::Debordement | Fermeture::Sourd | Fermeture::Ecriture
         ) {
             etat.lignes.clear();
             etat.octets = 0;
@@ -383,7 +383,7 @@ pub fn ecrire_en_surveillant(
     mut octets: &[u8],
     grace: Duration,
 ) -> Result<(), Fermeture> {
-    // corrigé:début Indice : écrivez tous les octets tant que le client en prend ; un délai dépassé (`delai_depasse`) ou une interruption ne sont une faute que si rien n'a bougé depuis `grace` (`Bloque`) ; autre erreur, ou zéro octet écrit : `Ecriture`.
+    // corrigé:début Indice : écrivez tous les octets tant que le client en prend ; un délai dépassé (`delai_depasse`) ou une interruption ne sont une faute que si rien n'a bougé depuis `grace` (`Sourd`) ; autre erreur, ou zéro octet écrit : `Ecriture`.
     let mut dernier_progres = Instant::now();
     while !octets.is_empty() {
         match flux.write(octets) {
@@ -394,7 +394,7 @@ pub fn ecrire_en_surveillant(
             }
             Err(e) if delai_depasse(&e) || e.kind() == io::ErrorKind::Interrupted => {
                 if dernier_progres.elapsed() >= grace {
-                    return Err(Fermeture::Bloque);
+                    return Err(Fermeture::Sourd);
                 }
             }
             Err(_) => return Err(Fermeture::Ecriture),
@@ -543,12 +543,12 @@ mod tests {
     }
 
     #[test]
-    fn un_client_qui_ne_lit_pas_est_declare_bloque_apres_la_grace() -> io::Result<()> {
+    fn un_client_qui_ne_lit_pas_est_declare_sourd_apres_la_grace() -> io::Result<()> {
         let (serveur, _client_sourd) = paire()?;
         let beaucoup = vec![b'x'; 64 * 1024 * 1024];
         let debut = Instant::now();
         let resultat = ecrire_en_surveillant(&serveur, &beaucoup, Duration::from_millis(500));
-        assert_eq!(resultat, Err(Fermeture::Bloque));
+        assert_eq!(resultat, Err(Fermeture::Sourd));
         assert!(debut.elapsed() < Duration::from_secs(10));
         Ok(())
     }

@@ -130,18 +130,6 @@ struct OptionsServeur {
 
 impl OptionsServeur {
     fn lancer(self) -> anyhow::Result<()> {
-        if !(1..=1024).contains(&self.limite_retard) {
-            anyhow::bail!(
-                "--limite-retard {} : choisissez entre 1 et 1024 Mio",
-                self.limite_retard
-            );
-        }
-        if !(1..=3600).contains(&self.delai_pseudo) {
-            anyhow::bail!(
-                "--delai-pseudo {} : choisissez entre 1 et 3600 secondes",
-                self.delai_pseudo
-            );
-        }
         let config = Config {
             journal: self.journal,
             historique: self.historique,
@@ -149,8 +137,9 @@ impl OptionsServeur {
             jeton_admin: self.jeton_admin,
             max_clients: self.max_clients,
             delai_pseudo: Duration::from_secs(self.delai_pseudo),
+            // Vérifié par `Config::verifier` : entre 1 et 1024 Mio.
             limite_retard: self.limite_retard.saturating_mul(1024 * 1024),
-            bavard: true,
+            evenements: true,
         };
         etape8_verrous::lancer_serveur(self.reseau.adresse, self.reseau.port, config)
     }

@@ -62,7 +62,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use crate::commandes::cle_pseudo;
@@ -170,7 +170,7 @@ impl Salon {
     /// ne sort jamais de ce module. Un thread qui a paniqué verrou tenu ne bloque pas les autres
     /// (chaque méthode laisse l'état cohérent avant tout ce qui peut paniquer).
     fn etat(&self) -> MutexGuard<'_, Etat> {
-        self.etat.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::verrouiller(&self.etat)
     }
 
     /// Enregistre une nouvelle connexion (pas encore de pseudo) et rend son numéro ; `None` si
@@ -254,7 +254,7 @@ impl Salon {
     }
 
     /// Retire une connexion ; rend son pseudo si elle était inscrite.
-    pub fn fermer(&self, id: u64) -> Option<String> {
+    pub fn retirer(&self, id: u64) -> Option<String> {
         let mut etat = self.etat();
         let pseudo = etat.connexions.remove(&id)?.pseudo?;
         etat.pseudos.remove(&cle_pseudo(&pseudo));
@@ -489,7 +489,7 @@ mod tests {
         assert_eq!(salon.renommer(a, "Alicia"), Ok("alice".to_string()));
         let troisieme = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
         assert_eq!(salon.inscrire(troisieme, "alice"), Ok(()));
-        assert_eq!(salon.fermer(b).as_deref(), Some("bob"));
+        assert_eq!(salon.retirer(b).as_deref(), Some("bob"));
         assert_eq!(salon.liste(), ["alice", "Alicia"]);
     }
 

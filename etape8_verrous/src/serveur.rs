@@ -16,13 +16,25 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use crate::conversation::servir_client;
+use crate::defenses::recul::Recul;
 use crate::journal::{Journal, charger_historique};
 use crate::liste_noire::ListeNoire;
 use crate::livraison::{DELAI_ECRITURE, FileEnvoi};
 use crate::salon::Salon;
-use crate::{
-    ACCES_REFUSE, ANNONCE_ARRET, Config, DELAI_ARRET, HISTORIQUE_MAX, Partage, TAILLE_PILE,
-};
+use crate::{Config, Partage};
+
+/// Ce que reçoit une adresse de la liste noire, juste avant la fermeture.
+pub const ACCES_REFUSE: &str = "Accès refusé";
+
+/// L'annonce envoyée à tous quand le serveur s'arrête.
+pub const ANNONCE_ARRET: &str = "*** Le serveur s'arrête";
+
+/// Le plus longtemps que l'arrêt attend que les clients aient reçu l'annonce, avant de couper.
+pub const DELAI_ARRET: Duration = Duration::from_secs(1);
+
+/// Taille de la pile des threads de clients. Le défaut (2 Mio) est de la mémoire virtuelle
+/// réservée pour rien : nos threads ont une récursion bornée (la calculatrice, 64 niveaux).
+pub const TAILLE_PILE: usize = 256 * 1024;
 
 /// La demande d'arrêt, partagée entre la console, Ctrl-C, les clients et la boucle d'acceptation.
 #[derive(Debug)]
@@ -60,31 +72,6 @@ impl Arret {
     }
 }
 
-/// Le recul après un échec d'`accept` : 10 ms, puis le double à chaque échec, jusqu'à 1 s.
-///
-/// Quand le processus n'a plus de descripteurs de fichiers (`EMFILE`, « Too many open files »),
-/// `accept` échoue **aussitôt**, et la connexion reste dans la file d'attente : réessayer sans
-/// pause ferait tourner un cœur à vide et écrirait des millions de lignes d'erreur. On attend
-/// donc, de plus en plus, et on ne le dit qu'une fois par épisode.
-#[derive(Debug, Default)]
-pub struct Recul {
-    pause: Duration,
-}
-
-impl Recul {
-    /// Un échec de plus : rend la pause à faire, et vrai si c'est le premier de l'épisode.
-    pub fn echec(&mut self) -> (Duration, bool) {
-        let premier = self.pause.is_zero();
-        self.pause = (self.pause * 2).clamp(Duration::from_millis(10), Duration::from_secs(1));
-        (self.pause, premier)
-    }
-
-    /// Un succès : rend vrai s'il termine un épisode d'échecs.
-    pub fn succes(&mut self) -> bool {
-        !std::mem::take(&mut self.pause).is_zero()
-    }
-}
-
 /// Le serveur prêt à servir : son écoute, son état partagé, son thread de journal.
 pub struct Serveur {
     ecoute: TcpListener,
@@ -103,18 +90,7 @@ impl Serveur {
     /// Prépare le serveur : vérifie les réglages, ouvre le journal, relit l'historique, lit la
     /// liste noire. Chaque échec est une erreur claire **au démarrage**.
     pub fn new(ecoute: TcpListener, config: Config) -> anyhow::Result<Serveur> {
-        if config.historique > HISTORIQUE_MAX {
-            anyhow::bail!(
-                "--historique {} : au plus {HISTORIQUE_MAX} lignes d'historique",
-                config.historique
-            );
-        }
-        if config.limite_retard < 1024 * 1024 {
-            anyhow::bail!("--limite-retard : au moins 1 Mio");
-        }
-        if config.max_clients == 0 {
-            anyhow::bail!("--max-clients 0 : il faut au moins une connexion");
-        }
+        config.verifier()?;
         let adresse = ecoute.local_addr().context("adresse locale introuvable")?;
         let historique =
             charger_historique(&config.journal, config.historique).with_context(|| {
@@ -272,7 +248,7 @@ fn accueillir(partage: &Arc<Partage>, flux: TcpStream, temoin: &Temoin) -> Optio
         Ok(poignee) => Some(poignee),
         Err(erreur) => {
             // Plus de threads disponibles : on refuse ce client, on ne tombe pas.
-            partage.salon.fermer(id);
+            partage.salon.retirer(id);
             partage.afficher(&format!(
                 "[ERREUR] Thread impossible pour {pair} : {erreur}",
                 erreur = etape1_connexion::francais::erreur_systeme(&erreur)
@@ -324,19 +300,5 @@ mod tests {
     fn une_ecoute_sur_toutes_les_adresses_se_reveille_par_la_boucle_locale() {
         let arret = Arret::new(SocketAddr::from(([0, 0, 0, 0], 5050)));
         assert_eq!(arret.reveil, SocketAddr::from(([127, 0, 0, 1], 5050)));
-    }
-
-    #[test]
-    fn le_recul_double_jusqu_a_une_seconde_et_ne_parle_qu_une_fois_par_episode() {
-        let mut recul = Recul::default();
-        assert_eq!(recul.echec(), (Duration::from_millis(10), true));
-        assert_eq!(recul.echec(), (Duration::from_millis(20), false));
-        for _ in 0..20 {
-            recul.echec();
-        }
-        assert_eq!(recul.echec(), (Duration::from_secs(1), false));
-        assert!(recul.succes(), "le succès termine l'épisode");
-        assert!(!recul.succes());
-        assert_eq!(recul.echec(), (Duration::from_millis(10), true));
     }
 }

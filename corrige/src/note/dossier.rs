@@ -1,0 +1,211 @@
+//! Le dossier de notation d'une copie : préparé à neuf, rempli des sources de la copie et de tout
+//! le reste du classeur, vérifié après coup (rien du classeur ne doit avoir changé).
+
+use std::fs;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+
+use super::*;
+use crate::edition::{collecter, retirer_le_corrige};
+
+/// Le code d'une copie tourne avec les droits de l'enseignant : il pourrait modifier la suite de
+/// notation ou le cache de la référence, et fausser les copies suivantes. On vérifie après chaque
+/// copie que les sources du classeur n'ont pas changé et que le cache dit toujours ce que la
+/// notation a utilisé ; sinon, c'est une erreur qui nomme la copie (et `classe` s'arrête).
+pub(crate) fn verifier_que_rien_n_a_change(
+    classeur: &Path,
+    empreinte_avant: u64,
+    reference: &Reference,
+    nom: &str,
+) -> anyhow::Result<()> {
+    if empreinte(classeur)? != empreinte_avant {
+        bail!(
+            "les sources du classeur ont changé pendant la notation de « {nom} » (la suite de \
+             notation a pu être modifiée par son code, ou par un processus laissé par une copie \
+             notée avant) : notation arrêtée ; vérifiez le classeur (git status) et les copies \
+             signalées « à relire »"
+        );
+    }
+    let cache = dossier_de_notation(classeur).join(format!("reference-{empreinte_avant:016x}.txt"));
+    if let Ok(texte) = fs::read_to_string(&cache)
+        && texte != ecrire_reference(reference)
+    {
+        let _ = fs::remove_file(&cache);
+        bail!(
+            "le cache de la référence a été modifié pendant la notation de « {nom} » : il est \
+             effacé et la notation arrêtée ; vérifiez cette copie"
+        );
+    }
+    Ok(())
+}
+
+/// Efface le dossier de travail d'une copie, sauf avec `--garder-compilation` : une compilation
+/// par copie, c'est environ 1 Go, et trente copies rempliraient un disque. Un échec n'enlève pas
+/// ses notes à la copie : il est dit sur la sortie d'erreur.
+pub(crate) fn effacer_la_compilation(travail: &Path, reglages: &Reglages) {
+    if reglages.garder_compilation {
+        return;
+    }
+    if let Err(erreur) = fs::remove_dir_all(travail) {
+        eprintln!(
+            "[note] attention : le dossier de travail {} n'a pas pu être effacé ({}) ; \
+             effacez-le à la main",
+            travail.display(),
+            erreur
+        );
+    }
+}
+
+/// Prépare dans `travail` ce qui sera noté : **tout vient du classeur** (manifestes, suite de
+/// notation, `Cargo.lock`, `.cargo/config.toml`…), **sauf les sources des étapes**
+/// (`etapeN_*/src/**`), qui viennent de la copie.
+///
+/// Rien d'autre de la copie n'est repris : ni son paquet `tests`, ni les manifestes de ses
+/// étapes (une dépendance remplacée, un `build.rs` qui réécrirait la suite), ni son
+/// `.cargo/config.toml` (un `runner` qui imprimerait de faux « ok », des variables
+/// d'environnement), ni un `rust-toolchain.toml`. Dans les sources, seuls les fichiers ordinaires
+/// sont copiés : un lien symbolique (vers la copie d'un autre élève, vers `/dev/zero`) ou un
+/// fichier spécial est ignoré, de même qu'un fichier de plus de [`TAILLE_MAX_SOURCE`] octets ;
+/// chacun est dit dans le résultat.
+pub(crate) fn preparer_le_dossier(
+    copie: &Path,
+    classeur: &Path,
+    travail: &Path,
+) -> anyhow::Result<Vec<String>> {
+    // Si `travail/target` est resté d'une notation précédente de la même copie
+    // (`--garder-compilation`), on le garde : seules les sources changent. Le reste est refait.
+    vider_sauf_target(travail)?;
+    let mut fichiers = Vec::new();
+    collecter(classeur, classeur, &mut fichiers)?;
+    for relatif in fichiers {
+        if source_d_etape(&relatif) {
+            continue;
+        }
+        copier(&classeur.join(&relatif), &travail.join(&relatif))?;
+    }
+    let manifeste = fs::read_to_string(classeur.join("Cargo.toml"))?;
+    fs::write(travail.join("Cargo.toml"), retirer_le_corrige(&manifeste))?;
+    let mut ignores = Vec::new();
+    for bareme in &BAREME {
+        let relatif = Path::new(bareme.paquet).join("src");
+        copier_les_sources(copie, &relatif, travail, &mut ignores)?;
+    }
+    // Une copie neuve part de la compilation de l'édition intacte : les dépendances (clap,
+    // anyhow…) sont déjà compilées. Les paquets des étapes, eux, sont toujours recompilés : leurs
+    // fichiers portent une empreinte de leur chemin, qui n'est pas celui de l'édition.
+    let amorce = dossier_de_notation(classeur)
+        .join("edition-intacte")
+        .join("target");
+    let cible = travail.join("target");
+    if !cible.exists() && amorce.is_dir() && travail != amorce.parent().unwrap_or(travail) {
+        copier_dossier(&amorce, &cible)?;
+    }
+    Ok(ignores)
+}
+
+/// Un nom de dossier sûr pour la compilation d'une copie : lettres, chiffres, `-`, `_` et `.`
+/// seulement, plus une empreinte du nom exact (deux noms proches restent deux dossiers). Un `:`
+/// dans un chemin casse `LD_LIBRARY_PATH`, que cargo construit avec ce chemin : la copie ne
+/// compilerait pas.
+pub(crate) fn nom_de_dossier(nom: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let sur: String = nom
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(60)
+        .collect();
+    if sur == nom {
+        return sur;
+    }
+    let mut hacheur = std::collections::hash_map::DefaultHasher::new();
+    nom.hash(&mut hacheur);
+    format!("{sur}-{:08x}", hacheur.finish() & 0xffff_ffff)
+}
+
+/// Un nom d'élève tel qu'il peut aller dans une case de CSV ou de tableau : sans saut de ligne ni
+/// `;`, et sans commencer par `=`, `+`, `-` ou `@`, qu'un tableur prendrait pour une formule.
+pub fn nom_pour_tableau(nom: &str) -> String {
+    let propre: String = nom
+        .chars()
+        .map(|c| if c.is_control() || c == ';' { ' ' } else { c })
+        .collect();
+    if propre.trim_start().starts_with(['=', '+', '-', '@']) {
+        format!("'{propre}")
+    } else {
+        propre
+    }
+}
+
+/// Vérifie que `copie` ressemble à une copie du TP : au moins une étape avec son dossier `src`.
+/// Le reste (manifestes, suite de notation) vient du classeur : une copie qui les a perdus ou
+/// modifiés est notée quand même.
+pub fn verifier_copie(copie: &Path) -> anyhow::Result<()> {
+    let une_etape = BAREME
+        .iter()
+        .any(|b| fs::symlink_metadata(copie.join(b.paquet).join("src")).is_ok_and(|m| m.is_dir()));
+    if !une_etape {
+        bail!(
+            "{} n'est pas une copie du TP : aucun dossier d'étape avec ses sources \
+             (etape1_connexion/src, …)",
+            copie.display()
+        );
+    }
+    Ok(())
+}
+
+/// Crée `dossier` s'il n'existe pas, et retire tout ce qu'il contient sauf `target`.
+pub(crate) fn vider_sauf_target(dossier: &Path) -> anyhow::Result<()> {
+    fs::create_dir_all(dossier)
+        .with_context(|| format!("création de {} impossible", dossier.display()))?;
+    for entree in fs::read_dir(dossier)? {
+        let entree = entree?;
+        // `target` n'est gardé que si c'est un vrai dossier (pas un fichier, pas un lien).
+        if entree.file_name() != "target" || !entree.file_type()?.is_dir() {
+            let chemin = entree.path();
+            if entree.file_type()?.is_dir() {
+                fs::remove_dir_all(&chemin)?;
+            } else {
+                fs::remove_file(&chemin)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Copie un dossier entier (sans suivre les liens symboliques).
+pub(crate) fn copier_dossier(source: &Path, destination: &Path) -> anyhow::Result<()> {
+    fs::create_dir_all(destination)?;
+    for entree in fs::read_dir(source)? {
+        let entree = entree?;
+        let type_ = entree.file_type()?;
+        let cible = destination.join(entree.file_name());
+        if type_.is_dir() {
+            copier_dossier(&entree.path(), &cible)?;
+        } else if type_.is_file() {
+            fs::copy(entree.path(), &cible)?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn copier(source: &Path, destination: &Path) -> anyhow::Result<()> {
+    if let Some(parent) = destination.parent() {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("création de {} impossible", parent.display()))?;
+    }
+    fs::copy(source, destination).with_context(|| {
+        format!(
+            "copie de {} vers {} impossible",
+            source.display(),
+            destination.display()
+        )
+    })?;
+    Ok(())
+}
