@@ -36,13 +36,13 @@
 //! connexion viennent d'un compteur atomique, pas du compteur que l'étape 7 fait écrire. Restent
 //! des formes communes que l'indice lui-même donne : la boucle `loop { match lire_ligne(…) }` des
 //! conversations des étapes 7 et 8 (l'indice de l'étape 2 l'écrit), ou une entrée retirée d'une
-//! table (`remove`) dans `Salon::fermer` de l'étape 8 comme dans `retirer` de l'étape 7. À
+//! table (`remove`) dans `Salon::retirer` de l'étape 8 comme dans `retirer` de l'étape 7. À
 //! l'étape 8 encore, le journal est une file du même type que celle d'un client : la boucle
 //! `while file.prendre(…)` du thread du journal (la région `ecrire_lignes`) a la forme de celle,
 //! donnée, de `ecrire_vers_le_client`, et l'énoncé le dit ; ce qui reste à écrire est ce qui les
 //! distingue (un fichier, qui peut disparaître, et des erreurs dites sur la console). De même,
 //! `Salon::clore` (donnée) publie l'annonce d'arrêt comme `Salon::publier` (région) publie un
-//! message, sans les dépôts chez les membres.
+//! message, sans `livrer`.
 //!
 //! Enfin, le manifeste de l'édition coupe les avertissements « inutilisé » (voir
 //! [`AVERTISSEMENTS_ELEVE`]) : une fonction réduite à `todo!` laisse des paramètres et des `use`

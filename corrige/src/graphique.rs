@@ -13,7 +13,7 @@ use anyhow::bail;
 
 /// Une ligne du tableau du banc.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Mesure {
+pub struct LigneDuBanc {
     pub serveur: String,
     pub mode: String,
     pub clients: u64,
@@ -26,7 +26,7 @@ pub struct Mesure {
 }
 
 /// Les lignes du tableau (celles qui commencent par `| etape`).
-pub fn lire_tableau(texte: &str) -> Vec<Mesure> {
+pub fn lire_tableau(texte: &str) -> Vec<LigneDuBanc> {
     texte
         .lines()
         .filter(|ligne| ligne.starts_with("| etape"))
@@ -43,7 +43,7 @@ pub fn lire_tableau(texte: &str) -> Vec<Mesure> {
                     .ok()
             };
             let (livres, attendus) = cases.get(5)?.split_once('/')?;
-            Some(Mesure {
+            Some(LigneDuBanc {
                 serveur: cases.first()?.to_string(),
                 mode: cases.get(1)?.to_string(),
                 clients: cases.get(2)?.parse().ok()?,
@@ -61,13 +61,13 @@ pub fn lire_tableau(texte: &str) -> Vec<Mesure> {
 /// Un scénario mesuré pour les deux étapes.
 struct Scenario {
     titre: String,
-    etape7: Mesure,
-    etape8: Mesure,
+    etape7: LigneDuBanc,
+    etape8: LigneDuBanc,
 }
 
 /// Les scénarios comparables : même nombre de clients, de sourds et même taille de message.
-fn scenarios(mesures: &[Mesure]) -> Vec<Scenario> {
-    let taille = |m: &Mesure| m.configuration.split('(').nth(1).unwrap_or("").to_string();
+fn scenarios(mesures: &[LigneDuBanc]) -> Vec<Scenario> {
+    let taille = |m: &LigneDuBanc| m.configuration.split('(').nth(1).unwrap_or("").to_string();
     mesures
         .iter()
         .filter(|m| m.serveur == "etape7" && m.mode == "session")
@@ -107,7 +107,7 @@ fn court(valeur: f64) -> String {
 }
 
 /// Le dessin SVG, sans ligne vide (il peut ainsi s'insérer tel quel dans une page Markdown).
-pub fn dessiner(mesures: &[Mesure], legende: &str) -> anyhow::Result<String> {
+pub fn dessiner(mesures: &[LigneDuBanc], legende: &str) -> anyhow::Result<String> {
     let scenarios = scenarios(mesures);
     if scenarios.is_empty() {
         bail!("aucun scénario mesuré à la fois pour l'étape 7 et l'étape 8 dans ce tableau");

@@ -293,7 +293,7 @@ fn executer(commande: Commande) -> anyhow::Result<()> {
             Ok(())
         }
         Commande::Charge(o) => {
-            let reglages = charge::Scenario {
+            let scenario = charge::Scenario {
                 adresse: o.adresse,
                 port: o.port,
                 clients: o.clients,
@@ -306,10 +306,10 @@ fn executer(commande: Commande) -> anyhow::Result<()> {
                 lent: o.lent,
                 progression: true,
             };
-            let mesure = charge::mesurer(&reglages)?;
-            print!("{}", charge::compte_rendu(&reglages, &mesure));
+            let mesure = charge::mesurer(&scenario)?;
+            print!("{}", charge::compte_rendu(&scenario, &mesure));
             if let Some(nom) = o.ligne_tableau {
-                println!("{}", charge::ligne_tableau(&nom, &reglages, &mesure));
+                println!("{}", charge::ligne_tableau(&nom, &scenario, &mesure));
             }
             Ok(())
         }

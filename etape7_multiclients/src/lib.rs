@@ -234,6 +234,11 @@ pub type SalonPartage = Arc<Mutex<Salon>>;
 /// erreur pour prévenir que les données sont peut-être à moitié modifiées. Nos sections critiques
 /// ne laissent jamais le salon incohérent (chaque modification tient en une opération), alors on
 /// reprend les données plutôt que de faire tomber tous les autres threads.
+///
+/// Le piège : un `Mutex` ne se prend **pas deux fois**, même par le thread qui le tient déjà.
+/// Appeler une fonction qui verrouille (`envoyer_a`, `trouver`…) pendant que vous tenez la garde
+/// bloque ce thread pour toujours, verrou tenu, et tout le salon avec lui. Une fonction qui a
+/// déjà la garde travaille donc sur `Salon` directement.
 fn verrouiller(salon: &SalonPartage) -> MutexGuard<'_, Salon> {
     salon.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -791,6 +796,7 @@ fn attendre_reponse(
 mod tests {
     use super::*;
     use std::io::Read;
+    use std::sync::mpsc::{self, RecvTimeoutError};
 
     fn paire() -> (TcpStream, TcpStream) {
         let ecoute = TcpListener::bind("127.0.0.1:0").expect("port libre");
@@ -799,41 +805,76 @@ mod tests {
         (serveur, client)
     }
 
+    /// Fait le test dans un thread et l'attend au plus 10 s : un interblocage (un verrou pris
+    /// deux fois) fait échouer le test, en français, au lieu de le bloquer pour toujours.
+    fn dans_le_delai(test: impl FnOnce() + Send + 'static) {
+        let (fini, fin) = mpsc::channel();
+        thread::spawn(move || {
+            test();
+            let _ = fini.send(());
+        });
+        match fin.recv_timeout(Duration::from_secs(10)) {
+            Ok(()) => {}
+            Err(RecvTimeoutError::Timeout) => panic!(
+                "Étape 7 : ce test ne s'est pas terminé en 10 s. Cause probable : le verrou du \
+                 salon est pris deux fois par le même thread (un `Mutex` ne se prend pas deux \
+                 fois : n'appelez pas une fonction qui verrouille, comme `envoyer_a`, pendant que \
+                 vous tenez la garde)"
+            ),
+            Err(RecvTimeoutError::Disconnected) => {
+                panic!("Étape 7 : le test a échoué (son message est plus haut)")
+            }
+        }
+    }
+
     #[test]
     fn la_diffusion_atteint_tout_le_monde_sauf_l_auteur() {
-        let salon = SalonPartage::default();
-        let (s1, c1) = paire();
-        let (s2, c2) = paire();
-        let alice = inscrire(&salon, "alice", s1);
-        inscrire(&salon, "bob", s2);
-        diffuser(&salon, Some(alice), "alice : salut");
-        let mut ligne = String::new();
-        BufReader::new(c2).read_line(&mut ligne).expect("lecture");
-        assert_eq!(ligne, "alice : salut\n");
-        c1.set_nonblocking(true).expect("non bloquant");
-        let mut rien = [0u8; 1];
-        assert!(
-            (&c1).read(&mut rien).is_err(),
-            "l'auteur ne reçoit pas son propre message"
-        );
+        dans_le_delai(|| {
+            let salon = SalonPartage::default();
+            let (s1, c1) = paire();
+            let (s2, c2) = paire();
+            let alice = inscrire(&salon, "alice", s1);
+            inscrire(&salon, "bob", s2);
+            diffuser(&salon, Some(alice), "alice : salut");
+            c2.set_read_timeout(Some(Duration::from_secs(5)))
+                .expect("délai de lecture");
+            let mut ligne = String::new();
+            let lu = BufReader::new(c2).read_line(&mut ligne);
+            assert!(
+                lu.is_ok() && ligne.ends_with('\n'),
+                "Étape 7 : bob devait recevoir « alice : salut » suivi d'un saut de ligne ; reçu \
+                 « {ligne} » en 5 s ({lu:?}). La ligne diffusée finit-elle par '\\n' ?"
+            );
+            assert_eq!(ligne, "alice : salut\n");
+            c1.set_nonblocking(true).expect("non bloquant");
+            let mut rien = [0u8; 1];
+            assert!(
+                (&c1).read(&mut rien).is_err(),
+                "l'auteur ne reçoit pas son propre message"
+            );
+        });
     }
 
     #[test]
     fn un_pseudo_pris_l_est_sans_distinction_de_casse() {
-        let salon = SalonPartage::default();
-        let (s1, _c1) = paire();
-        inscrire(&salon, "Alice", s1);
-        assert!(!pseudo_disponible(&salon, "alice"));
-        assert!(!pseudo_disponible(&salon, "ALICE"));
-        assert!(pseudo_disponible(&salon, "bob"));
+        dans_le_delai(|| {
+            let salon = SalonPartage::default();
+            let (s1, _c1) = paire();
+            inscrire(&salon, "Alice", s1);
+            assert!(!pseudo_disponible(&salon, "alice"));
+            assert!(!pseudo_disponible(&salon, "ALICE"));
+            assert!(pseudo_disponible(&salon, "bob"));
+        });
     }
 
     #[test]
     fn retirer_libere_le_pseudo() {
-        let salon = SalonPartage::default();
-        let (s1, _c1) = paire();
-        let id = inscrire(&salon, "alice", s1);
-        assert_eq!(retirer(&salon, id).as_deref(), Some("alice"));
-        assert!(pseudo_disponible(&salon, "alice"));
+        dans_le_delai(|| {
+            let salon = SalonPartage::default();
+            let (s1, _c1) = paire();
+            let id = inscrire(&salon, "alice", s1);
+            assert_eq!(retirer(&salon, id).as_deref(), Some("alice"));
+            assert!(pseudo_disponible(&salon, "alice"));
+        });
     }
 }

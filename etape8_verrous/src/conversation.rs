@@ -20,7 +20,7 @@ use crate::defenses::jeton::demander_arret;
 use crate::defenses::lecture::LectureBornee;
 use crate::livraison::{Envoi, Fermeture, FileEnvoi, ecrire_vers_le_client};
 use crate::serveur::TAILLE_PILE;
-use crate::{LIMITE_LIGNE, Ligne, Partage, lire_ligne};
+use crate::{Ligne, Partage, lire_ligne};
 use etape7_multiclients::commandes::Commande as CommandeSalon;
 
 /// La première ligne envoyée à un nouveau venu.
@@ -28,6 +28,9 @@ pub const MESSAGE_BIENVENUE: &str = "Bienvenue sur le salon !";
 
 /// La demande de pseudo, renvoyée après chaque refus.
 pub const INVITE_PSEUDO: &str = "Choisissez un pseudo :";
+
+/// Longueur maximale d'une ligne reçue d'un client, en octets, saut de ligne non compris.
+pub const LIMITE_LIGNE: usize = 4096;
 
 /// Nombre maximal de messages diffusés d'un coup.
 const LOT_MAX: usize = 64;
@@ -59,7 +62,7 @@ pub(crate) fn servir_client(
     });
     match choisir_pseudo(&mut lecteur, id, file, partage) {
         Ok(pseudo) => {
-            // Inscrit : il peut rester silencieux aussi longtemps qu'il veut.
+            // Inscrit : il peut rester muet aussi longtemps qu'il veut.
             lecteur.get_mut().echeance = None;
             partage.afficher(&format!("[ARRIVÉE] {pair} est {pseudo}"));
             // L'annonce d'abord, l'accueil ensuite : quand le nouveau venu lit « bienvenue », son

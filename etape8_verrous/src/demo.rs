@@ -43,7 +43,7 @@ impl Personnage {
     }
 }
 
-/// Un serveur de démo qui tourne dans un thread, sans journal à l'écran.
+/// Un serveur de démo qui tourne dans un thread, sans événements sur la console (`evenements: false`).
 struct ServeurDeDemo {
     adresse: SocketAddr,
     arret: Arc<Arret>,

@@ -188,9 +188,9 @@ pub mod partage;
 pub mod salon;
 pub mod serveur;
 
-pub use client::client;
+pub use client::{LIMITE_RECEPTION, client};
 pub use config::{Config, DELAI_PSEUDO, HISTORIQUE_MAX};
-pub use conversation::{INVITE_PSEUDO, MESSAGE_BIENVENUE, diffuser};
+pub use conversation::{INVITE_PSEUDO, LIMITE_LIGNE, MESSAGE_BIENVENUE, diffuser};
 pub use defenses::console::console;
 pub use demo::demo;
 pub use lancement::{lancer_serveur, lire_console, ouvrir_ecoute};
@@ -210,11 +210,3 @@ pub fn verrouiller<T>(verrou: &Mutex<T>) -> MutexGuard<'_, T> {
 // donnée, vient avec les commandes).
 pub use etape2_boucle::{Ligne, lire_ligne};
 pub use etape5_instructions::calcul;
-
-/// Longueur maximale d'une ligne reçue d'un client, en octets, saut de ligne non compris.
-pub const LIMITE_LIGNE: usize = 4096;
-
-/// Longueur maximale d'une ligne que le client accepte du serveur : une ligne envoyée au salon
-/// reçoit un préfixe (`alice : `), un caractère de contrôle échappé en occupe six (`\u{7f}`), et
-/// `/majuscules` peut allonger un texte (« ß » devient « SS »).
-pub const LIMITE_RECEPTION: usize = 8 * LIMITE_LIGNE;

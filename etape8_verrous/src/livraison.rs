@@ -133,7 +133,7 @@ pub struct Etat {
     /// Ce que coûtent les lignes de `lignes` (voir [`cout`]).
     octets: usize,
     fermeture: Option<Fermeture>,
-    /// L'écrivain dort sur `du_nouveau`, file vide (voir « Réveiller seulement qui dort »).
+    /// L'écrivain dort sur `du_nouveau`, file vide (voir « Ne réveiller que l'écrivain qui dort »).
     ecrivain_endormi: bool,
     /// Le dernier lot pris était petit : le prochain attend un peu que d'autres lignes arrivent
     /// (voir « Regrouper »).
@@ -315,7 +315,7 @@ impl FileEnvoi {
         self.limite
     }
 
-    /// Le retard du client, en octets (pour les tests et les mesures).
+    /// Le retard du client, en octets (pour les tests).
     pub fn retard(&self) -> usize {
         self.etat().octets
     }

@@ -60,7 +60,7 @@ pub struct Partage {
 
 impl Partage {
     /// Écrit un événement sur la console du serveur (sauf avec `evenements: false`), sans attendre
-    /// (voir [`console`]).
+    /// (voir [`crate::console`]).
     pub(crate) fn afficher(&self, texte: &str) {
         if self.config.evenements {
             crate::console(texte);

@@ -301,11 +301,6 @@ impl Salon {
             .collect()
     }
 
-    /// Nombre de connexions ouvertes (inscrites ou non).
-    pub fn nombre_de_connexions(&self) -> usize {
-        self.etat().connexions.len()
-    }
-
     /// Le pseudo d'une connexion, si elle en a un.
     pub fn pseudo(&self, id: u64) -> Option<String> {
         self.etat().connexions.get(&id)?.pseudo.clone()
@@ -479,7 +474,7 @@ mod tests {
     }
 
     #[test]
-    fn renommer_et_fermer_liberent_les_pseudos() {
+    fn renommer_et_retirer_liberent_les_pseudos() {
         let salon = salon_vide();
         let a = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
         let b = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
@@ -498,7 +493,7 @@ mod tests {
         let salon = salon_vide();
         assert!(salon.ouvrir(nouvelle_file(), socket(), 1).is_some());
         assert!(salon.ouvrir(nouvelle_file(), socket(), 1).is_none());
-        assert_eq!(salon.nombre_de_connexions(), 1);
+        assert_eq!(salon.etat().connexions.len(), 1);
     }
 
     #[test]

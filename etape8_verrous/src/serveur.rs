@@ -150,7 +150,7 @@ impl Serveur {
     ///
     /// [`erreur_systeme`]: etape1_connexion::francais::erreur_systeme
     pub fn servir(self) -> io::Result<()> {
-        // corrigé:début Indice : la boucle d'accueil de l'étape 7, qui s'arrête sur demande (`Arret`) et recule quand `accept` échoue (`Recul`, lignes ci-dessus) ; un `Temoin` par thread de client. À la fin : `arreter`, puis le journal écrit jusqu'au bout.
+        // corrigé:début Indice : la boucle d'accueil de l'étape 7, qui s'arrête sur demande (`Arret`) et recule quand `accept` échoue (`defenses::recul::Recul`, lignes ci-dessus) ; un `Temoin` par thread de client. À la fin : `arreter`, puis le journal écrit jusqu'au bout.
         let Serveur {
             ecoute,
             partage,

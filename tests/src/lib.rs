@@ -22,7 +22,7 @@ use std::collections::{HashSet, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
@@ -495,6 +495,11 @@ pub struct Client {
     erreurs_serveur: Option<SortieErreur>,
     /// Au-delà, plus aucune lecture n'attend (voir [`VIE_D_UN_CLIENT`]).
     fin_de_vie: Instant,
+    /// Le début d'une ligne dont le saut de ligne n'est pas (encore) arrivé : gardé pour la
+    /// lecture suivante, et cité si l'attente échoue.
+    partiel: Vec<u8>,
+    /// L'adresse du serveur, pour vérifier, quand une attente échoue, s'il répond encore.
+    adresse: SocketAddr,
 }
 
 impl Client {
@@ -526,6 +531,8 @@ impl Client {
             recu: VecDeque::new(),
             erreurs_serveur: None,
             fin_de_vie: Instant::now() + VIE_D_UN_CLIENT,
+            partiel: Vec::new(),
+            adresse,
         })
     }
 
@@ -588,7 +595,7 @@ impl Client {
     /// client, voir [`VIE_D_UN_CLIENT`]).
     fn lire_avant(&mut self, echeance: Instant) -> Recu {
         self.lecteur.get_mut().echeance = echeance.min(self.fin_de_vie);
-        let mut octets = Vec::new();
+        let mut octets = std::mem::take(&mut self.partiel);
         match self.lecteur.read_until(b'\n', &mut octets) {
             Ok(0) => Recu::Fermeture,
             Ok(_) if octets.last() != Some(&b'\n') => Recu::Fermeture,
@@ -602,10 +609,41 @@ impl Client {
                 self.recu.push_back(ligne.clone());
                 Recu::Ligne(ligne)
             }
-            Err(e) if delai_depasse(&e) => Recu::Rien,
+            Err(e) if delai_depasse(&e) => {
+                // `read_until` a laissé dans `octets` ce qu'il a lu avant le délai.
+                self.partiel = octets;
+                Recu::Rien
+            }
             // Une connexion coupée par le serveur (RST) compte comme une fermeture.
             Err(_) => Recu::Fermeture,
         }
+    }
+
+    /// Quand une attente n'a rien reçu, la cause probable, si on peut la voir d'ici : une ligne
+    /// arrivée sans son saut de ligne, ou (étapes 7 et 8) un salon figé, qui ne répond plus même à
+    /// un nouveau venu.
+    fn diagnostic(&self, recu: &Recu) -> String {
+        if !matches!(recu, Recu::Rien) {
+            return String::new();
+        }
+        if !self.partiel.is_empty() {
+            let debut = String::from_utf8_lossy(&self.partiel);
+            let debut: String = debut.chars().take(200).collect();
+            return format!(
+                " Reçu « {debut} » sans saut de ligne final : chaque ligne envoyée doit finir \
+                 par '\\n' (`writeln!`, pas `write!`), sinon l'autre côté attend la fin de la ligne."
+            );
+        }
+        let salon = self.etape == "Étape 7" || self.etape == "Étape 8";
+        if salon && !salon_repond(self.adresse) {
+            return " Un nouveau client n'obtient plus rien non plus : le serveur semble figé. \
+                 Cause probable : le verrou du salon est pris et jamais rendu, soit pris deux fois \
+                 par le même thread (un `Mutex` ne se prend pas deux fois : n'appelez pas une \
+                 fonction qui verrouille pendant que vous tenez la garde), soit tenu pendant une \
+                 attente."
+                .to_string();
+        }
+        String::new()
     }
 
     /// Les lignes reçues, puis la fin de la sortie d'erreur du serveur s'il en a écrit une.
@@ -632,9 +670,10 @@ impl Client {
         match self.lire() {
             Recu::Ligne(ligne) => ligne,
             autre => panic!(
-                "{} : {attendu} était attendu ; {}. Lignes reçues avant :\n{}",
+                "{} : attendu : {attendu} ; {}.{} Lignes reçues avant :\n{}",
                 self.etape,
                 decrire(&autre),
+                self.diagnostic(&autre),
                 self.contexte()
             ),
         }
@@ -649,9 +688,10 @@ impl Client {
                 Recu::Ligne(ligne) if ligne.contains(motif) => return ligne,
                 Recu::Ligne(_) => {}
                 autre => panic!(
-                    "{} : une ligne contenant « {motif} » était attendue ; {}. Lignes reçues :\n{}",
+                    "{} : attendu : une ligne contenant « {motif} » ; {}.{} Lignes reçues :\n{}",
                     self.etape,
                     decrire(&autre),
+                    self.diagnostic(&autre),
                     self.contexte()
                 ),
             }
@@ -676,6 +716,44 @@ impl Client {
             }
         }
     }
+}
+
+/// Vrai si un nouveau venu obtient encore l'invite et l'accueil du salon (étapes 7 et 8) en
+/// quelques secondes. Sert à dire, quand un test n'a rien reçu, si tout le serveur est figé.
+fn salon_repond(adresse: SocketAddr) -> bool {
+    const SONDE: Duration = Duration::from_secs(2);
+    let Ok(flux) = TcpStream::connect_timeout(&adresse, SONDE) else {
+        return false;
+    };
+    let reglage = flux
+        .set_read_timeout(Some(SONDE))
+        .and_then(|()| flux.set_write_timeout(Some(SONDE)))
+        .and_then(|()| flux.try_clone());
+    let Ok(mut ecriture) = reglage else {
+        return false;
+    };
+    let echeance = Instant::now() + 2 * SONDE;
+    let mut lecteur = BufReader::new(flux);
+    let mut attendre = |motifs: &[&str]| {
+        let mut ligne = String::new();
+        while Instant::now() < echeance {
+            ligne.clear();
+            match lecteur.read_line(&mut ligne) {
+                Ok(0) | Err(_) => return false,
+                Ok(_) if motifs.iter().any(|m| ligne.contains(m)) => return true,
+                Ok(_) => {}
+            }
+        }
+        false
+    };
+    if !attendre(&["pseudo"]) {
+        return false;
+    }
+    let pseudo = format!("sonde{}", std::process::id() % 100_000);
+    if writeln!(ecriture, "{pseudo}").is_err() {
+        return false;
+    }
+    attendre(&["bienvenue", "ERREUR"])
 }
 
 /// Un port de `127.0.0.1` où personne n'écoute, pour les tests « client sans serveur ».
@@ -723,13 +801,48 @@ fn decrire(recu: &Recu) -> String {
     }
 }
 
-/// Lance `nom client --port <port>` avec `entree` sur son entrée standard, via `assert_cmd`.
-pub fn client_programme(nom: &str, serveur: &Serveur, entree: &str) -> assert_cmd::assert::Assert {
-    assert_cmd::Command::new(programme(nom))
-        .args(["client", "--port", &serveur.port()])
+/// Les `n` dernières lignes d'un texte, précédées de « … N lignes omises » s'il y en a plus.
+pub fn dernieres_lignes(texte: &str, n: usize) -> String {
+    let lignes: Vec<&str> = texte.lines().collect();
+    let debut = lignes.len().saturating_sub(n);
+    let mut resume = String::new();
+    if debut > 0 {
+        resume.push_str(&format!("… {debut} lignes omises\n"));
+    }
+    resume.push_str(&lignes[debut..].join("\n"));
+    resume
+}
+
+/// Lance le programme de l'étape `nom` avec `arguments` (et `entree` sur son entrée standard),
+/// attend sa fin au plus [`DELAI`], et rend ce qu'il a produit. Un programme qui ne finit pas à
+/// temps (ou qu'un signal arrête) fait échouer le test par une phrase qui le dit, avec la fin de
+/// ce qu'il a affiché : jamais le « Unexpected failure » anglais d'`assert_cmd`.
+pub fn executer_programme(nom: &str, arguments: &[&str], entree: &str, quoi: &str) -> Output {
+    let sortie = assert_cmd::Command::new(programme(nom))
+        .args(arguments)
         .write_stdin(entree.to_string())
         .timeout(DELAI)
-        .assert()
+        .output()
+        .unwrap_or_else(|e| panic!("{} : impossible de lancer {quoi} : {e}", etape_de(nom)));
+    if sortie.status.code().is_none() {
+        panic!(
+            "{} : {quoi} ne s'est pas terminé en {} s (ou un signal l'a arrêté). Ce qu'il a \
+             affiché :\n{}\nSa sortie d'erreur :\n{}",
+            etape_de(nom),
+            DELAI.as_secs(),
+            dernieres_lignes(&String::from_utf8_lossy(&sortie.stdout), 20),
+            dernieres_lignes(&String::from_utf8_lossy(&sortie.stderr), 20)
+        );
+    }
+    sortie
+}
+
+/// Lance `nom client --port <port>` avec `entree` sur son entrée standard (voir
+/// [`executer_programme`]), et rend le résultat à vérifier avec `assert_cmd`.
+pub fn client_programme(nom: &str, serveur: &Serveur, entree: &str) -> assert_cmd::assert::Assert {
+    let port = serveur.port();
+    let sortie = executer_programme(nom, &["client", "--port", &port], entree, "le client");
+    assert_cmd::assert::Assert::new(sortie)
 }
 
 /// Ce qui change d'un lancement à l'autre masqué : les ports et les horodatages.
@@ -824,20 +937,58 @@ pub fn transcription_de_l_enonce(nom: &str) -> String {
 
 /// Vérifie que `nom demo` affiche exactement la transcription de l'énoncé (ports mis à part).
 pub fn verifier_demo(nom: &str) {
-    let sortie = assert_cmd::Command::new(programme(nom))
-        .arg("demo")
-        .timeout(DELAI)
-        .assert()
-        .success();
-    let obtenu = sans_variables(&String::from_utf8_lossy(&sortie.get_output().stdout));
-    let attendu = sans_variables(&transcription_de_l_enonce(nom));
-    assert_eq!(
-        obtenu.trim_end(),
-        attendu.trim_end(),
-        "{} : la démo doit afficher la transcription « Résultat attendu » de l'énoncé \
-         (à gauche ce qu'affiche la démo, à droite l'énoncé)",
-        etape_de(nom)
+    let etape = etape_de(nom);
+    let sortie = executer_programme(nom, &["demo"], "", "la démo");
+    let affiche = String::from_utf8_lossy(&sortie.stdout).to_string();
+    assert!(
+        sortie.status.success(),
+        "{etape} : la démo a échoué ({}). Ce qu'elle a affiché :\n{}\nSa sortie d'erreur :\n{}",
+        sortie.status,
+        dernieres_lignes(&affiche, 20),
+        dernieres_lignes(&String::from_utf8_lossy(&sortie.stderr), 20)
     );
+    let obtenu = sans_variables(&affiche);
+    let attendu = sans_variables(&transcription_de_l_enonce(nom));
+    if let Some(ecart) = difference_de_lignes(attendu.trim_end(), obtenu.trim_end()) {
+        panic!(
+            "{etape} : la démo doit afficher la transcription « Résultat attendu » de l'énoncé.\n{ecart}"
+        );
+    }
+}
+
+/// La différence entre deux textes, ligne par ligne, dite pour un élève : la première ligne qui
+/// diffère, puis les lignes attendues qui manquent et celles qui n'étaient pas attendues.
+/// `None` s'ils sont égaux.
+pub fn difference_de_lignes(attendu: &str, obtenu: &str) -> Option<String> {
+    if attendu == obtenu {
+        return None;
+    }
+    let a: Vec<&str> = attendu.lines().collect();
+    let o: Vec<&str> = obtenu.lines().collect();
+    let premiere = (0..a.len().max(o.len()))
+        .find(|&n| a.get(n) != o.get(n))
+        .unwrap_or(0);
+    let cite = |ligne: Option<&&str>| ligne.map_or("(rien)".to_string(), |l| format!("« {l} »"));
+    let mut texte = format!(
+        "Première différence, ligne {} :\n  attendu : {}\n  obtenu  : {}\n",
+        premiere + 1,
+        cite(a.get(premiere)),
+        cite(o.get(premiere))
+    );
+    let manquent: Vec<&&str> = a.iter().filter(|l| !o.contains(l)).take(10).collect();
+    let en_trop: Vec<&&str> = o.iter().filter(|l| !a.contains(l)).take(10).collect();
+    for (titre, lignes) in [
+        ("Attendues, jamais affichées", manquent),
+        ("Affichées, pas attendues", en_trop),
+    ] {
+        if !lignes.is_empty() {
+            texte.push_str(&format!("{titre} :\n"));
+            for ligne in lignes {
+                texte.push_str(&format!("  « {ligne} »\n"));
+            }
+        }
+    }
+    Some(texte)
 }
 
 /// Un générateur pseudo-aléatoire minuscule et reproductible (xorshift), pour les tests de bruit :

@@ -36,10 +36,15 @@ fn arreter(serveur: &mut Serveur) {
 #[test]
 fn le_salon_de_l_etape_7_marche_toujours() {
     let dossier = Dossier::nouveau("e8-salon");
-    let serveur = lancer(&dossier, &[]);
+    let mut serveur = lancer(&dossier, &[]);
     let mut alice = rejoindre(&serveur, "alice");
     let mut bob = rejoindre(&serveur, "bob");
     alice.attendre("*** bob a rejoint le salon");
+    assert_eq!(
+        alice.demander("/liste"),
+        "= connectés (2) : alice, bob",
+        "Étape 8 : /liste doit nommer les membres, triés"
+    );
     alice.envoyer("Bonjour bob");
     assert_eq!(bob.attendre("alice :"), "alice : Bonjour bob");
     bob.envoyer("/mp alice psst");
@@ -48,6 +53,80 @@ fn le_salon_de_l_etape_7_marche_toujours() {
     assert_eq!(bob.attendre("= 4"), "= 42");
     bob.envoyer("bye");
     alice.attendre("*** bob a quitté le salon");
+    // Personne n'a débordé : la console ne doit le dire de personne.
+    serveur.attendre_console("[DÉCONNEXION]");
+    let retards: Vec<&String> = serveur
+        .console_jusqu_ici()
+        .iter()
+        .filter(|ligne| ligne.contains("[RETARD]"))
+        .collect();
+    assert!(
+        retards.is_empty(),
+        "Étape 8 : aucun client n'a de retard, la console ne doit annoncer aucun débordement ; \
+         vu : {retards:?}"
+    );
+}
+
+#[test]
+fn l_historique_d_un_nouveau_venu_tient_dans_la_moitie_de_sa_file() {
+    // Avec --limite-retard 1 (1 Mio), l'historique d'un nouveau venu tient dans 512 Kio : de
+    // 200 lignes de 4 000 octets (800 Ko), il n'en reçoit que les plus récentes, environ 128.
+    let dossier = Dossier::nouveau("e8-historique-borne");
+    let serveur = lancer(&dossier, &["--historique", "1000", "--limite-retard", "1"]);
+    let mut alice = rejoindre(&serveur, "alice");
+    let lignes = 200;
+    let rafale: String = (0..lignes)
+        .map(|i| format!("{i:03}{}\n", "x".repeat(3_997)))
+        .collect();
+    alice.envoyer_octets(rafale.as_bytes());
+    alice.envoyer("/liste");
+    alice.attendre("= connectés");
+    let mut bob = serveur.connecter();
+    bob.attendre("pseudo");
+    bob.envoyer("bob");
+    let mut recues = Vec::new();
+    loop {
+        let ligne = bob.ligne("l'historique, puis « = bienvenue »");
+        if ligne.starts_with("= bienvenue") {
+            break;
+        }
+        if ligne.starts_with("[historique]") && ligne.contains("alice : ") {
+            recues.push(ligne);
+        }
+    }
+    let octets: usize = recues.iter().map(|ligne| ligne.len() + 1).sum();
+    assert!(
+        (100..lignes).contains(&recues.len()) && octets <= 512 * 1024,
+        "Étape 8 : l'historique d'un nouveau venu doit tenir dans la moitié de sa file (512 Kio \
+         avec --limite-retard 1) : les lignes les plus récentes qui y tiennent ; reçu {} lignes \
+         sur {lignes}, {octets} octets",
+        recues.len()
+    );
+    assert!(
+        recues.last().is_some_and(|l| l.contains("alice : 199")),
+        "Étape 8 : l'historique garde les lignes les plus récentes, la dernière en dernier"
+    );
+}
+
+#[test]
+fn avec_historique_0_le_nouveau_venu_ne_recoit_aucun_historique() {
+    let dossier = Dossier::nouveau("e8-sans-historique");
+    let serveur = lancer(&dossier, &["--historique", "0"]);
+    let mut alice = rejoindre(&serveur, "alice");
+    alice.envoyer("personne ne doit me relire");
+    alice.envoyer("/liste");
+    alice.attendre("= connectés");
+    let bob = rejoindre(&serveur, "bob");
+    let historique: Vec<&String> = bob
+        .recu
+        .iter()
+        .filter(|ligne| ligne.starts_with("[historique]"))
+        .collect();
+    assert!(
+        historique.is_empty(),
+        "Étape 8 : avec --historique 0, un nouveau venu ne reçoit aucune ligne d'historique ; \
+         reçu {historique:?}"
+    );
 }
 
 #[test]

@@ -13,7 +13,7 @@
 //! | un client qui ne lit jamais pendant qu'un autre inonde | coupé après 3 s sans progrès, départ annoncé ; les autres reçoivent tout (`un_client_qui_ne_lit_plus_est_deconnecte_sans_retenir_les_autres`) |
 //! | flot de `/mp` vers des clients qui ne lisent pas | `/liste` répond sans attendre : aucun verrou n'est tenu pendant une attente (`un_flot_de_mp_vers_des_clients_qui_ne_lisent_pas_ne_retarde_pas_liste`) |
 //! | faire couper un lecteur lent en inondant | l'émetteur est tenu à 2 Mio/s, le lecteur garde 16 Mio de retard : il reçoit tout (`un_lecteur_lent_recoit_un_long_copier_coller_en_entier`) |
-//! | des centaines de connexions silencieuses qui ne choisissent pas de pseudo | fermées au bout de `--delai-pseudo` (30 s), même goutte à goutte (`une_connexion_qui_ne_choisit_pas_de_pseudo_a_temps_est_fermee`) |
+//! | des centaines de connexions muettes qui ne choisissent pas de pseudo | fermées au bout de `--delai-pseudo` (30 s), même goutte à goutte (`une_connexion_qui_ne_choisit_pas_de_pseudo_a_temps_est_fermee`) |
 //! | épuiser les descripteurs de fichiers (`EMFILE`) | `accept` recule de 10 ms à 1 s, une ligne d'erreur par épisode ; `--max-clients` vaut 500 par défaut (`quand_les_descripteurs_manquent_accept_recule_et_le_dit_une_fois`, sous Linux) |
 //! | liste noire enregistrée en Latin-1, avec un BOM, ou une plage `10.0.0.0/8` | lue avec indulgence : refus appliqué (`la_liste_noire_lue_avec_indulgence_ne_s_ouvre_jamais`) |
 //! | liste noire effacée ou remplacée par un dossier pendant le service | la dernière liste lue reste en vigueur, et la console le dit (même test ; [`crate::liste_noire`]) |
