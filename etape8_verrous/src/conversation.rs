@@ -53,6 +53,9 @@ pub(crate) fn servir_client(
     };
     let Ok(ecrivain) = ecrivain else {
         partage.salon.retirer(id);
+        partage.afficher(&format!(
+            "[DÉCONNEXION] {pair} : pas de thread d'écriture possible (le système n'en donne plus)"
+        ));
         return;
     };
     deposer_reponse(file, &format!("{MESSAGE_BIENVENUE} {INVITE_PSEUDO}"));

@@ -826,8 +826,8 @@ pub fn executer_programme(nom: &str, arguments: &[&str], entree: &str, quoi: &st
         .unwrap_or_else(|e| panic!("{} : impossible de lancer {quoi} : {e}", etape_de(nom)));
     if sortie.status.code().is_none() {
         panic!(
-            "{} : {quoi} ne s'est pas terminé en {} s (ou un signal l'a arrêté). Ce qu'il a \
-             affiché :\n{}\nSa sortie d'erreur :\n{}",
+            "{} : {quoi} n'a pas fini en {} s (ou un signal l'a arrêté). Sa sortie \
+             standard :\n{}\nSa sortie d'erreur :\n{}",
             etape_de(nom),
             DELAI.as_secs(),
             dernieres_lignes(&String::from_utf8_lossy(&sortie.stdout), 20),
