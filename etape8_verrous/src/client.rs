@@ -8,7 +8,7 @@ use etape4_communication::Cadrage;
 /// Longueur maximale d'une ligne que le client accepte du serveur : une ligne envoyée au salon
 /// reçoit un préfixe (`alice : `), un caractère de contrôle échappé en occupe six (`\u{7f}`), et
 /// `/majuscules` peut allonger un texte (« ß » devient « SS »).
-pub const LIMITE_RECEPTION: usize = 8 * crate::LIMITE_LIGNE;
+pub const LIMITE_RECEPTION: usize = 8 * crate::conversation::LIMITE_LIGNE;
 
 /// Le client de l'étape 4 ([`etape4_communication::client_avec_limite`]) : un thread envoie les
 /// lignes de `entree` (la première est le pseudo), puis `/quitter` ; le thread courant affiche ce

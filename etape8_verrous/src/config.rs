@@ -10,12 +10,23 @@ use crate::livraison::LIMITE_RETARD;
 /// Le délai par défaut pour choisir un pseudo.
 pub const DELAI_PSEUDO: Duration = Duration::from_secs(30);
 
+/// Le fichier journal par défaut.
+pub const JOURNAL_DEFAUT: &str = "chat_log.txt";
+
+/// Combien de lignes d'historique reçoit un nouveau venu, par défaut.
+pub const HISTORIQUE_DEFAUT: usize = 20;
+
+/// Le nombre maximal de connexions simultanées par défaut. Chaque connexion tient un descripteur
+/// de fichier ; la limite habituelle d'un processus est 1 024 (`ulimit -n`) : 500 laisse de la
+/// marge.
+pub const MAX_CLIENTS_DEFAUT: usize = 500;
+
 /// Le plus grand `--historique` permis. L'historique envoyé à un nouveau venu est de toute façon
 /// limité à la moitié de sa file (voir [`crate::salon::Salon::inscrire`]) : de longues lignes le raccourcissent.
 pub const HISTORIQUE_MAX: usize = 1000;
 
 /// Un mébioctet (Mio), pour dire les tailles.
-const MIO: usize = 1024 * 1024;
+pub const MIO: usize = 1024 * 1024;
 
 /// Ce qui se règle au lancement du serveur.
 #[derive(Clone, Debug)]
@@ -42,13 +53,11 @@ pub struct Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            journal: PathBuf::from("chat_log.txt"),
-            historique: 20,
+            journal: PathBuf::from(JOURNAL_DEFAUT),
+            historique: HISTORIQUE_DEFAUT,
             liste_noire: None,
             jeton_admin: None,
-            // Chaque connexion tient un descripteur de fichier ; la limite habituelle d'un
-            // processus est 1 024 (`ulimit -n`) : 500 laisse de la marge.
-            max_clients: 500,
+            max_clients: MAX_CLIENTS_DEFAUT,
             delai_pseudo: DELAI_PSEUDO,
             limite_retard: LIMITE_RETARD,
             evenements: true,

@@ -1,7 +1,7 @@
 //! Un client, de son pseudo à son départ : le thread de lecture, et ce qu'il fait de chaque ligne.
 //!
 //! Chaque connexion admise a deux threads : celui-ci, qui **lit** la socket et agit, et son
-//! thread d'écriture ([`crate::livraison`]), le seul à y **écrire**. Agir, c'est appeler une
+//! écrivain ([`crate::livraison`]), le seul à y **écrire**. Agir, c'est appeler une
 //! méthode du salon ([`crate::salon::Salon`]), qui prend son verrou le temps de lire ou de modifier
 //! l'état et de déposer des messages dans des files (de la mémoire, sans attente), ou déposer une
 //! réponse dans sa propre file : jamais d'entrée-sortie sous un verrou.
@@ -20,7 +20,8 @@ use crate::defenses::jeton::demander_arret;
 use crate::defenses::lecture::LectureBornee;
 use crate::livraison::{Envoi, Fermeture, FileEnvoi, ecrire_vers_le_client};
 use crate::serveur::TAILLE_PILE;
-use crate::{Ligne, Partage, lire_ligne};
+use crate::partage::Partage;
+use crate::{Ligne, lire_ligne};
 use etape7_multiclients::commandes::Commande as CommandeSalon;
 
 /// La première ligne envoyée à un nouveau venu.
@@ -317,7 +318,7 @@ pub fn diffuser(partage: &Partage, auteur: Option<u64>, textes: &[String]) {
             partage.config.limite_retard / (1024 * 1024)
         ));
     }
-    partage.journal.attendre_le_disque();
+    partage.journal.rattraper();
 }
 
 /// Diffuse une seule ligne (voir [`diffuser`]).

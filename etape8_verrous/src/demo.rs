@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 use anyhow::anyhow;
 
 use crate::commandes::nettoyer;
-use crate::{Arret, Config, LIMITE_RECEPTION, Ligne, Serveur, lire_ligne, ouvrir_ecoute};
+use crate::client::LIMITE_RECEPTION;
+use crate::lancement::ouvrir_ecoute;
+use crate::serveur::{Arret, Serveur};
+use crate::{Config, Ligne, lire_ligne};
 
 /// Un client de la démo : un nom, une socket, un lecteur.
 struct Personnage {

@@ -1,9 +1,9 @@
 //! Le journal de discussion : un fichier, une ligne horodatée par événement, écrit par **un seul**
 //! thread.
 //!
-//! Le journal est un destinataire de plus du salon : une [`FileEnvoi`], du même type que celle
-//! d'un client, que [`crate::salon::Salon::publier`] remplit ; son écrivain écrit dans un fichier
-//! au lieu d'une socket. Les threads des clients ne touchent donc jamais au fichier : deux lignes
+//! Le journal est un destinataire de plus du salon : une [`Sortie`] (voir [`crate::sortie`]), dont
+//! la file est du même type que celle d'un client, que [`crate::salon::Salon::publier`] remplit ;
+//! son écrivain écrit dans un fichier au lieu d'une socket. Les threads des clients ne touchent donc jamais au fichier : deux lignes
 //! ne peuvent pas s'entremêler, et le journal garde l'ordre dans lequel les membres ont vu les
 //! lignes. Chaque lot est écrit dès qu'il arrive (`write_all` sur le fichier, sans
 //! tampon) : si le serveur est tué, ce qui était déjà journalisé est confié au système, qui
@@ -11,80 +11,50 @@
 //! faudrait en plus `File::sync_data`, qui attend le disque : trop lent pour chaque message.)
 //!
 //! Une file de client qui déborde est coupée ; celle du journal ne l'est jamais (on ne perd pas
-//! le journal) : elle est sans limite (`usize::MAX`), et celui qui publie attend, **après** avoir relâché le
+//! le journal) : elle est sans limite, et celui qui publie attend, **après** avoir relâché le
 //! verrou du salon, que le retard du disque redescende sous [`ATTENTE_JOURNAL`]
-//! ([`Journal::attendre_le_disque`]). Un disque lent ralentit ceux qui parlent, jamais le salon.
+//! ([`Sortie::rattraper`], politique [`Debord::Attendre`]). Un disque lent ralentit ceux qui
+//! parlent, jamais le salon.
 //!
-//! Si le fichier est effacé pendant que le serveur tourne, les lignes suivantes iraient dans un
-//! fichier que plus personne ne voit : avant chaque lot, le thread vérifie que le fichier existe
-//! encore, le recrée sinon, et le dit sur la console.
+//! Un fichier effacé pendant le service, ou énorme, ou retouché à la main au démarrage : des
+//! défenses, dans [`crate::defenses::fichier_journal`].
 
-use std::collections::VecDeque;
-use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::fs::File;
+use std::io::{self, Write};
 use std::path::Path;
 use std::sync::Arc;
-use std::thread::{self, JoinHandle};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::commandes::nettoyer;
-use crate::livraison::{Envoi, Fermeture, FileEnvoi};
-use crate::{LIMITE_RECEPTION, Ligne, lire_ligne};
-
-/// Au démarrage, on ne relit que la fin du journal : au plus tant d'octets. Un journal de
-/// plusieurs Go (ou `--journal /dev/zero`) ne doit pas remplir la mémoire.
-pub const LECTURE_HISTORIQUE_MAX: u64 = 8 * 1024 * 1024;
+use crate::defenses::fichier_journal::{ouvrir_en_ajout, rouvrir_si_efface};
+use crate::livraison::{Envoi, FileEnvoi};
+use crate::sortie::{Debord, Sortie};
 
 /// Le retard du journal, en octets, au-delà duquel celui qui publie attend le disque (hors du
 /// verrou du salon).
 pub const ATTENTE_JOURNAL: usize = 4 * 1024 * 1024;
 
-/// Le journal : la file de son thread d'écriture.
+/// Le journal : une [`Sortie`] dont l'écrivain écrit dans un fichier, et qui fait attendre
+/// celui qui publie plutôt que de perdre une ligne ([`Debord::Attendre`]).
 ///
-/// Quand le `Journal` disparaît (avec l'état partagé du serveur), sa file se ferme : le thread
-/// écrit ce qui reste, puis s'arrête ; l'attendre (`join`) garantit que tout est écrit.
-#[derive(Debug)]
-pub struct Journal {
-    file: Arc<FileEnvoi>,
-}
+/// Quand le journal disparaît (avec l'état partagé du serveur), sa file se ferme : le thread
+/// écrit ce qui reste, puis s'arrête ; [`Sortie::terminer`] l'attend.
+pub type Journal = Sortie;
 
-impl Journal {
-    /// Ouvre (ou crée) le fichier en ajout et lance le thread d'écriture.
-    ///
-    /// L'ouverture a lieu tout de suite : un chemin où l'on ne peut pas écrire est une erreur
-    /// **au démarrage**, pas au premier message.
-    pub fn ouvrir(chemin: &Path) -> io::Result<(Journal, JoinHandle<()>)> {
-        let fichier = ouvrir_en_ajout(chemin)?;
-        let file = Arc::new(FileEnvoi::new(usize::MAX));
-        let chemin = chemin.to_path_buf();
-        let pour_le_thread = Arc::clone(&file);
-        let ecrivain = thread::Builder::new()
-            .name("journal".to_string())
-            .spawn(move || ecrire_lignes(fichier, &chemin, &pour_le_thread))?;
-        Ok((Journal { file }, ecrivain))
-    }
-
-    /// Ajoute des lignes (déjà horodatées), dans l'ordre, **sans attendre** : on peut l'appeler
-    /// verrou tenu.
-    pub fn ecrire(&self, lignes: &[Envoi]) {
-        let _ = self.file.deposer(lignes);
-    }
-
-    /// Attend que le disque ait rattrapé son retard (voir [`ATTENTE_JOURNAL`]). Jamais sous un
-    /// verrou.
-    pub fn attendre_le_disque(&self) {
-        self.file.attendre_retard_sous(ATTENTE_JOURNAL);
-    }
-}
-
-impl Drop for Journal {
-    fn drop(&mut self) {
-        self.file.fermer(Fermeture::Arret);
-    }
-}
-
-fn ouvrir_en_ajout(chemin: &Path) -> io::Result<File> {
-    OpenOptions::new().create(true).append(true).open(chemin)
+/// Ouvre (ou crée) le fichier en ajout et lance son écrivain, qui dit ses erreurs sur
+/// `console`.
+///
+/// L'ouverture a lieu tout de suite : un chemin où l'on ne peut pas écrire est une erreur **au
+/// démarrage**, pas au premier message.
+pub fn ouvrir_journal(chemin: &Path, console: Arc<Sortie>) -> io::Result<Journal> {
+    let fichier = ouvrir_en_ajout(chemin)?;
+    let chemin = chemin.to_path_buf();
+    Sortie::lancer(
+        "journal",
+        Debord::Attendre {
+            seuil: ATTENTE_JOURNAL,
+        },
+        move |ecrivain| ecrire_lignes(fichier, &chemin, &ecrivain.file, &console),
+    )
 }
 
 /// Le thread du journal : écrit chaque lot de lignes en un seul `write_all`.
@@ -98,8 +68,8 @@ fn ouvrir_en_ajout(chemin: &Path) -> io::Result<File> {
 ///
 /// C'est le seul endroit du programme qui écrit dans le fichier : pas de verrou à prendre, et deux
 /// lignes ne peuvent pas s'entremêler. Le thread vit tant que la file est ouverte : quand le
-/// [`Journal`] disparaît, `prendre` rend ce qui reste, puis `false`, et la boucle finit.
-fn ecrire_lignes(mut fichier: File, chemin: &Path, file: &FileEnvoi) {
+/// [`Journal`] se ferme, `prendre` rend ce qui reste, puis `false`, et la boucle finit.
+fn ecrire_lignes(mut fichier: File, chemin: &Path, file: &FileEnvoi, console: &Sortie) {
     // corrigé:début Indice : tant que la file donne un lot, écrivez-le dans le fichier d'un seul appel, une ligne par élément, sans tampon, après avoir vérifié que le fichier existe encore. Une erreur d'écriture se dit sur la console et n'arrête pas le thread.
     let mut lot: Vec<Envoi> = Vec::new();
     let mut texte = String::new();
@@ -109,82 +79,15 @@ fn ecrire_lignes(mut fichier: File, chemin: &Path, file: &FileEnvoi) {
             texte.push_str(&ligne);
             texte.push('\n');
         }
-        rouvrir_si_efface(&mut fichier, chemin);
+        rouvrir_si_efface(&mut fichier, chemin, console);
         if let Err(erreur) = fichier.write_all(texte.as_bytes()) {
-            crate::console(&format!(
+            console.ligne(&format!(
                 "[ERREUR] Écriture du journal impossible : {erreur}",
                 erreur = etape1_connexion::francais::erreur_systeme(&erreur)
             ));
         }
     }
     // corrigé:fin
-}
-
-/// Si le fichier du journal a été effacé pendant que le serveur tourne, le recrée (les lignes
-/// iraient sinon dans un fichier que plus personne ne voit), et le dit sur la console.
-fn rouvrir_si_efface(fichier: &mut File, chemin: &Path) {
-    if chemin.exists() {
-        return;
-    }
-    match ouvrir_en_ajout(chemin) {
-        Ok(nouveau) => {
-            *fichier = nouveau;
-            crate::console(&format!(
-                "[ATTENTION] Le journal {} avait disparu : recréé",
-                chemin.display()
-            ));
-        }
-        Err(erreur) => crate::console(&format!(
-            "[ERREUR] Le journal {} a disparu et ne peut être recréé : {erreur}",
-            chemin.display(),
-            erreur = etape1_connexion::francais::erreur_systeme(&erreur)
-        )),
-    }
-}
-
-/// Les `n` dernières lignes du journal, lues au démarrage (elles viennent des lancements
-/// précédents). Un fichier absent donne un historique vide ; le fichier a pu être modifié à la
-/// main : une ligne qui n'est pas du texte UTF-8 est sautée, et les caractères de contrôle sont
-/// neutralisés.
-///
-/// Tout est borné : on ne lit que les [`LECTURE_HISTORIQUE_MAX`] derniers octets, et une ligne
-/// plus longue que [`LIMITE_RECEPTION`] est sautée sans être gardée en mémoire.
-pub fn charger_historique(chemin: &Path, n: usize) -> io::Result<VecDeque<Arc<str>>> {
-    let mut fichier = match File::open(chemin) {
-        Ok(fichier) => fichier,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(VecDeque::new()),
-        Err(e) => return Err(e),
-    };
-    let mut dernieres = VecDeque::new();
-    if n == 0 {
-        return Ok(dernieres);
-    }
-    let taille = fichier.metadata().map(|m| m.len()).unwrap_or(0);
-    let debut_coupe = taille > LECTURE_HISTORIQUE_MAX;
-    if debut_coupe {
-        fichier.seek(SeekFrom::Start(taille - LECTURE_HISTORIQUE_MAX))?;
-    }
-    let mut lecteur = BufReader::new(fichier.take(LECTURE_HISTORIQUE_MAX));
-    if debut_coupe {
-        // On est tombé au milieu d'une ligne : elle n'est pas entière, on la saute.
-        lecteur.skip_until(b'\n')?;
-    }
-    loop {
-        // La lecture bornée de l'étape 2 : une ligne trop longue est jetée au fil de l'eau.
-        let ligne = match lire_ligne(&mut lecteur, LIMITE_RECEPTION)? {
-            Ligne::Texte(ligne) => ligne,
-            Ligne::TropLongue | Ligne::PasUtf8 => continue,
-            Ligne::Fin => break,
-        };
-        if ligne.is_empty() {
-            continue;
-        }
-        if dernieres.len() == n {
-            dernieres.pop_front();
-        }
-        dernieres.push_back(Arc::from(nettoyer(&ligne)));
-    }
-    Ok(dernieres)
 }
 
 /// `AAAA-MM-JJ hh:mm:ss UTC`, en temps universel, et dit : la bibliothèque standard ne connaît
@@ -222,6 +125,8 @@ pub fn horodatage(instant: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::defenses::fichier_journal::charger_historique;
+    use std::thread;
     use std::time::Duration;
 
     fn a(secondes: u64) -> String {
@@ -244,12 +149,11 @@ mod tests {
             thread::current().id()
         ));
         let _ = std::fs::remove_file(&chemin);
-        let (journal, ecrivain) = Journal::ouvrir(&chemin)?;
+        let journal = ouvrir_journal(&chemin, Arc::new(Sortie::muette()?))?;
         for i in 0..30 {
             journal.ecrire(&[Arc::from(format!("ligne {i}"))]);
         }
-        drop(journal);
-        ecrivain.join().expect("thread du journal");
+        journal.terminer(None)?;
         let historique = charger_historique(&chemin, 3)?;
         assert_eq!(
             historique.iter().map(|l| l.as_ref()).collect::<Vec<_>>(),
@@ -262,46 +166,6 @@ mod tests {
             ["ok", "\\u{1b}[2J"]
         );
         std::fs::remove_file(&chemin)?;
-        Ok(())
-    }
-
-    #[test]
-    fn l_historique_se_lit_borne_meme_sur_un_journal_enorme() -> io::Result<()> {
-        let chemin =
-            std::env::temp_dir().join(format!("etape8-journal-enorme-{}.txt", std::process::id()));
-        // Une ligne de 20 Mo sans saut de ligne, puis deux lignes normales.
-        let mut contenu = vec![b'z'; 20 * 1024 * 1024];
-        contenu.extend_from_slice(b"\navant\nderniere\n");
-        std::fs::write(&chemin, &contenu)?;
-        let historique = charger_historique(&chemin, usize::MAX)?;
-        std::fs::remove_file(&chemin)?;
-        assert_eq!(
-            historique.iter().map(|l| l.as_ref()).collect::<Vec<_>>(),
-            ["avant", "derniere"]
-        );
-        Ok(())
-    }
-
-    #[test]
-    fn un_journal_efface_pendant_le_service_est_recree() -> io::Result<()> {
-        let chemin =
-            std::env::temp_dir().join(format!("etape8-journal-efface-{}.txt", std::process::id()));
-        let _ = std::fs::remove_file(&chemin);
-        let (journal, ecrivain) = Journal::ouvrir(&chemin)?;
-        std::fs::remove_file(&chemin)?;
-        journal.ecrire(&[Arc::from("après l'effacement")]);
-        drop(journal);
-        ecrivain.join().expect("thread du journal");
-        let texte = std::fs::read_to_string(&chemin)?;
-        std::fs::remove_file(&chemin)?;
-        assert_eq!(texte, "après l'effacement\n");
-        Ok(())
-    }
-
-    #[test]
-    fn un_journal_absent_donne_un_historique_vide() -> io::Result<()> {
-        let absent = std::env::temp_dir().join("etape8-ce-fichier-n-existe-pas.txt");
-        assert!(charger_historique(&absent, 20)?.is_empty());
         Ok(())
     }
 }

@@ -10,8 +10,8 @@ use anyhow::{Context, anyhow};
 
 use crate::commandes::nettoyer;
 use crate::config::Config;
-use crate::defenses::console::{console, lancer_la_console, vider_la_console};
 use crate::serveur::{Arret, Serveur};
+use crate::sortie::Sortie;
 
 /// Réserve l'adresse `adresse:port` et commence à écouter (voir l'étape 1 pour `bind`/`listen`).
 pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> {
@@ -38,15 +38,15 @@ pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> 
 /// console dans un thread (`stop` arrête), fait de Ctrl-C un `stop`, sert jusqu'à l'arrêt.
 pub fn lancer_serveur(adresse: IpAddr, port: u16, config: Config) -> anyhow::Result<()> {
     let jeton_court = config.jeton_admin.as_deref().is_some_and(|j| j.len() < 12);
-    lancer_la_console();
     let ecoute = ouvrir_ecoute(adresse, port)?;
     let serveur = Serveur::new(ecoute, config)?;
-    console(&format!(
+    let console = serveur.console();
+    console.ligne(&format!(
         "[ÉCOUTE] Serveur en écoute sur {}",
         serveur.adresse()?
     ));
     if jeton_court {
-        console(
+        console.ligne(
             "[ATTENTION] Jeton d'administration court : un jeton de 12 caractères au hasard ou \
              plus résiste aux essais (voir l'aide de --jeton-admin)",
         );
@@ -55,37 +55,40 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16, config: Config) -> anyhow::Res
     // Ctrl-C (et SIGTERM sous Linux et macOS) : la bibliothèque standard ne sait pas les
     // intercepter, d'où le petit paquet `ctrlc` (voir le README). Sans lui, le système tuerait
     // le programme sur-le-champ, sans prévenir personne.
-    let pour_le_signal = Arc::clone(&arret);
+    let (arret_du_signal, console_du_signal) = (Arc::clone(&arret), Arc::clone(&console));
     if let Err(erreur) = ctrlc::set_handler(move || {
-        console("[ARRÊT] Demandé par Ctrl-C");
-        pour_le_signal.declencher();
+        console_du_signal.ligne("[ARRÊT] Demandé par Ctrl-C");
+        arret_du_signal.declencher();
     }) {
-        console(&format!(
+        console.ligne(&format!(
             "[ATTENTION] Ctrl-C arrêtera le serveur sans prévenir les clients : {erreur}"
         ));
     }
     // Ce thread n'est pas attendu : la bibliothèque standard ne sait pas interrompre une lecture
     // bloquante du clavier. Il ne tient qu'une poignée sur `Arret`, rien qui retienne l'arrêt.
-    thread::spawn(move || lire_console(io::stdin().lock(), &arret));
+    let pour_le_clavier = Arc::clone(&console);
+    thread::spawn(move || lire_console(io::stdin().lock(), &arret, &pour_le_clavier));
     let servi = serveur.servir();
     if servi.is_ok() {
-        console("[ARRÊT] Serveur arrêté proprement.");
+        console.ligne("[ARRÊT] Serveur arrêté proprement.");
     }
-    vider_la_console(Duration::from_secs(1));
+    // Une console que personne ne lit ne retient pas l'arrêt plus d'une seconde.
+    let _ = console.terminer(Some(Duration::from_secs(1)));
     servi.context("le serveur s'est arrêté sur une erreur")
 }
 
-/// Lit les commandes de la console du serveur : `stop` demande l'arrêt.
-pub fn lire_console(console_serveur: impl BufRead, arret: &Arret) {
+/// Lit les commandes de la console du serveur : `stop` demande l'arrêt ; les réponses vont sur
+/// `console`.
+pub fn lire_console(console_serveur: impl BufRead, arret: &Arret, console: &Sortie) {
     for ligne in console_serveur.lines().map_while(Result::ok) {
         match ligne.trim() {
             "stop" => {
-                console("[ARRÊT] Demandé depuis la console");
+                console.ligne("[ARRÊT] Demandé depuis la console");
                 arret.declencher();
                 return;
             }
             "" => {}
-            autre => console(&format!(
+            autre => console.ligne(&format!(
                 "[CONSOLE] « {} » inconnu ; tapez stop pour arrêter le serveur",
                 nettoyer(autre)
             )),
@@ -102,9 +105,10 @@ mod tests {
     fn la_console_arrete_sur_stop_seulement() -> io::Result<()> {
         let ecoute = TcpListener::bind("127.0.0.1:0")?;
         let arret = Arret::new(ecoute.local_addr()?);
-        lire_console(Cursor::new("bonjour\n\n"), &arret);
+        let console = Sortie::muette()?;
+        lire_console(Cursor::new("bonjour\n\n"), &arret, &console);
         assert!(!arret.est_demande());
-        lire_console(Cursor::new("  stop \n"), &arret);
+        lire_console(Cursor::new("  stop \n"), &arret, &console);
         assert!(arret.est_demande());
         // Le réveil s'est connecté à l'écoute : `accept` a de quoi rendre la main.
         ecoute.accept()?;

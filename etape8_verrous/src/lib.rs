@@ -7,7 +7,7 @@
 //!
 //! - **aucune entrée-sortie sous un verrou ; une file bornée par client ; celui qui ne suit pas
 //!   est déconnecté** ([`livraison`]). Diffuser, c'est déposer un message partagé (`Arc<str>`)
-//!   dans des files, sans jamais attendre personne ; un thread d'écriture par client vide la
+//!   dans des files, sans jamais attendre personne ; un thread par client, son **écrivain**, vide la
 //!   sienne. Un client qui lit assez vite (200 ko/s suffisent pour un copier-coller de 10 Mo)
 //!   n'est jamais déconnecté ; un client qui ne lit plus l'est, avec une annonce, et il ne
 //!   retient personne ; celui qui inonde est ralenti, lui seul ([`defenses::budget`]) ;
@@ -27,16 +27,16 @@
 //!   client quand le serveur a été lancé avec `--jeton-admin <jeton>`, **arrête proprement** le
 //!   serveur : tous les clients sont prévenus, les sockets fermées, le journal écrit, et le
 //!   programme rend 0 en moins de 2 s, même avec des centaines de clients ;
-//! - des limites : longueur de ligne ([`LIMITE_LIGNE`]) et nombre de clients (`--max-clients`).
+//! - des limites : longueur de ligne ([`conversation::LIMITE_LIGNE`]) et nombre de clients (`--max-clients`).
 //!
 //! ## Ce qui change depuis l'étape 7
 //!
-//! - [`diffuser`] ne touche plus aucune socket : le salon dépose le message dans les files, un
-//!   geste en mémoire qui n'attend jamais. Un thread d'écriture par client
-//!   ([`ecrire_vers_le_client`]) vide sa file par lots et écrit dans la socket ([`livraison`]).
+//! - [`conversation::diffuser`] ne touche plus aucune socket : le salon dépose le message dans les files, un
+//!   geste en mémoire qui n'attend jamais. Un écrivain par client
+//!   ([`livraison::ecrire_vers_le_client`]) vide sa file par lots et écrit dans la socket ([`livraison`]).
 //! - Le salon ([`salon::Salon`]) est une poignée : chaque méthode prend le verrou, travaille en
 //!   mémoire et rend des valeurs possédées ; la garde ne sort jamais de `salon.rs`.
-//! - Le serveur garde les poignées de tous ses threads et les attend à l'arrêt ([`Serveur`]).
+//! - Le serveur garde les poignées de tous ses threads et les attend à l'arrêt ([`serveur::Serveur`]).
 //! - Nouveau aussi : un délai pour choisir son pseudo ([`Config::delai_pseudo`]), une pause quand
 //!   `accept` échoue, Ctrl-C sur la console fait comme `stop`.
 //!
@@ -44,31 +44,23 @@
 //!
 //! La leçon, à lire dans cet ordre (c'est là que vous écrivez) :
 //!
-//! - [`livraison`] : la file bornée d'un client et son thread d'écriture ; qui est coupé, et quand
-//!   (un retard au-delà de [`LIMITE_RETARD`], ou rien d'écrit pendant [`DELAI_GRACE`]) ;
+//! - [`livraison`] : la file bornée d'un client et son écrivain ; qui est coupé, et quand
+//!   (un retard au-delà de [`livraison::LIMITE_RETARD`], ou rien d'écrit pendant
+//!   [`livraison::DELAI_GRACE`]) ;
 //! - [`salon`] : le salon partagé, une poignée dont chaque méthode prend le verrou ; l'ordre du
 //!   salon, les pseudos ;
-//! - [`journal`] : le fichier, écrit par un seul thread ; l'historique relu au démarrage ;
-//! - [`liste_noire`] : les adresses refusées, relues quand le fichier change ;
+//! - [`journal`] : le fichier, écrit par un seul thread, une [`sortie`] comme la console ;
+//! - [`liste_noire`] : les règles de la liste noire, et si une adresse en fait partie ;
 //! - [`serveur`] : la boucle d'accueil et l'arrêt propre.
 //!
 //! Le reste est donné : [`conversation`] (un client, de son pseudo à son départ),
 //! [`commandes`] (celles de l'étape 7, plus `bye` et `stop`), [`partage`] (ce que les threads
-//! partagent), [`config`] (les réglages et leurs bornes), [`lancement`] (le programme serveur),
-//! [`client`](mod@client), [`demo`](mod@demo), et [`defenses`] : les défenses contre les clients
-//! hostiles, un fichier par attaque, avec le tableau de ce que le serveur final refuse.
+//! partagent), [`config`] (les réglages et leurs bornes), [`sortie`] (une sortie, un thread : la
+//! console et le journal), [`lancement`] (le programme serveur), [`client`](mod@client),
+//! [`demo`](mod@demo), et [`defenses`] : les défenses contre les clients hostiles et les fichiers
+//! qu'on ne contrôle pas, un fichier par attaque, avec le tableau de ce que le serveur refuse.
 //!
-//! ## Mesures
-//!
-//! L'étape 7 contre celle-ci, mesurées dans le même lancement et sur la même machine : N clients
-//! se connectent et choisissent un pseudo, quelques-uns envoient une rafale, tous lisent ce que
-//! les autres envoient (et des « sourds » ne lisent rien) ; on compte les livraisons par seconde
-//! (médiane de cinq passages) :
-//!
-#![doc = include_str!("../mesures.svg")]
-//!
-//! La dernière ligne est la leçon de l'étape : avec 5 clients sourds et des lignes de 1 ko,
-//! l'étape 7 se fige (38 % des messages livrés) ; ici, tous le sont.
+//! Mesuré contre l'étape 7 dans le même lancement : voir [`livraison`] (« Mesures »).
 //!
 //! ## Ce que vous écrivez
 //!
@@ -152,8 +144,8 @@
 //!
 //! ## Questions du TP
 //!
-//! - *À quoi servent les verrous ?* → [`Partage`].
-//! - *Que risque-t-on sans eux ?* → [`Partage`], et la garde qui vit trop longtemps →
+//! - *À quoi servent les verrous ?* → [`partage::Partage`].
+//! - *Que risque-t-on sans eux ?* → [`partage::Partage`], et la garde qui vit trop longtemps →
 //!   [`salon`].
 //! - Quatre clients parlent au même instant, trente les lisent : qu'est-ce qui garantit que tous,
 //!   l'historique et le journal voient la même conversation, dans le même ordre ? → [`salon`]
@@ -187,16 +179,13 @@ pub mod livraison;
 pub mod partage;
 pub mod salon;
 pub mod serveur;
+pub mod sortie;
 
-pub use client::{LIMITE_RECEPTION, client};
-pub use config::{Config, DELAI_PSEUDO, HISTORIQUE_MAX};
-pub use conversation::{INVITE_PSEUDO, LIMITE_LIGNE, MESSAGE_BIENVENUE, diffuser};
-pub use defenses::console::console;
+// Ce dont le programme (`main.rs`) a besoin.
+pub use client::client;
+pub use config::Config;
 pub use demo::demo;
-pub use lancement::{lancer_serveur, lire_console, ouvrir_ecoute};
-pub use livraison::{DELAI_GRACE, LIMITE_RETARD, ecrire_vers_le_client};
-pub use partage::Partage;
-pub use serveur::{ACCES_REFUSE, ANNONCE_ARRET, Arret, DELAI_ARRET, Serveur, TAILLE_PILE};
+pub use lancement::lancer_serveur;
 
 /// Prend un verrou, même **empoisonné** (un thread a paniqué en le tenant) : chaque section
 /// critique de ce programme laisse ses données cohérentes avant tout ce qui peut paniquer, donc

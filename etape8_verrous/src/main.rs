@@ -9,6 +9,10 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use etape8_verrous::Config;
+use etape8_verrous::config::{
+    DELAI_PSEUDO, HISTORIQUE_DEFAUT, JOURNAL_DEFAUT, MAX_CLIENTS_DEFAUT, MIO,
+};
+use etape8_verrous::livraison::LIMITE_RETARD;
 
 /// Modèle de l'aide, pour que les titres soient en français comme le reste. Les titres de
 /// sections finissent par une espace (`"Options "`) : clap ajoute le deux-points, et le français
@@ -81,7 +85,7 @@ struct OptionsServeur {
     /// Fichier journal de la discussion ; défaut : chat_log.txt.
     #[arg(
         long,
-        default_value = "chat_log.txt",
+        default_value = JOURNAL_DEFAUT,
         value_name = "FICHIER",
         hide_default_value = true
     )]
@@ -89,7 +93,7 @@ struct OptionsServeur {
     /// Nombre de lignes d'historique envoyées à un nouveau venu, de 0 à 1000 ; défaut : 20.
     #[arg(
         long,
-        default_value_t = 20,
+        default_value_t = HISTORIQUE_DEFAUT,
         value_name = "N",
         hide_default_value = true
     )]
@@ -105,7 +109,7 @@ struct OptionsServeur {
     /// fichier ; leur nombre est souvent limité à 1 024 par processus).
     #[arg(
         long,
-        default_value_t = 500,
+        default_value_t = MAX_CLIENTS_DEFAUT,
         value_name = "N",
         hide_default_value = true
     )]
@@ -113,7 +117,7 @@ struct OptionsServeur {
     /// Retard maximal d'un client, en Mio, au-delà duquel il est déconnecté ; défaut : 16.
     #[arg(
         long,
-        default_value_t = 16,
+        default_value_t = LIMITE_RETARD / MIO,
         value_name = "MIO",
         hide_default_value = true
     )]
@@ -121,7 +125,7 @@ struct OptionsServeur {
     /// Secondes laissées à une connexion pour choisir son pseudo ; défaut : 30.
     #[arg(
         long,
-        default_value_t = 30,
+        default_value_t = DELAI_PSEUDO.as_secs(),
         value_name = "SECONDES",
         hide_default_value = true
     )]
@@ -138,7 +142,7 @@ impl OptionsServeur {
             max_clients: self.max_clients,
             delai_pseudo: Duration::from_secs(self.delai_pseudo),
             // Vérifié par `Config::verifier` : entre 1 et 1024 Mio.
-            limite_retard: self.limite_retard.saturating_mul(1024 * 1024),
+            limite_retard: self.limite_retard.saturating_mul(MIO),
             evenements: true,
         };
         etape8_verrous::lancer_serveur(self.reseau.adresse, self.reseau.port, config)
@@ -163,6 +167,36 @@ fn main() -> ExitCode {
         Err(erreur) => {
             eprintln!("Erreur : {}", etape1_connexion::francais::phrase(&erreur));
             ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Les valeurs par défaut viennent des constantes de `config.rs` ; l'aide les dit en français
+    /// (celle de clap, masquée, serait en anglais) : ce test vérifie que les deux disent la même
+    /// chose.
+    #[test]
+    fn l_aide_dit_les_valeurs_par_defaut_des_reglages() {
+        let aide = Cli::command().render_help().to_string();
+        for (option, defaut) in [
+            ("--journal", JOURNAL_DEFAUT.to_string()),
+            ("--historique", HISTORIQUE_DEFAUT.to_string()),
+            ("--max-clients", MAX_CLIENTS_DEFAUT.to_string()),
+            ("--limite-retard", (LIMITE_RETARD / MIO).to_string()),
+            ("--delai-pseudo", DELAI_PSEUDO.as_secs().to_string()),
+        ] {
+            let ligne = aide
+                .split("\n      --")
+                .find(|bloc| bloc.starts_with(&option[2..]))
+                .unwrap_or_default();
+            assert!(
+                ligne.contains(&format!("défaut : {defaut}")),
+                "l'aide de {option} devait dire « défaut : {defaut} » : {ligne}"
+            );
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Ce que tous les threads du serveur partagent : le salon, le journal, les réglages, la demande
-//! d'arrêt, la liste noire, et deux petites tables de défense.
+//! d'arrêt, la liste noire, la console, et une petite table de défense.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -8,9 +8,10 @@ use std::time::Instant;
 
 use crate::config::Config;
 use crate::journal::Journal;
-use crate::liste_noire::ListeNoire;
+use crate::defenses::liste_relue::ListeNoire;
 use crate::salon::Salon;
 use crate::serveur::Arret;
+use crate::sortie::Sortie;
 
 /// Ce que tous les threads du serveur partagent, derrière un `Arc`.
 ///
@@ -22,7 +23,7 @@ use crate::serveur::Arret;
 /// connecté et l'historique, et fixe l'ordre du salon ; chaque section critique est courte et ne
 /// fait **que** de la mémoire (voir [`crate::salon`]). Le reste est partagé sans ce verrou parce qu'il
 /// n'est pas modifié (`config`), ou parce qu'il se synchronise autrement : un atomique pour
-/// l'arrêt, une file par client et une pour le journal (chacune son petit verrou, jamais tenu
+/// l'arrêt, une file par client, une pour le journal et une pour la console (chacune son petit verrou, jamais tenu
 /// pendant une écriture), et deux petits verrous à part (les pauses de jeton, la dernière liste
 /// noire lue).
 ///
@@ -50,6 +51,9 @@ use crate::serveur::Arret;
 pub struct Partage {
     pub(crate) salon: Salon,
     pub(crate) journal: Journal,
+    /// La console du serveur : une sortie qui perd plutôt que d'attendre (voir
+    /// [`crate::defenses::console`]). Partagée avec le thread du journal, qui y dit ses erreurs.
+    pub(crate) console: Arc<Sortie>,
     pub(crate) config: Config,
     pub(crate) arret: Arc<Arret>,
     pub(crate) liste_noire: ListeNoire,
@@ -60,10 +64,10 @@ pub struct Partage {
 
 impl Partage {
     /// Écrit un événement sur la console du serveur (sauf avec `evenements: false`), sans attendre
-    /// (voir [`crate::console`]).
+    /// (voir [`crate::defenses::console`]).
     pub(crate) fn afficher(&self, texte: &str) {
         if self.config.evenements {
-            crate::console(texte);
+            self.console.ligne(texte);
         }
     }
 }

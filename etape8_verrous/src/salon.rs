@@ -93,7 +93,7 @@ struct Etat {
     clos: bool,
 }
 
-/// Le salon partagé par tous les threads (derrière l'`Arc` de [`crate::Partage`]).
+/// Le salon partagé par tous les threads (derrière l'`Arc` de [`crate::partage::Partage`]).
 #[derive(Debug)]
 pub struct Salon {
     etat: Mutex<Etat>,
@@ -343,11 +343,12 @@ mod tests {
         let chemin =
             std::env::temp_dir().join(format!("etape8-salon-{nom}-{}.txt", std::process::id()));
         let _ = std::fs::remove_file(&chemin);
-        Journal::ouvrir(&chemin).expect("journal temporaire").0
+        let console = Arc::new(crate::sortie::Sortie::muette().expect("console muette"));
+        crate::journal::ouvrir_journal(&chemin, console).expect("journal temporaire")
     }
 
     fn nouvelle_file() -> Arc<FileEnvoi> {
-        Arc::new(FileEnvoi::new(crate::LIMITE_RETARD))
+        Arc::new(FileEnvoi::new(crate::livraison::LIMITE_RETARD))
     }
 
     /// Une vraie socket connectée (sur la boucle locale) pour remplir une fiche.

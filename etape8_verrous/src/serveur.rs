@@ -1,4 +1,4 @@
-//! La boucle d'acceptation et l'arrêt : qui entre, et comment tout le monde sort.
+//! La boucle d'accueil et l'arrêt : qui entre, et comment tout le monde sort.
 //!
 //! [`Serveur::servir`] accepte les connexions, décide de leur sort **avant** tout thread et toute
 //! annonce (liste noire, salon complet), lance un thread par client admis, et, à la demande
@@ -17,11 +17,15 @@ use anyhow::Context;
 
 use crate::conversation::servir_client;
 use crate::defenses::recul::Recul;
-use crate::journal::{Journal, charger_historique};
-use crate::liste_noire::ListeNoire;
+use crate::defenses::console::ouvrir_console;
+use crate::defenses::fichier_journal::charger_historique;
+use crate::defenses::liste_relue::ListeNoire;
+use crate::journal::ouvrir_journal;
+use crate::sortie::Sortie;
 use crate::livraison::{DELAI_ECRITURE, FileEnvoi};
 use crate::salon::Salon;
-use crate::{Config, Partage};
+use crate::Config;
+use crate::partage::Partage;
 
 /// Ce que reçoit une adresse de la liste noire, juste avant la fermeture.
 pub const ACCES_REFUSE: &str = "Accès refusé";
@@ -36,7 +40,7 @@ pub const DELAI_ARRET: Duration = Duration::from_secs(1);
 /// réservée pour rien : nos threads ont une récursion bornée (la calculatrice, 64 niveaux).
 pub const TAILLE_PILE: usize = 256 * 1024;
 
-/// La demande d'arrêt, partagée entre la console, Ctrl-C, les clients et la boucle d'acceptation.
+/// La demande d'arrêt, partagée entre la console, Ctrl-C, les clients et la boucle d'accueil.
 #[derive(Debug)]
 pub struct Arret {
     demande: AtomicBool,
@@ -58,7 +62,7 @@ impl Arret {
         }
     }
 
-    /// Demande l'arrêt (une seule fois suffit) et réveille la boucle d'acceptation en s'y
+    /// Demande l'arrêt (une seule fois suffit) et réveille la boucle d'accueil en s'y
     /// connectant : c'est la façon portable d'interrompre un `accept()` bloquant.
     pub fn declencher(&self) {
         if !self.demande.swap(true, Ordering::SeqCst) {
@@ -72,11 +76,11 @@ impl Arret {
     }
 }
 
-/// Le serveur prêt à servir : son écoute, son état partagé, son thread de journal.
+/// Le serveur prêt à servir : son écoute et son état partagé (dont ses sorties : la console et
+/// le journal).
 pub struct Serveur {
     ecoute: TcpListener,
     partage: Arc<Partage>,
-    ecrivain_journal: JoinHandle<()>,
 }
 
 /// Le témoin d'un thread de client : le thread le possède, et il disparaît avec lui, quelle que
@@ -87,16 +91,18 @@ pub struct Serveur {
 pub type Temoin = Sender<()>;
 
 impl Serveur {
-    /// Prépare le serveur : vérifie les réglages, ouvre le journal, relit l'historique, lit la
-    /// liste noire. Chaque échec est une erreur claire **au démarrage**.
+    /// Prépare le serveur : vérifie les réglages, lance la console, ouvre le journal, relit
+    /// l'historique, lit la liste noire. Chaque échec est une erreur claire **au démarrage**.
     pub fn new(ecoute: TcpListener, config: Config) -> anyhow::Result<Serveur> {
         config.verifier()?;
+        let console =
+            Arc::new(ouvrir_console().context("impossible de lancer le thread de la console")?);
         let adresse = ecoute.local_addr().context("adresse locale introuvable")?;
         let historique =
             charger_historique(&config.journal, config.historique).with_context(|| {
                 format!("impossible de lire le journal {}", config.journal.display())
             })?;
-        let (journal, ecrivain_journal) = Journal::ouvrir(&config.journal).with_context(|| {
+        let journal = ouvrir_journal(&config.journal, Arc::clone(&console)).with_context(|| {
             format!(
                 "impossible d'écrire dans le journal {} ; choisissez un autre fichier avec --journal",
                 config.journal.display()
@@ -104,28 +110,31 @@ impl Serveur {
         })?;
         let liste_noire = match &config.liste_noire {
             None => ListeNoire::default(),
-            Some(chemin) => ListeNoire::ouvrir(chemin).with_context(|| {
+            Some(chemin) => ListeNoire::ouvrir(chemin, &console).with_context(|| {
                 format!("impossible de lire la liste noire {}", chemin.display())
             })?,
         };
         let partage = Arc::new(Partage {
             salon: Salon::new(historique, config.historique),
             journal,
+            console,
             config,
             arret: Arc::new(Arret::new(adresse)),
             liste_noire,
             pauses_jeton: Mutex::new(HashMap::new()),
         });
-        Ok(Serveur {
-            partage,
-            ecoute,
-            ecrivain_journal,
-        })
+        Ok(Serveur { partage, ecoute })
     }
 
     /// L'adresse réellement réservée.
     pub fn adresse(&self) -> io::Result<SocketAddr> {
         self.ecoute.local_addr()
+    }
+
+    /// La console du serveur, pour qui veut y écrire sans attendre (voir
+    /// [`crate::defenses::console`]).
+    pub fn console(&self) -> Arc<Sortie> {
+        Arc::clone(&self.partage.console)
     }
 
     /// De quoi demander l'arrêt depuis un autre thread (la console, la démo, un test).
@@ -145,17 +154,13 @@ impl Serveur {
     /// ```
     ///
     /// Deux pièges à la fin : `arreter` attend que tous les [`Temoin`] aient disparu, celui que
-    /// garde cette boucle compris ; et le thread du journal ne finit qu'avec la dernière poignée
-    /// du partage (le `Journal` se ferme en disparaissant) : lâchez-la avant de l'attendre.
+    /// garde cette boucle compris ; et le journal ne se termine ([`Sortie::terminer`]) qu'une
+    /// fois tous les threads de clients finis : une ligne publiée après serait perdue.
     ///
     /// [`erreur_systeme`]: etape1_connexion::francais::erreur_systeme
     pub fn servir(self) -> io::Result<()> {
         // corrigé:début Indice : la boucle d'accueil de l'étape 7, qui s'arrête sur demande (`Arret`) et recule quand `accept` échoue (`defenses::recul::Recul`, lignes ci-dessus) ; un `Temoin` par thread de client. À la fin : `arreter`, puis le journal écrit jusqu'au bout.
-        let Serveur {
-            ecoute,
-            partage,
-            ecrivain_journal,
-        } = self;
+        let Serveur { ecoute, partage } = self;
         let mut clients: Vec<JoinHandle<()>> = Vec::new();
         let (temoin, fins) = mpsc::channel();
         let mut recul = Recul::default();
@@ -190,12 +195,8 @@ impl Serveur {
         // Il ne reste que les témoins des threads de clients.
         drop(temoin);
         arreter(&partage, clients, &fins);
-        // Plus aucun thread de client : ce `drop` libère la dernière poignée du partage, donc le
-        // journal, dont le thread écrit ce qui reste puis s'arrête.
-        drop(partage);
-        ecrivain_journal
-            .join()
-            .map_err(|_| io::Error::other("le thread du journal a paniqué"))
+        // Plus aucun thread de client : le journal écrit ce qui reste, et on l'attend.
+        partage.journal.terminer(None)
         // corrigé:fin
     }
 }
@@ -266,7 +267,7 @@ fn refuser(mut flux: &TcpStream, raison: &str) {
 
 /// L'arrêt : annonce à tous, fermeture de toutes les files, puis attente de tous les threads.
 ///
-/// Chaque thread d'écriture envoie ce qui reste (dont l'annonce) puis ferme sa socket ; le thread
+/// Chaque écrivain envoie ce qui reste (dont l'annonce) puis ferme sa socket ; le thread
 /// de lecture du client voit alors la fin du flux et se termine, ce qui fait disparaître son
 /// [`Temoin`] : quand le dernier a disparu, `fins` est fermé. Pour un client qui ne lit plus,
 /// cette écriture n'aboutit pas : après [`DELAI_ARRET`], on **coupe** toutes les sockets rendues

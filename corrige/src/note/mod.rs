@@ -33,7 +33,7 @@
 //! |---|---|---|
 //! | 1 connexion | 1 | quelques lignes, guidées |
 //! | 2 boucle | 2 | le découpage en lignes, avec sa limite |
-//! | 3 déconnexions | 2 | la boucle d'acceptation et le traitement des erreurs par connexion |
+//! | 3 déconnexions | 2 | la boucle d'accueil et le traitement des erreurs par connexion |
 //! | 4 communication | 3 | les threads, le canal, la fin propre, l'en-tête de longueur |
 //! | 5 instructions | 2 | répondre sans jamais exécuter le texte du client (la calculatrice est donnée) |
 //! | 6 commandes | 2 | une `enum` et `split_once` |

@@ -1,102 +1,50 @@
-//! La console du serveur, qui peut bloquer elle aussi : un thread écrit, les autres déposent
-//! sans attendre.
+//! La console du serveur, qui peut bloquer elle aussi : une [`Sortie`] qui perd plutôt que
+//! d'attendre.
 //!
 //! Attaque : une console fermée, ou un tube que personne ne lit (`serveur | less` en pause, un
 //! superviseur bloqué). Test : `une_console_fermee_ou_qui_ne_suit_plus_n_arrete_pas_le_salon`.
+//!
+//! La console aussi est une entrée-sortie qui peut bloquer : si la sortie standard est un tube que
+//! personne ne lit, `println!` attend, et tout thread qui écrit un événement attendrait avec lui,
+//! la boucle d'accueil comprise. Les lignes passent donc par une sortie ([`crate::sortie`]) :
+//! déposées sans attendre, écrites par un seul thread ; au-delà de [`RETARD_CONSOLE`], une ligne
+//! est perdue, et la console le dit dès qu'elle reprend. Une console fermée n'est pas non plus une
+//! raison de tomber : l'erreur d'écriture est ignorée.
 
 use std::io::{self, Write};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, SyncSender, TrySendError};
-use std::thread;
-use std::time::{Duration, Instant};
 
-/// Ce que reçoit le thread de la console.
-enum PourLaConsole {
-    Ligne(String),
-    /// « Préviens-moi quand tout ce qui précède est écrit. »
-    Vider(mpsc::Sender<()>),
+use crate::sortie::{Debord, PourLEcrivain, Sortie};
+
+/// Le retard de la console, en octets, au-delà duquel une ligne de console est perdue.
+pub const RETARD_CONSOLE: usize = 1024 * 1024;
+
+/// Lance le thread de la console (la sortie standard) et rend la sortie qui le nourrit.
+pub fn ouvrir_console() -> io::Result<Sortie> {
+    Sortie::lancer(
+        "console",
+        Debord::Perdre {
+            seuil: RETARD_CONSOLE,
+        },
+        ecrire_la_console,
+    )
 }
 
-/// Le canal vers le thread de la console, une fois lancé par [`crate::lancer_serveur`].
-static CONSOLE: OnceLock<SyncSender<PourLaConsole>> = OnceLock::new();
-
-/// Les lignes de console perdues parce que la console ne suivait pas.
-static PERDUES: AtomicUsize = AtomicUsize::new(0);
-
-/// Écrit une ligne sur la console du serveur, **sans jamais attendre**.
-///
-/// La console aussi est une entrée-sortie qui peut bloquer : si la sortie standard est un tube que
-/// personne ne lit (`serveur | less` en pause, un superviseur bloqué), `println!` attend, et tout
-/// thread qui écrit un événement attendrait avec lui, la boucle d'acceptation comprise. Les lignes
-/// passent donc par un canal borné vers un thread qui écrit ; canal plein, la ligne est perdue (et
-/// comptée), mais personne n'attend. Une console fermée n'est pas non plus une raison de tomber :
-/// l'erreur d'écriture est ignorée.
-pub fn console(texte: &str) {
-    match CONSOLE.get() {
-        Some(envoi) => {
-            if envoi
-                .try_send(PourLaConsole::Ligne(texte.to_string()))
-                .is_err()
-            {
-                PERDUES.fetch_add(1, Ordering::Relaxed);
-            }
+/// Le thread de la console : écrit chaque lot sur la sortie standard, puis dit combien de lignes
+/// ont été perdues pendant qu'il était bloqué.
+fn ecrire_la_console(ecrivain: PourLEcrivain) {
+    let mut lot = Vec::new();
+    while ecrivain.file.prendre(&mut lot) {
+        let mut sortie = io::stdout().lock();
+        for ligne in lot.drain(..) {
+            let _ = writeln!(sortie, "{ligne}");
         }
-        None => {
-            let _ = writeln!(io::stdout().lock(), "{texte}");
+        let perdues = ecrivain.perdues();
+        if perdues > 0 {
+            let _ = writeln!(
+                sortie,
+                "[ATTENTION] {perdues} lignes de console perdues : la console ne suivait pas"
+            );
         }
+        let _ = sortie.flush();
     }
-}
-
-/// Lance le thread de la console (une fois par processus).
-pub(crate) fn lancer_la_console() {
-    let (envoi, reception) = mpsc::sync_channel::<PourLaConsole>(4096);
-    if CONSOLE.set(envoi).is_err() {
-        return;
-    }
-    // Ce thread n'est pas attendu : il peut rester bloqué sur une console qui ne lit plus.
-    let _ = thread::Builder::new()
-        .name("console".to_string())
-        .spawn(move || {
-            for message in reception {
-                let mut sortie = io::stdout().lock();
-                match message {
-                    PourLaConsole::Ligne(texte) => {
-                        let _ = writeln!(sortie, "{texte}");
-                    }
-                    PourLaConsole::Vider(fait) => {
-                        let _ = sortie.flush();
-                        let _ = fait.send(());
-                    }
-                }
-                let perdues = PERDUES.swap(0, Ordering::Relaxed);
-                if perdues > 0 {
-                    let _ = writeln!(
-                        sortie,
-                        "[ATTENTION] {perdues} lignes de console perdues : la console ne suivait pas"
-                    );
-                }
-            }
-        });
-}
-
-/// Attend, au plus `delai`, que la console ait écrit tout ce qu'on lui a confié.
-pub(crate) fn vider_la_console(delai: Duration) {
-    let Some(envoi) = CONSOLE.get() else {
-        return;
-    };
-    let echeance = Instant::now() + delai;
-    let (fait, attendre) = mpsc::channel();
-    let mut message = PourLaConsole::Vider(fait);
-    loop {
-        match envoi.try_send(message) {
-            Ok(()) => break,
-            Err(TrySendError::Full(rendu)) if Instant::now() < echeance => {
-                message = rendu;
-                thread::sleep(Duration::from_millis(10));
-            }
-            Err(_) => return,
-        }
-    }
-    let _ = attendre.recv_timeout(echeance.saturating_duration_since(Instant::now()));
 }

@@ -21,7 +21,7 @@
 //! | `--historique 18446744073709551615`, `--delai-pseudo 0`, `--max-clients 0` | refusé au démarrage par une phrase, sans panique (`des_options_hors_limites_sont_refusees_en_francais`) |
 //! | un journal d'une seule ligne de 100 Mo, ou `--journal /dev/zero` | seuls les 8 derniers Mio sont relus, une ligne trop longue est sautée ([`crate::journal`]) |
 //! | journal effacé pendant le service | recréé au lot suivant, et la console le dit ([`crate::journal`]) |
-//! | console fermée, ou qui ne lit plus (un tube plein) | les lignes passent par un canal borné, perdues plutôt qu'attendues ; le service continue (`une_console_fermee_ou_qui_ne_suit_plus_n_arrete_pas_le_salon`) |
+//! | console fermée, ou qui ne lit plus (un tube plein) | les lignes passent par une sortie qui perd plutôt que d'attendre ([`crate::sortie`]) ; le service continue (`une_console_fermee_ou_qui_ne_suit_plus_n_arrete_pas_le_salon`) |
 //! | une réponse allongée par `/majuscules` ou par l'échappement | le client du programme l'affiche en entier (`le_client_du_programme_affiche_une_reponse_plus_longue_qu_une_ligne_recue`) |
 //! | deviner le jeton d'administration par milliers d'essais | un essai par seconde au plus par adresse IP, connexion fermée au troisième jeton faux, comparaison en temps constant, aucune réponse qui dépende du jeton (`deviner_le_jeton_ferme_la_connexion_apres_trois_essais`) |
 //! | `stop` sans `--jeton-admin` | refusé : seule la console arrête ce serveur (`sans_jeton_admin_stop_d_un_client_ne_fait_rien`) |
@@ -37,6 +37,8 @@
 //!
 pub mod budget;
 pub mod console;
+pub mod fichier_journal;
 pub mod jeton;
 pub mod lecture;
+pub mod liste_relue;
 pub mod recul;
