@@ -9,6 +9,7 @@
 //!   [`phrase`] fait de même pour chaque maillon d'une erreur `anyhow`.
 
 use std::io;
+use std::net::IpAddr;
 use std::process;
 
 use clap::Parser;
@@ -135,6 +136,46 @@ pub fn phrase(erreur: &anyhow::Error) -> String {
         .join(" : ")
 }
 
+/// Pourquoi `bind` a échoué sur `adresse:port`, en une phrase française avec une piste : le port
+/// pris, l'adresse qui n'est pas à cette machine, le port réservé (voir `ouvrir_ecoute` à
+/// l'étape 1). Chaque étape s'en sert, pour que la phrase soit écrite une fois.
+pub fn ecoute_impossible(adresse: IpAddr, port: u16, erreur: &io::Error) -> anyhow::Error {
+    let cause = match erreur.kind() {
+        io::ErrorKind::AddrInUse => format!(
+            "le port {port} est déjà utilisé (un autre serveur tourne-t-il encore ?). \
+             Choisissez-en un autre avec --port, par exemple --port 0 pour laisser le système choisir"
+        ),
+        io::ErrorKind::AddrNotAvailable => format!(
+            "l'adresse {adresse} n'appartient pas à cette machine ; essayez --adresse 127.0.0.1"
+        ),
+        io::ErrorKind::PermissionDenied => format!(
+            "permission refusée pour le port {port} (les ports sous 1024 sont réservés) ; \
+             essayez --port 5050"
+        ),
+        _ => erreur_systeme(erreur),
+    };
+    anyhow::anyhow!("impossible d'écouter sur {adresse}:{port} : {cause}.")
+}
+
+/// Pourquoi `connect` vers `adresse:port` a échoué, en une phrase française qui rappelle la
+/// commande du serveur de `paquet` (voir `connecter` à l'étape 1).
+pub fn serveur_injoignable(
+    adresse: IpAddr,
+    port: u16,
+    erreur: &io::Error,
+    paquet: &str,
+) -> anyhow::Error {
+    let cause = match erreur.kind() {
+        io::ErrorKind::ConnectionRefused => "connexion refusée".to_string(),
+        io::ErrorKind::TimedOut => "pas de réponse dans le délai".to_string(),
+        _ => erreur_systeme(erreur),
+    };
+    anyhow::anyhow!(
+        "impossible de joindre le serveur {adresse}:{port} : {cause}. \
+         Le serveur est-il lancé (cargo run -p {paquet}) ?"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,5 +238,79 @@ mod tests {
             "{}",
             phrase(&chaine)
         );
+    }
+
+    #[test]
+    fn chaque_erreur_du_systeme_a_sa_phrase() {
+        use io::ErrorKind::*;
+        for (genre, debut) in [
+            (ConnectionReset, "connexion coupée brutalement par l'autre côté ("),
+            (ConnectionAborted, "connexion abandonnée ("),
+            (ConnectionRefused, "connexion refusée (personne n'écoute sur ce port) ("),
+            (BrokenPipe, "l'autre côté a déjà fermé la connexion ("),
+            (NotConnected, "la socket n'est pas connectée ("),
+            (TimedOut, "délai dépassé ("),
+            (WouldBlock, "délai dépassé ("),
+            (AddrInUse, "adresse déjà utilisée ("),
+            (AddrNotAvailable, "adresse indisponible sur cette machine ("),
+            (PermissionDenied, "permission refusée ("),
+            (NotFound, "fichier ou dossier introuvable ("),
+            (UnexpectedEof, "fin des données inattendue ("),
+            (InvalidData, "données invalides ("),
+            (Interrupted, "opération interrompue ("),
+            (OutOfMemory, "mémoire insuffisante ("),
+            (Other, "erreur du système ("),
+        ] {
+            let phrase = erreur_systeme(&io::Error::from(genre));
+            assert!(phrase.starts_with(debut), "{genre:?} : « {phrase} »");
+        }
+        let emfile = if cfg!(windows) { 10024 } else { 24 };
+        assert!(
+            erreur_systeme(&io::Error::from_raw_os_error(emfile))
+                .starts_with("trop de fichiers ouverts par le programme")
+        );
+        // Un autre numéro du système n'est pas « trop de fichiers ouverts ».
+        assert!(!erreur_systeme(&io::Error::from_raw_os_error(emfile + 1)).starts_with("trop"));
+    }
+
+    #[test]
+    fn compter_accorde_a_partir_de_deux() {
+        assert_eq!(compter(3, "client"), "3 clients");
+        assert_eq!(compter(100, "client"), "100 clients");
+    }
+
+    #[test]
+    fn une_valeur_vide_et_une_raison_inconnue_sont_dites() {
+        assert_eq!(
+            erreur(&["x", "--port", ""]),
+            "valeur refusée «  » pour --port <PORT> : valeur vide"
+        );
+        assert_eq!(raison_en_francais("déjà en français"), "déjà en français");
+        assert_eq!(
+            raison_en_francais("number too large to fit in target type"),
+            "nombre trop grand"
+        );
+    }
+
+    #[test]
+    fn ecouter_et_joindre_disent_pourquoi_en_francais() {
+        let ici = IpAddr::from([127, 0, 0, 1]);
+        let phrase = |genre| ecoute_impossible(ici, 80, &io::Error::from(genre)).to_string();
+        assert!(phrase(io::ErrorKind::AddrInUse).contains("le port 80 est déjà utilisé"));
+        assert!(
+            phrase(io::ErrorKind::AddrNotAvailable)
+                .contains("l'adresse 127.0.0.1 n'appartient pas à cette machine")
+        );
+        assert!(
+            phrase(io::ErrorKind::PermissionDenied).contains("permission refusée pour le port 80")
+        );
+        assert!(phrase(io::ErrorKind::Other).contains("erreur du système"));
+        let joindre = |genre| {
+            serveur_injoignable(ici, 5050, &io::Error::from(genre), "etape3_deconnexion")
+                .to_string()
+        };
+        assert!(joindre(io::ErrorKind::ConnectionRefused).contains(": connexion refusée."));
+        assert!(joindre(io::ErrorKind::TimedOut).contains("pas de réponse dans le délai"));
+        assert!(joindre(io::ErrorKind::Other).contains("cargo run -p etape3_deconnexion"));
     }
 }

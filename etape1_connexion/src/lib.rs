@@ -100,23 +100,8 @@ pub const LIMITE_LIGNE: usize = 1024;
 /// puis `listen()` (avec une file de 128 connexions sous Unix). Il n'y a donc pas de `listen()`
 /// séparé comme en Python ou en C : un `TcpListener` est toujours prêt à accepter.
 pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> {
-    TcpListener::bind((adresse, port)).map_err(|erreur| {
-        let cause = match erreur.kind() {
-            io::ErrorKind::AddrInUse => format!(
-                "le port {port} est déjà utilisé (un autre serveur tourne-t-il encore ?). \
-                 Choisissez-en un autre avec --port, par exemple --port 0 pour laisser le système choisir"
-            ),
-            io::ErrorKind::AddrNotAvailable => format!(
-                "l'adresse {adresse} n'appartient pas à cette machine ; essayez --adresse 127.0.0.1"
-            ),
-            io::ErrorKind::PermissionDenied => format!(
-                "permission refusée pour le port {port} (les ports sous 1024 sont réservés) ; \
-                 essayez --port 5050"
-            ),
-            _ => francais::erreur_systeme(&erreur),
-        };
-        anyhow!("impossible d'écouter sur {adresse}:{port} : {cause}.")
-    })
+    TcpListener::bind((adresse, port))
+        .map_err(|erreur| francais::ecoute_impossible(adresse, port, &erreur))
 }
 
 /// Se connecte au serveur `adresse:port`.
@@ -134,17 +119,8 @@ pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> 
 /// une valeur de type [`io::Result`] : on la transforme ici en phrase française avec une piste,
 /// et `main` la montre puis quitte avec un code de retour non nul (1). Aucune panique.
 pub fn connecter(adresse: IpAddr, port: u16) -> anyhow::Result<TcpStream> {
-    TcpStream::connect((adresse, port)).map_err(|erreur| {
-        let cause = match erreur.kind() {
-            io::ErrorKind::ConnectionRefused => "connexion refusée".to_string(),
-            io::ErrorKind::TimedOut => "pas de réponse dans le délai".to_string(),
-            _ => francais::erreur_systeme(&erreur),
-        };
-        anyhow!(
-            "impossible de joindre le serveur {adresse}:{port} : {cause}. \
-             Le serveur est-il lancé (cargo run -p etape1_connexion) ?"
-        )
-    })
+    TcpStream::connect((adresse, port))
+        .map_err(|erreur| francais::serveur_injoignable(adresse, port, &erreur, "etape1_connexion"))
 }
 
 /// Lance le serveur complet : réserve le port, annonce l'adresse, sert un client.

@@ -183,37 +183,14 @@ pub fn nettoyer(texte: &str) -> String {
 
 /// Réserve l'adresse `adresse:port` et commence à écouter (voir l'étape 1 pour `bind`/`listen`).
 pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> {
-    TcpListener::bind((adresse, port)).map_err(|erreur| {
-        let cause = match erreur.kind() {
-            io::ErrorKind::AddrInUse => format!(
-                "le port {port} est déjà utilisé (un autre serveur tourne-t-il encore ?). \
-                 Choisissez-en un autre avec --port, par exemple --port 0 pour laisser le système choisir"
-            ),
-            io::ErrorKind::AddrNotAvailable => format!(
-                "l'adresse {adresse} n'appartient pas à cette machine ; essayez --adresse 127.0.0.1"
-            ),
-            io::ErrorKind::PermissionDenied => format!(
-                "permission refusée pour le port {port} (les ports sous 1024 sont réservés) ; \
-                 essayez --port 5050"
-            ),
-            _ => etape1_connexion::francais::erreur_systeme(&erreur),
-        };
-        anyhow!("impossible d'écouter sur {adresse}:{port} : {cause}.")
-    })
+    TcpListener::bind((adresse, port))
+        .map_err(|erreur| etape1_connexion::francais::ecoute_impossible(adresse, port, &erreur))
 }
 
 /// Se connecte au serveur `adresse:port` (voir l'étape 1 pour les erreurs possibles).
 pub fn connecter(adresse: IpAddr, port: u16) -> anyhow::Result<TcpStream> {
     TcpStream::connect((adresse, port)).map_err(|erreur| {
-        let cause = match erreur.kind() {
-            io::ErrorKind::ConnectionRefused => "connexion refusée".to_string(),
-            io::ErrorKind::TimedOut => "pas de réponse dans le délai".to_string(),
-            _ => etape1_connexion::francais::erreur_systeme(&erreur),
-        };
-        anyhow!(
-            "impossible de joindre le serveur {adresse}:{port} : {cause}. \
-             Le serveur est-il lancé (cargo run -p etape2_boucle) ?"
-        )
+        etape1_connexion::francais::serveur_injoignable(adresse, port, &erreur, "etape2_boucle")
     })
 }
 

@@ -220,23 +220,8 @@ pub use etape2_boucle::{Ligne, envoyer_ligne, lire_ligne, nettoyer};
 
 /// Réserve l'adresse `adresse:port` et commence à écouter (voir l'étape 1 pour `bind`/`listen`).
 pub fn ouvrir_ecoute(adresse: IpAddr, port: u16) -> anyhow::Result<TcpListener> {
-    TcpListener::bind((adresse, port)).map_err(|erreur| {
-        let cause = match erreur.kind() {
-            io::ErrorKind::AddrInUse => format!(
-                "le port {port} est déjà utilisé (un autre serveur tourne-t-il encore ?). \
-                 Choisissez-en un autre avec --port, par exemple --port 0 pour laisser le système choisir"
-            ),
-            io::ErrorKind::AddrNotAvailable => format!(
-                "l'adresse {adresse} n'appartient pas à cette machine ; essayez --adresse 127.0.0.1"
-            ),
-            io::ErrorKind::PermissionDenied => format!(
-                "permission refusée pour le port {port} (les ports sous 1024 sont réservés) ; \
-                 essayez --port 5050"
-            ),
-            _ => etape1_connexion::francais::erreur_systeme(&erreur),
-        };
-        anyhow!("impossible d'écouter sur {adresse}:{port} : {cause}.")
-    })
+    TcpListener::bind((adresse, port))
+        .map_err(|erreur| etape1_connexion::francais::ecoute_impossible(adresse, port, &erreur))
 }
 
 /// Lance le serveur complet : réserve le port, annonce l'adresse, sert les clients sans fin.

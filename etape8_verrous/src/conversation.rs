@@ -19,8 +19,8 @@ use crate::defenses::budget::Budget;
 use crate::defenses::jeton::demander_arret;
 use crate::defenses::lecture::LectureBornee;
 use crate::livraison::{Envoi, Fermeture, FileEnvoi, ecrire_vers_le_client};
-use crate::serveur::TAILLE_PILE;
 use crate::partage::Partage;
+use crate::serveur::TAILLE_PILE;
 use crate::{Ligne, lire_ligne};
 use etape7_multiclients::commandes::Commande as CommandeSalon;
 

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
 
-use crate::commandes::nettoyer;
 use crate::client::LIMITE_RECEPTION;
+use crate::commandes::nettoyer;
 use crate::lancement::ouvrir_ecoute;
 use crate::serveur::{Arret, Serveur};
 use crate::{Config, Ligne, lire_ligne};

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::config::Config;
-use crate::journal::Journal;
 use crate::defenses::liste_relue::ListeNoire;
+use crate::journal::Journal;
 use crate::salon::Salon;
 use crate::serveur::Arret;
 use crate::sortie::Sortie;

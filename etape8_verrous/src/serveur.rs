@@ -15,17 +15,17 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use crate::Config;
 use crate::conversation::servir_client;
-use crate::defenses::recul::Recul;
 use crate::defenses::console::ouvrir_console;
 use crate::defenses::fichier_journal::charger_historique;
 use crate::defenses::liste_relue::ListeNoire;
+use crate::defenses::recul::Recul;
 use crate::journal::ouvrir_journal;
-use crate::sortie::Sortie;
 use crate::livraison::{DELAI_ECRITURE, FileEnvoi};
-use crate::salon::Salon;
-use crate::Config;
 use crate::partage::Partage;
+use crate::salon::Salon;
+use crate::sortie::Sortie;
 
 /// Ce que reçoit une adresse de la liste noire, juste avant la fermeture.
 pub const ACCES_REFUSE: &str = "Accès refusé";

@@ -184,7 +184,10 @@ mod tests {
             sortie.ligne("une ligne de console");
         }
         assert!(debut.elapsed() < Duration::from_secs(1), "jamais d'attente");
-        assert!(sortie.perdues() > 900, "au-delà du seuil, les lignes sont perdues");
+        assert!(
+            sortie.perdues() > 900,
+            "au-delà du seuil, les lignes sont perdues"
+        );
         sortie.rattraper();
         let _ = liberer.send(());
         // Borné, comme toute attente d'un test : un écrivain qui ne finit pas ne fige rien.

@@ -265,6 +265,20 @@ impl Serveur {
         }
     }
 
+    /// Les lignes de console qui arrivent pendant `duree`, puis plus rien.
+    ///
+    /// Une **fenêtre d'observation**, pas une synchronisation : pour vérifier qu'une chose qui se
+    /// répète (un `accept` qui échoue toutes les 100 ms) n'est dite qu'une fois, il faut la
+    /// laisser se répéter pendant un temps connu.
+    pub fn console_pendant(&mut self, duree: Duration) -> Vec<String> {
+        let fin = Instant::now() + duree;
+        let mut lignes = Vec::new();
+        while let Ok(ligne) = self.ligne_console_avant(fin) {
+            lignes.push(ligne);
+        }
+        lignes
+    }
+
     /// Les lignes de console arrivées jusqu'ici, sans attendre.
     pub fn console_jusqu_ici(&mut self) -> &[String] {
         while let Ok(Sortie::Ligne(ligne)) = self.console.try_recv() {
@@ -1032,14 +1046,69 @@ pub fn rejoindre(serveur: &Serveur, pseudo: &str) -> Client {
 /// Vérifie qu'un client qui envoie des centaines de milliers de lignes sans jamais lire ne
 /// bloque pas un serveur d'un seul thread : les réponses remplissent les tampons, le `write` du
 /// serveur bloque, et il doit abandonner au bout de son délai pour servir le client suivant.
+///
+/// La console doit dire pourquoi le premier est parti : son délai d'écriture est dépassé, il ne
+/// lit plus ses réponses (et non « connexion perdue »).
 pub fn verifier_qu_un_client_qui_ne_lit_pas_ne_bloque_pas_le_suivant(nom: &str, ligne: &str) {
-    let serveur = Serveur::lancer(nom, &[]);
+    let mut serveur = Serveur::lancer(nom, &[]);
     let inondeur = serveur.connecter();
     thread::scope(|portee| {
         portee.spawn(|| inondeur.inonder_sans_lire(ligne, 1_000_000));
         let mut suivant = serveur.connecter();
         suivant.attendre("Bienvenue");
     });
+    let fin = serveur.attendre_console("[DÉCONNEXION]");
+    assert!(
+        fin.contains("ne lit plus ses réponses"),
+        "{} : un client qui ne lit plus ses réponses est congédié par le délai d'écriture, et la \
+         console le dit (« … inactif trop longtemps, ou ne lit plus ses réponses : connexion \
+         fermée ») ; vu « {fin} »",
+        serveur.etape
+    );
+}
+
+/// Vrai si `prlimit` (Linux) est là : limiter les descripteurs de fichiers d'un autre processus
+/// n'a pas de moyen portable.
+pub fn prlimit_present() -> bool {
+    Command::new("prlimit")
+        .arg("--version")
+        .output()
+        .is_ok_and(|sortie| sortie.status.success())
+}
+
+/// Vérifie qu'un `accept` qui échoue en boucle (plus aucun descripteur de fichier : `EMFILE`)
+/// est dit **une fois** sur la console, pas toutes les 100 ms, et que le serveur sert de nouveau
+/// quand les descripteurs reviennent.
+///
+/// Le serveur est lancé avec 4 descripteurs (l'entrée, les deux sorties et l'écoute ; jusqu'à 64 permis) : chaque
+/// `accept` échoue aussitôt. Puis `prlimit --pid` lui en rend 64 : l'épisode finit.
+pub fn verifier_qu_un_echec_d_accept_se_dit_une_fois(nom: &str, bienvenue: &str) {
+    if !prlimit_present() {
+        eprintln!(
+            "{} : pas de prlimit sur cette machine, test des descripteurs sauté",
+            etape_de(nom)
+        );
+        return;
+    }
+    let mut serveur =
+        Serveur::lancer_sous(&["prlimit", "--nofile=4:64"], nom, &[], None, Console::Lue);
+    serveur.attendre_console("[ERREUR] Connexion refusée par le système");
+    // Cinq pauses de 100 ms : `accept` échoue encore cinq fois pendant cette fenêtre.
+    let ensuite = serveur.console_pendant(Duration::from_millis(600));
+    let repetees = ensuite.iter().filter(|l| l.contains("[ERREUR]")).count();
+    assert!(
+        repetees == 0,
+        "{} : quand accept échoue en boucle (plus de descripteurs de fichiers), l'erreur se dit          une fois par épisode, pas à chaque essai ; {repetees} lignes [ERREUR] de plus en 0,6 s.          Lignes vues :\n{}",
+        serveur.etape,
+        dernieres_lignes(&serveur.lu.join("\n"), 20)
+    );
+    let rendu = Command::new("prlimit")
+        .args(["--pid", &serveur.pid().to_string(), "--nofile=64:64"])
+        .status()
+        .is_ok_and(|statut| statut.success());
+    assert!(rendu, "{} : prlimit --pid a échoué", serveur.etape);
+    let mut client = serveur.connecter();
+    client.attendre(bienvenue);
 }
 
 /// Vérifie que 200 allers-retours (une ligne envoyée, sa réponse lue) tiennent en 4 s. Une

@@ -214,3 +214,44 @@ fn la_comparaison_udp_tcp_montre_les_frontieres_et_le_flux() {
 fn deux_cents_allers_retours_tiennent_en_quatre_secondes() {
     tests::verifier_que_les_reponses_partent_sans_attendre(ETAPE, "bonjour");
 }
+
+/// Les bornes exactes de la limite d'une ligne (4 096 octets, saut de ligne non compris).
+#[test]
+fn une_ligne_de_4096_octets_passe_et_une_de_4097_est_refusee() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    let pile = "a".repeat(4096);
+    client.envoyer(&pile);
+    let reponse = client.ligne("l'accusé d'une ligne de 4 096 octets, exactement la limite");
+    assert_eq!(
+        reponse,
+        format!("Message reçu : {pile}"),
+        "Étape 2 : une ligne d'exactement 4 096 octets est permise (la limite est comprise)"
+    );
+    client.envoyer(&"b".repeat(4097));
+    let reponse = client.ligne("une ligne d'erreur pour une ligne de 4 097 octets");
+    assert!(
+        reponse.starts_with("ERREUR"),
+        "Étape 2 : une ligne de 4 097 octets dépasse la limite de un octet et doit recevoir \
+         « ERREUR … » ; reçu « {reponse} »"
+    );
+}
+
+/// Une demi-ligne de 4 096 octets à la fin du flux n'est pas trop longue : c'est une ligne
+/// inachevée, ignorée comme les autres.
+#[test]
+fn une_demi_ligne_de_4096_octets_a_la_fin_du_flux_n_est_pas_refusee() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    client.envoyer_octets("c".repeat(4096).as_bytes());
+    client.flux().shutdown(std::net::Shutdown::Write).ok();
+    client.attendre_fermeture("le client a fini d'écrire");
+    assert!(
+        client.recu.iter().all(|l| !l.starts_with("ERREUR")),
+        "Étape 2 : 4 096 octets sans \\n à la fin du flux ne dépassent pas la limite (ils \
+         l'atteignent) : c'est une ligne inachevée, sans réponse ; reçu {:?}",
+        client.recu
+    );
+}

@@ -129,3 +129,8 @@ fn un_client_qui_envoie_sans_jamais_lire_ne_bloque_pas_le_suivant() {
 fn deux_cents_allers_retours_tiennent_en_quatre_secondes() {
     tests::verifier_que_les_reponses_partent_sans_attendre(ETAPE, "bonjour");
 }
+
+#[test]
+fn un_accept_qui_echoue_en_boucle_se_dit_une_fois() {
+    tests::verifier_qu_un_echec_d_accept_se_dit_une_fois(ETAPE, "Bienvenue");
+}

@@ -1,7 +1,8 @@
 //! Notation de l'étape 4 : communication client-serveur (duplex, fin propre, cadrage).
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::thread;
 
 use predicates::prelude::*;
 use tests::{Serveur, avec_echeance, client_programme, verifier_demo};
@@ -170,6 +171,15 @@ fn une_coupure_brutale_n_arrete_pas_le_serveur() {
         brutal.couper_brutalement(b"coup");
     }
     serveur.attendre_console("[DÉCONNEXION]");
+    assert!(
+        serveur
+            .console_jusqu_ici()
+            .iter()
+            .any(|l| l.starts_with("[ERREUR] Connexion avec") && l.contains("perdue")),
+        "Étape 4 : une coupure brutale (RST) se dit sur la console, avant le [DÉCONNEXION] : \
+         « [ERREUR] Connexion avec <pair> perdue : <erreur> ». Lignes vues :\n{}",
+        serveur.lu.join("\n")
+    );
     let mut suivant = serveur.connecter();
     suivant.attendre("Bienvenue");
     suivant.envoyer("encore là");
@@ -206,5 +216,193 @@ fn un_client_qui_inonde_une_console_qui_ne_suit_pas_ne_fait_pas_grossir_la_memoi
     assert!(
         envoyees < 20_000,
         "Étape 4 : le serveur a tout lu alors que sa console était bloquée : rien ne le retient"
+    );
+}
+
+/// Un client en cadrage « entete » : connecté, la bienvenue reçue (ou seulement arrivée, avec
+/// `lire_la_bienvenue: false` : elle reste alors non lue, et fermer la socket enverra un RST).
+fn client_entete(serveur: &Serveur, lire_la_bienvenue: bool) -> TcpStream {
+    let flux = TcpStream::connect(serveur.adresse).expect("connexion");
+    flux.set_read_timeout(Some(tests::DELAI))
+        .expect("délai de lecture");
+    if lire_la_bienvenue {
+        let mut lecture = avec_echeance(flux.try_clone().expect("copie de la socket"));
+        assert_eq!(
+            attendre_trame(&mut lecture, "Bienvenue sur le serveur !"),
+            Ok(()),
+            "Étape 4 : en cadrage entete, la bienvenue doit arriver avec un en-tête de 64 octets{}",
+            serveur.stderr()
+        );
+    } else {
+        let _ = flux.peek(&mut [0u8; 1]);
+    }
+    flux
+}
+
+/// Attend la fin de la conversation et vérifie comment la console l'a dite.
+fn verifier_la_fin(serveur: &mut Serveur, perdue: bool, quoi: &str) {
+    let fin = serveur.attendre_console("[DÉCONNEXION]");
+    let erreur = serveur
+        .lu
+        .iter()
+        .any(|l| l.starts_with("[ERREUR] Connexion avec") && l.contains("perdue"));
+    if perdue {
+        assert!(
+            erreur,
+            "Étape 4 : {quoi} : la connexion est perdue, la console doit le dire (« [ERREUR] \
+             Connexion avec <pair> perdue : … ») avant « {fin} ». Lignes vues :\n{}",
+            serveur.lu.join("\n")
+        );
+    } else {
+        assert!(
+            !erreur && fin.contains("terminée"),
+            "Étape 4 : {quoi} : c'est une fin normale (la fin du flux, `UnexpectedEof` de \
+             `read_exact`), pas une erreur : attendu « [DÉCONNEXION] Conversation avec <pair> \
+             terminée » sans [ERREUR]. Lignes vues :\n{}",
+            serveur.lu.join("\n")
+        );
+    }
+}
+
+#[test]
+fn en_cadrage_entete_un_message_de_4096_octets_passe_et_un_de_4097_est_refuse() {
+    let mut serveur = Serveur::lancer(ETAPE, &["--cadrage", "entete"]);
+    let mut flux = client_entete(&serveur, true);
+    let pile = "p".repeat(4096);
+    flux.write_all(&trame(&pile)).expect("envoi");
+    let ligne = serveur.attendre_console("[MESSAGE]");
+    assert!(
+        ligne.ends_with(&pile),
+        "Étape 4 : un message d'exactement 4 096 octets est permis (la limite est comprise) ; \
+         vu « {} »",
+        tests::dernieres_lignes(&ligne, 1)
+            .chars()
+            .take(120)
+            .collect::<String>()
+    );
+    flux.write_all(&trame(&"q".repeat(4097))[..64])
+        .expect("envoi");
+    let mut lecture = avec_echeance(flux);
+    let mut entete = [0u8; 64];
+    let _ = lecture.read_exact(&mut entete);
+    let mut texte = Vec::new();
+    let _ = lecture.read_to_end(&mut texte);
+    let reponse = String::from_utf8_lossy(&texte);
+    assert!(
+        reponse.starts_with("ERREUR"),
+        "Étape 4 : un en-tête qui annonce 4 097 octets dépasse la limite de un octet et doit \
+         recevoir « ERREUR … » ; reçu « {reponse} »{}",
+        serveur.stderr()
+    );
+}
+
+#[test]
+fn en_cadrage_entete_un_client_qui_part_apres_un_message_finit_sans_erreur() {
+    let mut serveur = Serveur::lancer(ETAPE, &["--cadrage", "entete"]);
+    let flux = client_entete(&serveur, true);
+    (&flux).write_all(&trame("au revoir")).expect("envoi");
+    serveur.attendre_console("au revoir");
+    flux.shutdown(Shutdown::Write).expect("fin d'écriture");
+    verifier_la_fin(
+        &mut serveur,
+        false,
+        "un client qui ferme son côté entre deux messages",
+    );
+}
+
+#[test]
+fn en_cadrage_entete_un_message_coupe_par_la_fin_du_flux_est_abandonne_sans_erreur() {
+    let mut serveur = Serveur::lancer(ETAPE, &["--cadrage", "entete"]);
+    let flux = client_entete(&serveur, true);
+    let mut coupe = format!("{:<64}", 10).into_bytes();
+    coupe.extend_from_slice(b"abc");
+    (&flux).write_all(&coupe).expect("envoi");
+    flux.shutdown(Shutdown::Write).expect("fin d'écriture");
+    verifier_la_fin(
+        &mut serveur,
+        false,
+        "un message annoncé de 10 octets coupé après 3",
+    );
+    assert!(
+        !serveur.lu.iter().any(|l| l.starts_with("[MESSAGE]")),
+        "Étape 4 : un message coupé par la fin du flux est abandonné, pas affiché. Lignes vues :\n{}",
+        serveur.lu.join("\n")
+    );
+}
+
+#[test]
+fn en_cadrage_entete_une_coupure_brutale_dans_l_entete_se_dit_perdue() {
+    let mut serveur = Serveur::lancer(ETAPE, &["--cadrage", "entete"]);
+    let flux = client_entete(&serveur, false);
+    (&flux).write_all(b"12").expect("envoi");
+    // La bienvenue, arrivée mais non lue : fermer maintenant envoie un RST.
+    drop(flux);
+    verifier_la_fin(
+        &mut serveur,
+        true,
+        "une coupure brutale au milieu de l'en-tête",
+    );
+}
+
+#[test]
+fn en_cadrage_entete_une_coupure_brutale_dans_le_contenu_se_dit_perdue() {
+    let mut serveur = Serveur::lancer(ETAPE, &["--cadrage", "entete"]);
+    let flux = client_entete(&serveur, false);
+    let mut coupe = format!("{:<64}", 10).into_bytes();
+    coupe.extend_from_slice(b"abc");
+    (&flux).write_all(&coupe).expect("envoi");
+    drop(flux);
+    verifier_la_fin(
+        &mut serveur,
+        true,
+        "une coupure brutale au milieu d'un message",
+    );
+}
+
+/// Le client du programme, face à un serveur qui coupe brutalement : la conversation est finie,
+/// ce n'est pas une erreur du client (code 0, rien sur sa sortie d'erreur).
+#[test]
+fn le_client_finit_sans_erreur_quand_le_serveur_coupe_brutalement() {
+    let ecoute = TcpListener::bind("127.0.0.1:0").expect("écoute du faux serveur");
+    let port = ecoute.local_addr().expect("adresse").port().to_string();
+    // Le faux serveur : la bienvenue, puis il attend que le client ait écrit et ferme sans lire
+    // (des données non lues : le système envoie un RST). Il n'est pas attendu : s'il restait
+    // bloqué, le test échouerait sur le client, borné, et non sur lui.
+    thread::spawn(move || {
+        let Ok((flux, _)) = ecoute.accept() else {
+            return;
+        };
+        let _ = (&flux).write_all(b"Bienvenue sur le serveur !\n");
+        let _ = flux.set_read_timeout(Some(tests::DELAI));
+        let _ = flux.peek(&mut [0u8; 1]);
+    });
+    let sortie = tests::executer_programme(
+        ETAPE,
+        &["client", "--port", &port],
+        "bonjour\n",
+        "le client face à un serveur qui coupe brutalement",
+    );
+    let erreurs = String::from_utf8_lossy(&sortie.stderr);
+    assert!(
+        sortie.status.success() && erreurs.trim().is_empty(),
+        "Étape 4 : quand le serveur coupe brutalement (ConnectionReset), la conversation est \
+         finie : le client rend 0 sans message d'erreur ; code {:?}, sortie d'erreur :\n{}",
+        sortie.status.code(),
+        tests::dernieres_lignes(&erreurs, 20)
+    );
+}
+
+/// `/quitter` tapé par l'utilisateur part une fois, et rien après lui.
+#[test]
+fn le_client_n_envoie_rien_apres_quitter() {
+    let mut serveur = Serveur::lancer(ETAPE, &[]);
+    tests::client_programme(ETAPE, &serveur, "/quitter\napres\n").success();
+    serveur.attendre_console("[DÉCONNEXION]");
+    let fins = serveur.lu.iter().filter(|l| l.starts_with("[FIN]")).count();
+    assert!(
+        fins == 1 && !serveur.lu.iter().any(|l| l.contains("apres")),
+        "Étape 4 : après /quitter tapé par l'utilisateur, le client n'envoie plus rien (ni les \
+         lignes suivantes, ni un second /quitter) ; la console du serveur a vu :\n{}",
+        serveur.lu.join("\n")
     );
 }

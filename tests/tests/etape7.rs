@@ -250,3 +250,8 @@ fn une_console_fermee_n_arrete_pas_le_salon() {
 fn un_client_sans_serveur_le_dit_en_nommant_son_etape() {
     tests::verifier_qu_un_client_sans_serveur_nomme_son_etape(ETAPE);
 }
+
+#[test]
+fn un_accept_qui_echoue_en_boucle_se_dit_une_fois() {
+    tests::verifier_qu_un_echec_d_accept_se_dit_une_fois(ETAPE, "Bienvenue");
+}

@@ -16,9 +16,9 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::client::LIMITE_RECEPTION;
 use crate::commandes::nettoyer;
 use crate::sortie::Sortie;
-use crate::client::LIMITE_RECEPTION;
 use crate::{Ligne, lire_ligne};
 
 /// Au démarrage, on ne relit que la fin du journal : au plus tant d'octets. Un journal de
@@ -96,7 +96,6 @@ pub fn charger_historique(chemin: &Path, n: usize) -> io::Result<VecDeque<Arc<st
     }
     Ok(dernieres)
 }
-
 
 #[cfg(test)]
 mod tests {
