@@ -244,9 +244,15 @@ mod tests {
     fn chaque_erreur_du_systeme_a_sa_phrase() {
         use io::ErrorKind::*;
         for (genre, debut) in [
-            (ConnectionReset, "connexion coupée brutalement par l'autre côté ("),
+            (
+                ConnectionReset,
+                "connexion coupée brutalement par l'autre côté (",
+            ),
             (ConnectionAborted, "connexion abandonnée ("),
-            (ConnectionRefused, "connexion refusée (personne n'écoute sur ce port) ("),
+            (
+                ConnectionRefused,
+                "connexion refusée (personne n'écoute sur ce port) (",
+            ),
             (BrokenPipe, "l'autre côté a déjà fermé la connexion ("),
             (NotConnected, "la socket n'est pas connectée ("),
             (TimedOut, "délai dépassé ("),

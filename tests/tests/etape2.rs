@@ -199,15 +199,59 @@ fn une_ligne_enorme_ne_fait_pas_grossir_la_memoire_du_serveur() {
 
 #[test]
 fn la_comparaison_udp_tcp_montre_les_frontieres_et_le_flux() {
-    assert_cmd::Command::new(tests::programme(ETAPE))
-        .arg("udp")
-        .timeout(tests::DELAI)
-        .assert()
-        .success()
-        .stdout(predicate::str::contains(
-            "[UDP] un recv_from rend un datagramme entier : « trois »",
-        ))
-        .stdout(predicate::str::contains("« undeuxtrois »"));
+    let sortie = tests::executer_programme(ETAPE, &["udp"], "", "la comparaison udp");
+    let texte = String::from_utf8_lossy(&sortie.stdout).into_owned();
+    let montrer = || tests::dernieres_lignes(&texte, 20);
+    assert!(
+        sortie.status.success()
+            && texte.contains("[UDP] un recv_from rend un datagramme entier : « trois »")
+            && texte.contains("« undeuxtrois »"),
+        "Étape 2 : la comparaison doit montrer les datagrammes entiers d'UDP et le flux collé de \
+         TCP ; obtenu :\n{}",
+        montrer()
+    );
+    // « [UDP] rafale : E datagrammes envoyés sans erreur, R reçus », puis les pertes, E - R.
+    let nombres = |ligne: &str| -> Vec<usize> {
+        ligne
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|mot| mot.parse().ok())
+            .collect()
+    };
+    let rafale = texte.lines().find(|l| l.starts_with("[UDP] rafale"));
+    let (envoyes, recus) = match rafale.map(nombres).as_deref() {
+        Some([envoyes, recus]) => (*envoyes, *recus),
+        _ => panic!(
+            "Étape 2 : la ligne « [UDP] rafale : E … envoyés …, R reçus » manque ; obtenu :\n{}",
+            montrer()
+        ),
+    };
+    assert!(
+        envoyes > 0 && recus <= envoyes,
+        "Étape 2 : rafale de {envoyes} datagrammes, {recus} reçus ?"
+    );
+    let bilan = if recus < envoyes {
+        format!(
+            "[UDP] {} perdus, et personne n'a été prévenu",
+            envoyes - recus
+        )
+    } else {
+        "[UDP] aucun perdu cette fois-ci".to_string()
+    };
+    assert!(
+        texte.contains(&bilan),
+        "Étape 2 : après {envoyes} envoyés et {recus} reçus, attendu : « {bilan} » ; obtenu :\n{}",
+        montrer()
+    );
+    let lectures = texte
+        .lines()
+        .find(|l| l.starts_with("[TCP] 11 octets en"))
+        .map(nombres)
+        .unwrap_or_default();
+    assert!(
+        matches!(lectures.as_slice(), [11, n, ..] if *n >= 1),
+        "Étape 2 : attendu « [TCP] 11 octets en N read … », N au moins 1 ; obtenu :\n{}",
+        montrer()
+    );
 }
 
 #[test]

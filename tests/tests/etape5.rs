@@ -223,3 +223,41 @@ fn un_client_sans_serveur_le_dit_en_nommant_son_etape() {
 fn deux_cents_allers_retours_tiennent_en_quatre_secondes() {
     tests::verifier_que_les_reponses_partent_sans_attendre(ETAPE, "calcul 6*7");
 }
+
+/// Les bornes de la calculatrice, à la limite et un cran au-delà, et les erreurs que l'énoncé
+/// nomme, mot pour mot.
+#[test]
+fn les_bornes_et_les_erreurs_de_la_calculatrice_sont_exactes() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = connecte(&serveur);
+    let contient = |client: &mut Client, instruction: &str, attendu: &str| {
+        let reponse = client.demander(instruction);
+        let court: String = instruction.chars().take(40).collect();
+        assert!(
+            reponse.starts_with("ERREUR : ") && reponse.contains(attendu),
+            "Étape 5 : « {court}… » ({} octets) doit donner « ERREUR : … {attendu} … » ; reçu « {reponse} »",
+            instruction.len()
+        );
+    };
+    // 1 000 octets d'expression : permis ; 1 001 et 1 002 : trop long.
+    let longue = |chiffres: usize| format!("calcul {}{}", "1".repeat(chiffres), "+1".repeat(499));
+    verifier(&mut client, &longue(2), "= 510");
+    contient(&mut client, &longue(3), "trop longue");
+    contient(&mut client, &longue(4), "trop longue");
+    // 64 niveaux de parenthèses : permis ; 65 : trop imbriqué.
+    let imbriquee = |n: usize| format!("calcul {}1{}", "(".repeat(n), ")".repeat(n));
+    verifier(&mut client, &imbriquee(64), "= 1");
+    contient(&mut client, &imbriquee(65), "trop imbriquée");
+    // Cent parenthèses à la suite, jamais plus d'un niveau : la profondeur redescend.
+    let a_la_suite = format!("calcul {}(1)", "(1)+".repeat(99));
+    verifier(&mut client, &a_la_suite, "= 100");
+    // Les erreurs nommées.
+    contient(&mut client, "calcul 1 / 0", "division par zéro");
+    contient(&mut client, "calcul 5 % 0", "division par zéro");
+    contient(&mut client, "calcul 1 2", "« 2 » inattendu ici");
+    contient(&mut client, "calcul 1 + )", "« ) » inattendu ici");
+    contient(&mut client, "calcul 1 +", "expression incomplète");
+    contient(&mut client, "calcul (1", "parenthèse non fermée");
+    // Un caractère de contrôle est montré par son code, pas tel quel.
+    contient(&mut client, "calcul 1\u{1}", "« \\u{1} » en colonne 2");
+}

@@ -141,3 +141,39 @@ fn un_client_sans_serveur_le_dit_en_nommant_son_etape() {
 fn deux_cents_allers_retours_tiennent_en_quatre_secondes() {
     tests::verifier_que_les_reponses_partent_sans_attendre(ETAPE, "/calcul 6*7");
 }
+
+/// Les arguments tels que l'utilisateur les a tapés (sans les espaces autour, casse gardée), les
+/// bornes du pseudo à la limite et un cran au-delà, et les exemples des messages d'erreur.
+#[test]
+fn les_arguments_et_les_bornes_du_pseudo_sont_exacts() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = connecte(&serveur);
+    let accepte = |client: &mut Client, commande: &str, pseudo: &str| {
+        let reponse = client.demander(commande);
+        let accuse = client.demander("coucou");
+        assert!(
+            reponse.starts_with("= ") && accuse.contains(&format!("({pseudo})")),
+            "Étape 6 : « {commande} » doit donner le pseudo « {pseudo} » (l'argument sans les \
+             espaces autour, casse gardée) ; reçu « {reponse} » puis « {accuse} »"
+        );
+    };
+    accepte(&mut client, "/pseudo   Alice  ", "Alice");
+    let vingt = "é".repeat(20);
+    accepte(&mut client, &format!("/pseudo {vingt}"), &vingt);
+    let refuse = |client: &mut Client, commande: &str, attendu: &str| {
+        let reponse = client.demander(commande);
+        assert!(
+            reponse.starts_with("ERREUR") && reponse.contains(attendu),
+            "Étape 6 : « {commande} » doit être refusé, attendu : « ERREUR … {attendu} » ; reçu \
+             « {reponse} »"
+        );
+    };
+    refuse(
+        &mut client,
+        &format!("/pseudo {}", "é".repeat(21)),
+        "20 caractères au plus",
+    );
+    refuse(&mut client, "/pseudo al!ce", "lettres, chiffres");
+    refuse(&mut client, "/calcul", "(exemple : /calcul 2 + 3 * 4)");
+    refuse(&mut client, "/pseudo  ", "(exemple : /pseudo alice)");
+}
