@@ -258,21 +258,11 @@ fn vers_texte(octets: Vec<u8>) -> Message {
     }
 }
 
-/// Rend visibles les caractères de contrôle, sauf la tabulation : pas de séquences ANSI, ni de
-/// `\r`, ni de `\n` sur la console. Un message à en-tête peut contenir des sauts de ligne : les
-/// laisser passer permettrait d'écrire une fausse ligne `[CONNEXION] …` sur la console ; le
-/// client les affiche, lui, ligne par ligne ([`client`]).
-pub fn nettoyer(texte: &str) -> String {
-    let mut propre = String::with_capacity(texte.len());
-    for c in texte.chars() {
-        if c.is_control() && c != '\t' {
-            propre.extend(c.escape_default());
-        } else {
-            propre.push(c);
-        }
-    }
-    propre
-}
+// `nettoyer` est celle de l'étape 2 : elle rend visibles les caractères de contrôle, sauf la
+// tabulation. Un message à en-tête peut contenir des sauts de ligne : les laisser passer
+// permettrait d'écrire une fausse ligne `[CONNEXION] …` sur la console ; le client les affiche,
+// lui, ligne par ligne ([`client`]).
+pub use etape2_boucle::nettoyer;
 
 /// Ce que reçoit le thread principal du serveur, dans l'ordre d'arrivée.
 ///

@@ -88,7 +88,7 @@
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::thread;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, anyhow};
 use etape4_communication::Cadrage;
@@ -291,24 +291,8 @@ pub fn executer(commande: Commande, session: &mut Session) -> Result<String, Str
     // corrigé:fin
 }
 
-/// L'heure `HH:MM:SS` en temps universel (UTC).
-///
-/// La bibliothèque standard ne connaît pas les fuseaux horaires : on calcule l'heure UTC à partir
-/// du nombre de secondes depuis le 1er janvier 1970 (l'« époque Unix »). Une horloge réglée avant
-/// 1970 n'est pas une raison de paniquer : on affiche alors 00:00:00.
-pub fn heure_utc(instant: SystemTime) -> String {
-    let secondes = instant
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-        % 86_400;
-    format!(
-        "{:02}:{:02}:{:02} (UTC)",
-        secondes / 3600,
-        secondes / 60 % 60,
-        secondes % 60
-    )
-}
+// L'heure UTC de `/heure` : celle de l'étape 5.
+pub use etape5_instructions::heure_utc;
 
 // Repris des étapes précédentes : la lecture d'une ligne bornée (étape 2), la boucle d'accueil
 // (étape 3) et le client à deux threads (étape 4) : votre code de ces étapes sert donc ici ; la
@@ -573,11 +557,5 @@ mod tests {
             Commande::Longueur("ça".into()),
             Ok("2 caractères (3 octets)"),
         );
-    }
-
-    #[test]
-    fn l_heure_est_calculee_depuis_l_epoque() {
-        let instant = UNIX_EPOCH + Duration::from_secs(86_400 * 365 + 3 * 3600 + 25 * 60 + 7);
-        assert_eq!(heure_utc(instant), "03:25:07 (UTC)");
     }
 }

@@ -6,6 +6,8 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 
+use super::reference::{ecrire_reference, empreinte};
+use super::sources::{copier_les_sources, source_d_etape};
 use super::*;
 use crate::edition::{collecter, retirer_le_corrige};
 
@@ -208,4 +210,77 @@ pub(crate) fn copier(source: &Path, destination: &Path) -> anyhow::Result<()> {
         )
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seules_les_sources_des_etapes_viennent_de_la_copie() -> anyhow::Result<()> {
+        let classeur = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let racine = std::env::temp_dir().join(format!("note-preparer-{}", std::process::id()));
+        let (copie, travail) = (racine.join("copie"), racine.join("travail"));
+        let _ = fs::remove_dir_all(&racine);
+        let src = copie.join("etape1_connexion").join("src");
+        fs::create_dir_all(&src)?;
+        fs::create_dir_all(copie.join(".cargo"))?;
+        fs::create_dir_all(copie.join("tests").join("tests"))?;
+        fs::write(src.join("lib.rs"), "// le travail de l'élève\n")?;
+        fs::write(
+            copie.join(".cargo").join("config.toml"),
+            "[target.x]\nrunner = \"faux\"\n",
+        )?;
+        fs::write(
+            copie.join("etape1_connexion").join("build.rs"),
+            "fn main() {}\n",
+        )?;
+        fs::write(
+            copie.join("etape1_connexion").join("Cargo.toml"),
+            "[package]\n",
+        )?;
+        fs::write(
+            copie.join("tests").join("tests").join("etape1.rs"),
+            "#[test]\nfn vide() {}\n",
+        )?;
+        fs::write(
+            src.join("gros.rs"),
+            vec![b'a'; TAILLE_MAX_SOURCE as usize + 1],
+        )?;
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("/dev/zero", src.join("zero.rs"))?;
+        verifier_copie(&copie)?;
+        let ignores = preparer_le_dossier(&copie, &classeur, &travail)?;
+        let lu = |relatif: &str| fs::read_to_string(travail.join(relatif)).unwrap_or_default();
+        assert_eq!(
+            lu("etape1_connexion/src/lib.rs"),
+            "// le travail de l'élève\n"
+        );
+        assert_eq!(
+            lu(".cargo/config.toml"),
+            fs::read_to_string(classeur.join(".cargo/config.toml"))?
+        );
+        assert_eq!(
+            lu("etape1_connexion/Cargo.toml"),
+            fs::read_to_string(classeur.join("etape1_connexion/Cargo.toml"))?
+        );
+        assert_eq!(
+            lu("tests/tests/etape1.rs"),
+            fs::read_to_string(classeur.join("tests/tests/etape1.rs"))?
+        );
+        assert!(!travail.join("etape1_connexion/build.rs").exists());
+        assert!(!travail.join("etape1_connexion/src/gros.rs").exists());
+        // Les sources des étapes que la copie n'a pas ne viennent pas du classeur.
+        assert!(!travail.join("etape2_boucle/src/lib.rs").exists());
+        #[cfg(unix)]
+        assert!(
+            ignores
+                .iter()
+                .any(|i| i.contains("zero.rs") && i.contains("lien symbolique"))
+        );
+        assert!(ignores.iter().any(|i| i.contains("gros.rs")));
+        fs::remove_dir_all(&racine)?;
+        assert!(verifier_copie(&racine).is_err());
+        Ok(())
+    }
 }

@@ -69,3 +69,52 @@ pub fn tests_reussis(sortie: &str) -> BTreeSet<String> {
         .map(str::to_string)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lire_les_tests_reussis_dans_la_sortie_de_cargo_test() {
+        let sortie = "running 3 tests\ntest a ... ok\ntest b ... FAILED\ntest c ... ignored\n\
+                      test d ... ok\ntest result: FAILED. 2 passed; 1 failed; 1 ignored\n";
+        let reussis: Vec<String> = tests_reussis(sortie).into_iter().collect();
+        assert_eq!(reussis, ["a", "d"]);
+    }
+
+    #[test]
+    fn une_sortie_de_suite_trafiquee_n_est_pas_crue() {
+        let vraie = "running 2 tests\ntest a ... ok\ntest b ... FAILED\n\
+                     test result: FAILED. 1 passed; 1 failed; 0 ignored\n";
+        let (reussis, echoues) =
+            lire_la_suite(vraie, "", Some(101)).expect("une vraie sortie se lit");
+        assert!(reussis.contains("a") && echoues.contains("b") && reussis.len() == 1);
+        // Un serveur de la copie écrit « test b ... ok » dans la sortie du programme de tests :
+        // la ligne FAILED l'emporte.
+        let ajout = vraie.replace("test b ... FAILED\n", "test b ... ok\ntest b ... FAILED\n");
+        let (reussis, _) = lire_la_suite(&ajout, "", Some(101)).expect("toujours lisible");
+        assert!(!reussis.contains("b"));
+        // Un faux test réussi de plus : le bilan ne correspond plus.
+        let faux = vraie.replace("test a ... ok\n", "test a ... ok\ntest c ... ok\n");
+        assert!(lire_la_suite(&faux, "", Some(101)).is_err());
+        // Un second bilan, ou aucun.
+        assert!(
+            lire_la_suite(
+                &format!("{vraie}test result: ok. 2 passed; 0 failed\n"),
+                "",
+                Some(101)
+            )
+            .is_err()
+        );
+        assert!(lire_la_suite("test a ... ok\n", "", Some(0)).is_err());
+        // Le programme de tests tué (après avoir imprimé un faux bilan).
+        let tue = "process didn't exit successfully: `etape8-…` (signal: 9, SIGKILL: kill)";
+        assert!(lire_la_suite(vraie, tue, Some(101)).is_err());
+        // Cargo tué lui aussi : pas de code de sortie.
+        assert!(lire_la_suite(vraie, "", None).is_err());
+        // Un faux bilan « tout a réussi » alors que cargo dit le contraire.
+        let tout_ok = "test a ... ok\ntest result: ok. 1 passed; 0 failed; 0 ignored\n";
+        assert!(lire_la_suite(tout_ok, "", Some(0)).is_ok());
+        assert!(lire_la_suite(tout_ok, "", Some(101)).is_err());
+    }
+}

@@ -53,12 +53,20 @@ mod rapport;
 mod reference;
 mod sources;
 
-pub use dossier::*;
-pub(crate) use lancement::*;
-pub use libtest::*;
-pub use rapport::*;
-pub use reference::*;
-pub use sources::*;
+// Ce que le reste du corrigé appelle ; chaque module importe ce qu'il prend des autres.
+pub(crate) use dossier::preparer_le_dossier;
+use dossier::{effacer_la_compilation, nom_de_dossier, verifier_que_rien_n_a_change};
+pub use dossier::{nom_pour_tableau, verifier_copie};
+pub(crate) use lancement::{Essai, essayer};
+pub use libtest::{lire_la_suite, tests_reussis};
+use rapport::decimal;
+pub use rapport::{csv, csv_de_classe, tableau, tableau_de_classe};
+pub(crate) use reference::dossier_de_notation;
+use reference::empreinte;
+pub use reference::{Reference, reference};
+pub use sources::{
+    A_RELIRE, TAILLE_MAX_SOURCE, a_relire, inclusions_hors_du_paquet, sans_commentaires,
+};
 
 /// Une étape notée : numéro, paquet, points au barème.
 #[derive(Clone, Copy, Debug)]
@@ -325,248 +333,9 @@ fn total(resultats: &[Resultat]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edition::collecter;
-
-    #[test]
-    fn la_reference_se_relit_comme_elle_s_ecrit() {
-        let mut reference = Reference::default();
-        reference.attendus[2] = vec!["a".into(), "b".into()];
-        reference.gratuits[2].insert("b".into());
-        let relue = lire_reference(&ecrire_reference(&reference));
-        assert_eq!(relue.attendus[2], ["a", "b"]);
-        assert!(relue.gratuits[2].contains("b") && relue.gratuits[0].is_empty());
-    }
 
     #[test]
     fn le_bareme_fait_vingt() {
         assert_eq!(BAREME.iter().map(|b| b.points).sum::<f64>(), 20.0);
-    }
-
-    #[test]
-    fn lire_les_tests_reussis_dans_la_sortie_de_cargo_test() {
-        let sortie = "running 3 tests\ntest a ... ok\ntest b ... FAILED\ntest c ... ignored\n\
-                      test d ... ok\ntest result: FAILED. 2 passed; 1 failed; 1 ignored\n";
-        let reussis: Vec<String> = tests_reussis(sortie).into_iter().collect();
-        assert_eq!(reussis, ["a", "d"]);
-    }
-
-    #[test]
-    fn une_sortie_de_suite_trafiquee_n_est_pas_crue() {
-        let vraie = "running 2 tests\ntest a ... ok\ntest b ... FAILED\n\
-                     test result: FAILED. 1 passed; 1 failed; 0 ignored\n";
-        let (reussis, echoues) =
-            lire_la_suite(vraie, "", Some(101)).expect("une vraie sortie se lit");
-        assert!(reussis.contains("a") && echoues.contains("b") && reussis.len() == 1);
-        // Un serveur de la copie écrit « test b ... ok » dans la sortie du programme de tests :
-        // la ligne FAILED l'emporte.
-        let ajout = vraie.replace("test b ... FAILED\n", "test b ... ok\ntest b ... FAILED\n");
-        let (reussis, _) = lire_la_suite(&ajout, "", Some(101)).expect("toujours lisible");
-        assert!(!reussis.contains("b"));
-        // Un faux test réussi de plus : le bilan ne correspond plus.
-        let faux = vraie.replace("test a ... ok\n", "test a ... ok\ntest c ... ok\n");
-        assert!(lire_la_suite(&faux, "", Some(101)).is_err());
-        // Un second bilan, ou aucun.
-        assert!(
-            lire_la_suite(
-                &format!("{vraie}test result: ok. 2 passed; 0 failed\n"),
-                "",
-                Some(101)
-            )
-            .is_err()
-        );
-        assert!(lire_la_suite("test a ... ok\n", "", Some(0)).is_err());
-        // Le programme de tests tué (après avoir imprimé un faux bilan).
-        let tue = "process didn't exit successfully: `etape8-…` (signal: 9, SIGKILL: kill)";
-        assert!(lire_la_suite(vraie, tue, Some(101)).is_err());
-        // Cargo tué lui aussi : pas de code de sortie.
-        assert!(lire_la_suite(vraie, "", None).is_err());
-        // Un faux bilan « tout a réussi » alors que cargo dit le contraire.
-        let tout_ok = "test a ... ok\ntest result: ok. 1 passed; 0 failed; 0 ignored\n";
-        assert!(lire_la_suite(tout_ok, "", Some(0)).is_ok());
-        assert!(lire_la_suite(tout_ok, "", Some(101)).is_err());
-    }
-
-    #[test]
-    fn seules_les_sources_des_etapes_viennent_de_la_copie() -> anyhow::Result<()> {
-        let classeur = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let racine = std::env::temp_dir().join(format!("note-preparer-{}", std::process::id()));
-        let (copie, travail) = (racine.join("copie"), racine.join("travail"));
-        let _ = fs::remove_dir_all(&racine);
-        let src = copie.join("etape1_connexion").join("src");
-        fs::create_dir_all(&src)?;
-        fs::create_dir_all(copie.join(".cargo"))?;
-        fs::create_dir_all(copie.join("tests").join("tests"))?;
-        fs::write(src.join("lib.rs"), "// le travail de l'élève\n")?;
-        fs::write(
-            copie.join(".cargo").join("config.toml"),
-            "[target.x]\nrunner = \"faux\"\n",
-        )?;
-        fs::write(
-            copie.join("etape1_connexion").join("build.rs"),
-            "fn main() {}\n",
-        )?;
-        fs::write(
-            copie.join("etape1_connexion").join("Cargo.toml"),
-            "[package]\n",
-        )?;
-        fs::write(
-            copie.join("tests").join("tests").join("etape1.rs"),
-            "#[test]\nfn vide() {}\n",
-        )?;
-        fs::write(
-            src.join("gros.rs"),
-            vec![b'a'; TAILLE_MAX_SOURCE as usize + 1],
-        )?;
-        #[cfg(unix)]
-        std::os::unix::fs::symlink("/dev/zero", src.join("zero.rs"))?;
-        verifier_copie(&copie)?;
-        let ignores = preparer_le_dossier(&copie, &classeur, &travail)?;
-        let lu = |relatif: &str| fs::read_to_string(travail.join(relatif)).unwrap_or_default();
-        assert_eq!(
-            lu("etape1_connexion/src/lib.rs"),
-            "// le travail de l'élève\n"
-        );
-        assert_eq!(
-            lu(".cargo/config.toml"),
-            fs::read_to_string(classeur.join(".cargo/config.toml"))?
-        );
-        assert_eq!(
-            lu("etape1_connexion/Cargo.toml"),
-            fs::read_to_string(classeur.join("etape1_connexion/Cargo.toml"))?
-        );
-        assert_eq!(
-            lu("tests/tests/etape1.rs"),
-            fs::read_to_string(classeur.join("tests/tests/etape1.rs"))?
-        );
-        assert!(!travail.join("etape1_connexion/build.rs").exists());
-        assert!(!travail.join("etape1_connexion/src/gros.rs").exists());
-        // Les sources des étapes que la copie n'a pas ne viennent pas du classeur.
-        assert!(!travail.join("etape2_boucle/src/lib.rs").exists());
-        #[cfg(unix)]
-        assert!(
-            ignores
-                .iter()
-                .any(|i| i.contains("zero.rs") && i.contains("lien symbolique"))
-        );
-        assert!(ignores.iter().any(|i| i.contains("gros.rs")));
-        fs::remove_dir_all(&racine)?;
-        assert!(verifier_copie(&racine).is_err());
-        Ok(())
-    }
-
-    #[test]
-    fn une_inclusion_hors_du_paquet_se_voit() {
-        let ici = Path::new("etape1_connexion/src/lib.rs");
-        let sous = Path::new("etape1_connexion/src/a/b.rs");
-        let hors =
-            |texte: &str, chemin: &Path| !inclusions_hors_du_paquet(texte, chemin).is_empty();
-        // Ce que le classeur fait lui-même : rester dans le paquet.
-        assert!(!hors("#![doc = include_str!(\"../mesures.svg\")]", ici));
-        assert!(!hors("include_str!(\"conversation.rs\")", ici));
-        assert!(!hors("include_bytes! ( \"../../x.bin\" )", sous));
-        assert!(!hors("let chemin = \"../x\"; // pas un attribut path", ici));
-        // La solution de l'enseignant, par un chemin relatif ou absolu.
-        assert!(hors(
-            "#[path = \"../../../../../etape1_connexion/src/lib.rs\"] mod cle;",
-            ici
-        ));
-        assert!(hors(
-            "#[path=\"/work/main/etape1_connexion/src/lib.rs\"] mod cle;",
-            ici
-        ));
-        assert!(hors("include!(\"../../etape2_boucle/src/lib.rs\");", ici));
-        assert!(hors("include_str!(r#\"/etc/passwd\"#)", ici));
-        assert!(hors(
-            "include!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/../x.rs\"));",
-            ici
-        ));
-        assert!(hors(
-            "macro_rules! i { ($p:expr) => { include!($p) } }",
-            ici
-        ));
-        assert!(hors("#[cfg_attr(unix, path = \"../../x.rs\")] mod m;", ici));
-        // Ce qu'un attaquant a essayé ensuite : un commentaire, des échappements, un alias.
-        assert!(hors(
-            "#[path /* */ = \"../../../../../e/src/lib.rs\"] mod cle;",
-            ici
-        ));
-        assert!(hors(
-            "#[path = \"\\x2e\\x2e/\\x2e\\x2e/x.rs\"] mod cle;",
-            ici
-        ));
-        assert!(hors(
-            "use std::include as inclure; inclure!(\"x.rs\");",
-            ici
-        ));
-        assert!(!hors(
-            "// #[path = \"../../../x.rs\"] en commentaire\nfn f() {}",
-            ici
-        ));
-        assert!(!hors(
-            "let s = \"include! dans une chaîne\"; let c = '\"';",
-            ici
-        ));
-    }
-
-    #[test]
-    fn le_code_a_relire_se_signale_sans_toucher_aux_commandes_du_tp() -> anyhow::Result<()> {
-        assert_eq!(
-            a_relire("let _ = std::process::Command::new(\"kill\");"),
-            ["Command", "kill"]
-        );
-        assert!(a_relire("enum Commande { Quitter } // Command::new en commentaire").is_empty());
-        let classeur = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut fichiers = Vec::new();
-        collecter(&classeur, &classeur, &mut fichiers)?;
-        for relatif in fichiers.iter().filter(|r| source_d_etape(r)) {
-            let texte = fs::read_to_string(classeur.join(relatif))?;
-            assert!(
-                a_relire(&texte).is_empty(),
-                "{} : {:?}",
-                relatif.display(),
-                a_relire(&texte)
-            );
-        }
-        Ok(())
-    }
-
-    #[test]
-    fn les_sources_du_classeur_n_incluent_rien_hors_de_leur_paquet() -> anyhow::Result<()> {
-        let classeur = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut fichiers = Vec::new();
-        collecter(&classeur, &classeur, &mut fichiers)?;
-        for relatif in fichiers.iter().filter(|r| source_d_etape(r)) {
-            let texte = fs::read_to_string(classeur.join(relatif))?;
-            let sorties = inclusions_hors_du_paquet(&texte, relatif);
-            assert!(sorties.is_empty(), "{} : {sorties:?}", relatif.display());
-        }
-        Ok(())
-    }
-
-    #[test]
-    fn les_noms_d_eleves_ne_cassent_ni_les_chemins_ni_le_csv() {
-        assert_eq!(nom_de_dossier("lea_martin-2"), "lea_martin-2");
-        let deux_points = nom_de_dossier("a:b");
-        assert!(deux_points.starts_with("a_b-") && !deux_points.contains(':'));
-        assert_ne!(nom_de_dossier("a:b"), nom_de_dossier("a;b"));
-        assert_eq!(nom_pour_tableau("n\nfaux;1;x"), "n faux 1 x");
-        assert_eq!(nom_pour_tableau("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-    }
-
-    #[test]
-    fn la_table_additionne_et_ecrit_a_la_francaise() {
-        let resultats = [Resultat {
-            etape: 2,
-            paquet: "etape2_boucle",
-            compile: true,
-            reussis: 3,
-            total: 4,
-            points: 1.5,
-            bareme: 2.0,
-            non_notes: Vec::new(),
-            remarque: String::new(),
-        }];
-        assert!(tableau(&resultats).contains("1,50 / 2"));
-        assert!(csv(&resultats).contains("2;etape2_boucle;3;4;1,50;2;\ntotal;;;;1,50;2;"));
     }
 }

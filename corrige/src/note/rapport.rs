@@ -155,3 +155,35 @@ pub fn csv_de_classe(copies: &[Copie]) -> String {
     }
     texte
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn les_noms_d_eleves_ne_cassent_ni_les_chemins_ni_le_csv() {
+        assert_eq!(nom_de_dossier("lea_martin-2"), "lea_martin-2");
+        let deux_points = nom_de_dossier("a:b");
+        assert!(deux_points.starts_with("a_b-") && !deux_points.contains(':'));
+        assert_ne!(nom_de_dossier("a:b"), nom_de_dossier("a;b"));
+        assert_eq!(nom_pour_tableau("n\nfaux;1;x"), "n faux 1 x");
+        assert_eq!(nom_pour_tableau("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+    }
+
+    #[test]
+    fn la_table_additionne_et_ecrit_a_la_francaise() {
+        let resultats = [Resultat {
+            etape: 2,
+            paquet: "etape2_boucle",
+            compile: true,
+            reussis: 3,
+            total: 4,
+            points: 1.5,
+            bareme: 2.0,
+            non_notes: Vec::new(),
+            remarque: String::new(),
+        }];
+        assert!(tableau(&resultats).contains("1,50 / 2"));
+        assert!(csv(&resultats).contains("2;etape2_boucle;3;4;1,50;2;\ntotal;;;;1,50;2;"));
+    }
+}

@@ -9,6 +9,8 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
+use super::dossier::vider_sauf_target;
+use super::lancement::cargo;
 use super::*;
 use crate::edition::{collecter, ecrire_version_eleve, verifier_classeur};
 
@@ -172,4 +174,19 @@ pub(crate) fn calculer_reference(
         );
     }
     Ok(reference)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn la_reference_se_relit_comme_elle_s_ecrit() {
+        let mut reference = Reference::default();
+        reference.attendus[2] = vec!["a".into(), "b".into()];
+        reference.gratuits[2].insert("b".into());
+        let relue = lire_reference(&ecrire_reference(&reference));
+        assert_eq!(relue.attendus[2], ["a", "b"]);
+        assert!(relue.gratuits[2].contains("b") && relue.gratuits[0].is_empty());
+    }
 }

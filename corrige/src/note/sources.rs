@@ -6,6 +6,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
+use super::dossier::copier;
 use super::*;
 
 /// La taille au-delà de laquelle un fichier source d'une copie est ignoré (1 Mio : le plus gros
@@ -303,4 +304,99 @@ pub(crate) fn litteral(texte: &str) -> Option<String> {
     let reste = reste[diezes..].strip_prefix('"')?;
     let fin = reste.find(&format!("\"{}", "#".repeat(diezes)))?;
     Some(reste[..fin].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edition::collecter;
+
+    #[test]
+    fn une_inclusion_hors_du_paquet_se_voit() {
+        let ici = Path::new("etape1_connexion/src/lib.rs");
+        let sous = Path::new("etape1_connexion/src/a/b.rs");
+        let hors =
+            |texte: &str, chemin: &Path| !inclusions_hors_du_paquet(texte, chemin).is_empty();
+        // Ce que le classeur fait lui-même : rester dans le paquet.
+        assert!(!hors("#![doc = include_str!(\"../mesures.svg\")]", ici));
+        assert!(!hors("include_str!(\"conversation.rs\")", ici));
+        assert!(!hors("include_bytes! ( \"../../x.bin\" )", sous));
+        assert!(!hors("let chemin = \"../x\"; // pas un attribut path", ici));
+        // La solution de l'enseignant, par un chemin relatif ou absolu.
+        assert!(hors(
+            "#[path = \"../../../../../etape1_connexion/src/lib.rs\"] mod cle;",
+            ici
+        ));
+        assert!(hors(
+            "#[path=\"/work/main/etape1_connexion/src/lib.rs\"] mod cle;",
+            ici
+        ));
+        assert!(hors("include!(\"../../etape2_boucle/src/lib.rs\");", ici));
+        assert!(hors("include_str!(r#\"/etc/passwd\"#)", ici));
+        assert!(hors(
+            "include!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/../x.rs\"));",
+            ici
+        ));
+        assert!(hors(
+            "macro_rules! i { ($p:expr) => { include!($p) } }",
+            ici
+        ));
+        assert!(hors("#[cfg_attr(unix, path = \"../../x.rs\")] mod m;", ici));
+        // Ce qu'un attaquant a essayé ensuite : un commentaire, des échappements, un alias.
+        assert!(hors(
+            "#[path /* */ = \"../../../../../e/src/lib.rs\"] mod cle;",
+            ici
+        ));
+        assert!(hors(
+            "#[path = \"\\x2e\\x2e/\\x2e\\x2e/x.rs\"] mod cle;",
+            ici
+        ));
+        assert!(hors(
+            "use std::include as inclure; inclure!(\"x.rs\");",
+            ici
+        ));
+        assert!(!hors(
+            "// #[path = \"../../../x.rs\"] en commentaire\nfn f() {}",
+            ici
+        ));
+        assert!(!hors(
+            "let s = \"include! dans une chaîne\"; let c = '\"';",
+            ici
+        ));
+    }
+
+    #[test]
+    fn le_code_a_relire_se_signale_sans_toucher_aux_commandes_du_tp() -> anyhow::Result<()> {
+        assert_eq!(
+            a_relire("let _ = std::process::Command::new(\"kill\");"),
+            ["Command", "kill"]
+        );
+        assert!(a_relire("enum Commande { Quitter } // Command::new en commentaire").is_empty());
+        let classeur = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut fichiers = Vec::new();
+        collecter(&classeur, &classeur, &mut fichiers)?;
+        for relatif in fichiers.iter().filter(|r| source_d_etape(r)) {
+            let texte = fs::read_to_string(classeur.join(relatif))?;
+            assert!(
+                a_relire(&texte).is_empty(),
+                "{} : {:?}",
+                relatif.display(),
+                a_relire(&texte)
+            );
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn les_sources_du_classeur_n_incluent_rien_hors_de_leur_paquet() -> anyhow::Result<()> {
+        let classeur = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut fichiers = Vec::new();
+        collecter(&classeur, &classeur, &mut fichiers)?;
+        for relatif in fichiers.iter().filter(|r| source_d_etape(r)) {
+            let texte = fs::read_to_string(classeur.join(relatif))?;
+            let sorties = inclusions_hors_du_paquet(&texte, relatif);
+            assert!(sorties.is_empty(), "{} : {sorties:?}", relatif.display());
+        }
+        Ok(())
+    }
 }
