@@ -950,7 +950,7 @@ fn un_lecteur_trop_lent_est_deconnecte_quand_son_retard_passe_la_limite() {
 fn une_console_fermee_ou_qui_ne_suit_plus_n_arrete_pas_le_salon() {
     for console in [tests::Console::Fermee, tests::Console::JamaisLue] {
         let dossier = Dossier::nouveau("e8-console-fermee");
-        let serveur = Serveur::lancer_avec(ETAPE, &[], Some(&dossier.0), console);
+        let mut serveur = Serveur::lancer_avec(ETAPE, &[], Some(&dossier.0), console);
         let mut temoin = rejoindre(&serveur, "temoin");
         // Des connexions qui repartent aussitôt : deux lignes de console chacune. Pour une console
         // qui ne lit plus, sept cents (70 Ko), plus que ce qu'un tube garde (64 Kio).
@@ -968,6 +968,15 @@ fn une_console_fermee_ou_qui_ne_suit_plus_n_arrete_pas_le_salon() {
             temoin.attendre("dernier :"),
             "dernier : toujours là",
             "Étape 8 : une console {console:?} ne doit ni arrêter ni figer le salon"
+        );
+        // L'arrêt n'attend pas une console qui ne lit plus (au plus une seconde).
+        serveur.taper("stop");
+        assert_eq!(
+            serveur.attendre_fin(),
+            Some(0),
+            "Étape 8 : avec une console {console:?}, « stop » doit arrêter le serveur (code 0) : \
+             l'arrêt n'attend pas indéfiniment une console qui ne lit plus{}",
+            serveur.stderr()
         );
     }
 }
