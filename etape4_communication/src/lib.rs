@@ -74,6 +74,18 @@
 //! [DÉCONNEXION] Conversation avec 127.0.0.1:52816 terminée
 //! ```
 //!
+//! Trois lignes de la console que la démo ne montre pas, et que les tests vérifient :
+//!
+//! ```text
+//! [ERREUR] Connexion avec 127.0.0.1:52818 perdue : connexion coupée brutalement par l'autre côté (…)
+//! [CONSOLE] 127.0.0.1:52818 s'en va, ligne ignorée : bonjour
+//! [CONSOLE] Aucun client n'écoutait, ligne ignorée : bonjour
+//! ```
+//!
+//! La première dit une coupure brutale (un RST, pas un `/quitter`) ; la deuxième, une ligne tapée
+//! sur la console après un `/quitter`, pendant que la conversation se termine : elle ne part pas,
+//! et on le dit ; la troisième, une ligne tapée quand aucun client n'était là.
+//!
 //! ## Questions du TP
 //!
 //! 1. *Y a-t-il conflit si le serveur attend pendant que le client envoie ?* → [`converser`].
@@ -469,7 +481,15 @@ pub fn envoyer_de_la_console(
     fermeture: &mut Option<Instant>,
     console: &mut impl Write,
 ) -> io::Result<()> {
-    // corrigé:début Indice : envoyez la ligne avec `ecrire_message`, sans propager son erreur avec `?` (gardez le résultat dans une variable : un client déjà parti le fait échouer, et `Parti` arrivera juste après) ; si la ligne est FIN (« /quitter »), écrivez « [FIN] La console du serveur a envoyé /quitter à <pair> » et posez `*fermeture = Some(clore_en_douceur(flux))` ; sinon, si l'envoi a réussi, « [ENVOI] à <pair> : <ligne nettoyée> ».
+    // corrigé:début Indice : envoyez la ligne avec `ecrire_message`, sans propager son erreur avec `?` (gardez le résultat dans une variable : un client déjà parti le fait échouer, et `Parti` arrivera juste après) ; si la ligne est FIN (« /quitter »), écrivez « [FIN] La console du serveur a envoyé /quitter à <pair> » et posez `*fermeture = Some(clore_en_douceur(flux))` ; sinon, si l'envoi a réussi, « [ENVOI] à <pair> : <ligne nettoyée> ». Une conversation qui se termine déjà (`fermeture` posée) ne reçoit plus rien : « [CONSOLE] <pair> s'en va, ligne ignorée : <ligne nettoyée> ».
+    if fermeture.is_some() {
+        writeln!(
+            console,
+            "[CONSOLE] {pair} s'en va, ligne ignorée : {}",
+            nettoyer(ligne)
+        )?;
+        return Ok(());
+    }
     let mut ecrivain = flux;
     let envoi = ecrire_message(&mut ecrivain, cadrage, ligne);
     if ligne == FIN {

@@ -406,3 +406,28 @@ fn le_client_n_envoie_rien_apres_quitter() {
         serveur.lu.join("\n")
     );
 }
+
+/// Une ligne tapée sur la console après un `/quitter` du client, pendant que la conversation se
+/// termine, ne part pas sans un mot : la console dit qu'elle est ignorée.
+#[test]
+fn une_ligne_tapee_pendant_la_fin_d_une_conversation_n_est_pas_perdue_sans_un_mot() {
+    let mut serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = serveur.connecter();
+    client.attendre("Bienvenue");
+    // /quitter, sans fermer notre côté : le serveur attend encore la fin du flux (au plus 1 s).
+    client.envoyer("/quitter");
+    serveur.attendre_console("[FIN]");
+    serveur.taper("trop tard");
+    let ligne = serveur.attendre_console("trop tard");
+    assert!(
+        ligne.starts_with("[CONSOLE]") && ligne.contains("ligne ignorée"),
+        "Étape 4 : une ligne tapée après le /quitter du client ne part plus ; la console le dit \
+         (« [CONSOLE] <pair> s'en va, ligne ignorée : trop tard ») ; vu « {ligne} »"
+    );
+    client.attendre_fermeture("le serveur ferme après /quitter");
+    assert!(
+        !client.recu.iter().any(|l| l.contains("trop tard")),
+        "Étape 4 : la ligne tapée après /quitter ne doit pas partir au client ; reçu {:?}",
+        client.recu
+    );
+}
