@@ -357,6 +357,12 @@ fn la_liste_noire_refuse_avant_toute_annonce_et_se_relit_a_chaque_connexion() {
     std::fs::write(&liste, "# de nouveau personne\n").expect("écriture de la liste");
     rejoindre(&serveur, "revenu");
     membre.attendre("*** revenu a rejoint le salon");
+    // Des voisins de 127.0.0.1, qui ne le contiennent pas : ni le texte « 127.0.0.1… », ni une
+    // plage voisine, ni une adresse IPv6 ne le refusent.
+    std::fs::write(&liste, "127.0.0.10\n127.0.0.100/30\n127.0.0.2/31\n::1\n")
+        .expect("écriture de la liste");
+    rejoindre(&serveur, "voisin");
+    membre.attendre("*** voisin a rejoint le salon");
 }
 
 #[test]
