@@ -771,15 +771,21 @@ fn sans_jeton_admin_stop_d_un_client_ne_fait_rien() {
 fn la_liste_noire_lue_avec_indulgence_ne_s_ouvre_jamais() {
     let dossier = Dossier::nouveau("e8-liste-robuste");
     let liste = dossier.fichier("refus.txt");
-    // Un BOM, un commentaire en Latin-1 (« élève » d'un éditeur Windows), une plage CIDR.
-    std::fs::write(&liste, b"\xef\xbb\xbf127.0.0.0/8\n# \xe9l\xe8ve du fond\n")
-        .expect("écriture de la liste");
+    // Un BOM, 3 Ko de commentaires, une plage CIDR, un commentaire en Latin-1 (« élève » d'un
+    // éditeur Windows).
+    let mut contenu = b"\xef\xbb\xbf".to_vec();
+    for _ in 0..100 {
+        contenu.extend_from_slice(b"# une liste bien commentee\n");
+    }
+    contenu.extend_from_slice(b"127.0.0.0/8\n# \xe9l\xe8ve du fond\n");
+    std::fs::write(&liste, contenu).expect("écriture de la liste");
     let serveur = lancer(&dossier, &["--liste-noire", &liste]);
     let mut refuse = serveur.connecter();
     assert_eq!(
         refuse.ligne("le refus de la plage 127.0.0.0/8"),
         "Accès refusé",
-        "Étape 8 : un BOM, un octet Latin-1 ou une plage CIDR ne doivent pas ouvrir la liste"
+        "Étape 8 : un BOM, 3 Ko de commentaires, un octet Latin-1 ou une plage CIDR ne doivent \
+         pas ouvrir la liste"
     );
     std::fs::remove_file(&liste).expect("effacement de la liste");
     let mut encore = serveur.connecter();
@@ -1164,5 +1170,44 @@ fn tous_les_membres_le_journal_et_l_historique_voient_le_salon_dans_le_meme_ordr
          sur {total}, première différence en position {:?})",
         journal.len(),
         (0..total).find(|&n| journal.get(n) != reference.get(n))
+    );
+}
+
+#[test]
+fn un_journal_efface_pendant_le_service_est_recree_et_la_console_le_dit() {
+    let dossier = Dossier::nouveau("e8-journal-efface");
+    let mut serveur = lancer(&dossier, &[]);
+    let mut alice = rejoindre(&serveur, "alice");
+    let chemin = dossier.0.join("chat_log.txt");
+    tests::attendre_dans_fichier(&chemin, "alice a rejoint", "Étape 8");
+    std::fs::remove_file(&chemin).expect("effacement du journal");
+    alice.envoyer("après l'effacement");
+    let texte = tests::attendre_dans_fichier(&chemin, "après l'effacement", "Étape 8");
+    assert!(
+        !texte.contains("alice a rejoint"),
+        "Étape 8 : le journal recréé commence après l'effacement"
+    );
+    serveur.attendre_console("[ATTENTION] Le journal");
+}
+
+#[test]
+fn l_historique_se_relit_a_la_fin_d_un_journal_de_plus_de_8_mio() {
+    let dossier = Dossier::nouveau("e8-journal-9-mio");
+    let remplissage = format!("2026-01-01 00:00:00 UTC {}\n", "r".repeat(1000));
+    let mut contenu = remplissage.repeat(9 * 1024 * 1024 / remplissage.len() + 1);
+    contenu.push_str("2026-01-01 00:00:00 UTC la toute dernière ligne\n");
+    std::fs::write(dossier.0.join("chat_log.txt"), contenu).expect("journal");
+    let serveur = lancer(&dossier, &[]);
+    let nouveau = rejoindre(&serveur, "nouveau");
+    assert!(
+        nouveau
+            .recu
+            .iter()
+            .any(|l| l.starts_with("[historique]") && l.contains("la toute dernière ligne")),
+        "Étape 8 : d'un journal de plus de 8 Mio, on relit la fin (les 8 derniers Mio) : le \
+         nouveau venu doit recevoir sa dernière ligne en historique ; reçu {} lignes, dont \
+         les dernières :\n{}",
+        nouveau.recu.len(),
+        tests::dernieres_lignes(&Vec::from(nouveau.recu.clone()).join("\n"), 5)
     );
 }

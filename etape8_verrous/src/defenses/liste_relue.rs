@@ -43,11 +43,6 @@ pub fn lire_texte(chemin: &Path) -> io::Result<String> {
     Ok(String::from_utf8_lossy(&octets).into_owned())
 }
 
-/// Lit le fichier avec indulgence et rend ses règles.
-pub fn lire_fichier(chemin: &Path) -> io::Result<Vec<Regle>> {
-    Ok(analyser(&lire_texte(chemin)?))
-}
-
 /// Ce que la liste dit d'une adresse.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Verdict {
@@ -164,7 +159,7 @@ mod tests {
     fn un_bom_et_un_octet_latin1_ne_desactivent_rien() -> io::Result<()> {
         let chemin = std::env::temp_dir().join(format!("e8-liste-{}.txt", std::process::id()));
         std::fs::write(&chemin, b"\xef\xbb\xbf10.0.0.1\n# \xe9l\xe8ve\n10.0.0.2\n")?;
-        let regles = lire_fichier(&chemin)?;
+        let regles = analyser(&lire_texte(&chemin)?);
         std::fs::remove_file(&chemin)?;
         assert_eq!(regles.len(), 2, "{regles:?}");
         Ok(())
