@@ -18,6 +18,7 @@
 //! donc à Cargo de construire l'étape voulue ([`programme`]) puis la trouve avec
 //! [`assert_cmd::cargo::cargo_bin`].
 
+pub mod eleve;
 use std::collections::{HashSet, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -316,7 +317,17 @@ impl Serveur {
                 client.erreurs_serveur = Some(self.erreurs.clone());
                 client
             }
-            Err(raison) => panic!("{raison}{}", self.stderr()),
+            Err(raison) => match self.erreurs.derniere_ligne() {
+                // Le cas de l'édition intacte : le serveur est tombé sur un `todo!`.
+                Some(derniere) => panic!(
+                    "{} : le serveur ne répond plus sur {} : il s'est arrêté, sa dernière ligne \
+                     d'erreur dit « {derniere} ».{}",
+                    self.etape,
+                    self.adresse,
+                    self.stderr()
+                ),
+                None => panic!("{raison}{}", self.stderr()),
+            },
         }
     }
 
@@ -390,6 +401,16 @@ impl SortieErreur {
             lignes.pop_front();
         }
         lignes.push_back(ligne);
+    }
+
+    /// La dernière ligne non vide de la sortie d'erreur, s'il y en a une.
+    pub fn derniere_ligne(&self) -> Option<String> {
+        let lignes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        lignes
+            .iter()
+            .rev()
+            .find(|l| !l.trim().is_empty() && !l.starts_with("note: "))
+            .cloned()
     }
 
     /// « Sortie d'erreur du serveur : … », ou rien si elle est vide.
@@ -524,8 +545,16 @@ impl Client {
 
     /// Comme [`Client::connecter`], mais rend la raison d'un échec au lieu d'échouer.
     pub fn essayer(adresse: SocketAddr, etape: &str) -> Result<Client, String> {
-        let flux = TcpStream::connect_timeout(&adresse, DELAI)
-            .map_err(|e| format!("{etape} : connexion au serveur {adresse} impossible : {e}"))?;
+        let flux = TcpStream::connect_timeout(&adresse, DELAI).map_err(|e| {
+            let cause = match e.kind() {
+                std::io::ErrorKind::ConnectionRefused => {
+                    "connexion refusée : personne n'écoute sur ce port".to_string()
+                }
+                std::io::ErrorKind::TimedOut => format!("pas de réponse en {} s", DELAI.as_secs()),
+                _ => format!("erreur du système ({e})"),
+            };
+            format!("{etape} : connexion au serveur {adresse} impossible : {cause}")
+        })?;
         // Les deux copies partagent la même socket, donc les mêmes délais.
         let reglage = flux.try_clone().and_then(|lecture| {
             flux.set_read_timeout(Some(DELAI))?;
