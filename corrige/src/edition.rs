@@ -343,9 +343,10 @@ pub fn readme_eleve(readme: &str) -> String {
             texte.push_str(
                 "\n**Votre copie de travail.** Dans chaque étape, les fonctions à écrire contiennent \
                  `todo!(\"Étape N : …\")` avec un indice ; remplacez-les par votre code. \
-                 `cargo test --workspace` (ou `cargo test -p tests --test etape3` pour une seule \
-                 étape) lance la suite qui vous notera : chaque échec dit, en français, ce qui \
-                 était attendu. Les questions du TP sont dans la documentation de chaque étape \
+                 `cargo run -p tests` dit où vous en êtes et quoi faire ensuite (la prochaine \
+                 fonction, son indice, le premier test qui échoue) ; `cargo test --workspace` \
+                 (ou `cargo test -p tests --test etape3` pour une seule étape) lance la suite qui \
+                 vous notera : chaque échec dit, en français, ce qui était attendu. Les questions du TP sont dans la documentation de chaque étape \
                  (`cargo doc --workspace --no-deps --open`) ; à vous d'y répondre, sous chaque question (à la place de « À vous de répondre »), ou dans votre compte rendu si on vous le demande.\n",
             );
         }
