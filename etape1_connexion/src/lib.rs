@@ -139,6 +139,14 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
 /// La console du serveur (une ligne par événement) est écrite dans `console` : la sortie standard
 /// dans le vrai programme, un `Vec<u8>` dans la démo et les tests.
 ///
+/// Ses trois lignes sont celles du « Résultat attendu » de l'énoncé : `[CONNEXION]` à l'arrivée,
+/// `[ENVOI]` une fois la bienvenue (suivie de `'\n'`) envoyée, `[DÉCONNEXION]` après la
+/// fermeture, faite avec [`fermer_en_douceur`]. Un envoi qui échoue (client déjà parti) n'est pas
+/// une panne : à la place de `[ENVOI]`, la console dit
+/// `[ERREUR] Envoi impossible à <pair> : <erreur>`, l'erreur en français
+/// ([`francais::erreur_systeme`]), et la suite ne change pas. Seule une erreur d'`accept` ou
+/// d'écriture de la console remonte.
+///
 /// # Question : pourquoi `accept()` est-il bloquant ?
 ///
 /// `accept()` retire la première connexion *déjà établie* de la file d'attente du noyau (voir
@@ -199,6 +207,10 @@ pub fn client(adresse: IpAddr, port: u16, sortie: &mut impl Write) -> anyhow::Re
 }
 
 /// Lit la première ligne envoyée par le serveur.
+///
+/// Au plus [`LIMITE_LIGNE`] octets sont lus ; la ligne est rendue sans son `\n` ni un `\r`
+/// final. Un serveur qui ferme sans rien envoyer (0 octet lu), ou qui envoie autre chose que du
+/// texte UTF-8, donne une erreur qui le dit, en français.
 fn lire_bienvenue(flux: TcpStream) -> anyhow::Result<String> {
     // corrigé:début Indice : enveloppez le flux dans un `BufReader`, limitez-le avec `take(LIMITE_LIGNE as u64)`, lisez une ligne avec `read_line` ; 0 octet lu veut dire que le serveur a fermé sans rien envoyer ; rendez la ligne sans son "\n" ni un "\r" final.
     let mut lecteur = BufReader::new(flux).take(LIMITE_LIGNE as u64);

@@ -117,6 +117,12 @@ pub enum Ligne {
 
 /// Lit la prochaine ligne de `lecteur`, sans jamais garder plus de `limite + 1` octets.
 ///
+/// Les cas limites, que la suite vérifie : une ligne d'exactement `limite` octets (sans son
+/// `\n`) est un [`Ligne::Texte`] ; dès `limite + 1` octets, c'est une [`Ligne::TropLongue`],
+/// dont la suite est lue et jetée jusqu'à son `\n` : la lecture suivante rend la ligne d'après.
+/// Au plus `limite` octets sans `\n` juste avant la fin du flux sont une demi-ligne :
+/// [`Ligne::Fin`]. Un `\r` juste avant le `\n` est retiré (telnet, Windows).
+///
 /// # Question : TCP permet-il d'envoyer plusieurs réponses à la fois ?
 ///
 /// Oui, et c'est justement pour cela qu'il faut cette fonction. TCP ne transporte pas des
@@ -205,7 +211,13 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
 /// Accepte **un** client, puis répond à chacune de ses lignes jusqu'à ce qu'il parte.
 ///
 /// Une erreur de réseau (client coupé brutalement, par exemple) termine la conversation et est
-/// écrite sur la console ; seule une erreur d'écriture de la console elle-même remonte.
+/// écrite sur la console ; seule une erreur d'`accept` ou d'écriture de la console elle-même
+/// remonte.
+///
+/// Les lignes `[CONNEXION]` et `[DÉCONNEXION]` sont celles du « Résultat attendu » de l'énoncé ;
+/// une conversation qui finit sur une erreur s'écrit, à la place de `[DÉCONNEXION]`,
+/// `[ERREUR] Connexion avec <pair> perdue : <erreur>`, l'erreur en français
+/// (`etape1_connexion::francais::erreur_systeme`).
 ///
 /// # Question : que se passe-t-il sans boucle ?
 ///
@@ -260,6 +272,22 @@ pub fn envoyer_ligne(flux: &mut impl Write, texte: &str) -> io::Result<()> {
 /// `let mut ecrivain = flux;` (une copie de la référence, qui écrit) et
 /// `BufReader::new(flux)` (une autre, qui lit avec un tampon). Ailleurs, `&mut &flux` est la
 /// même idée quand une fonction attend un `&mut impl Write`.
+///
+/// D'abord le délai d'écriture [`DELAI_ECRITURE`] (un client qui ne lit plus ne bloque pas le
+/// serveur), puis la bienvenue. Ensuite, pour chaque ligne que rend [`lire_ligne`] (limite
+/// [`LIMITE_LIGNE`]) :
+///
+/// - un texte : `[MESSAGE] <pair> : <ligne>` sur la console, et la réponse
+///   `Message reçu : <ligne>`, la ligne passée par [`nettoyer`] ;
+/// - une ligne trop longue : `[ERREUR] <pair> : ligne trop longue, ignorée` sur la console, et
+///   la réponse `ERREUR : ligne trop longue (plus de 4096 octets), ignorée` ;
+/// - une ligne qui n'est pas de l'UTF-8 :
+///   `[ERREUR] <pair> : ligne qui n'est pas de l'UTF-8, ignorée` sur la console, et la réponse
+///   `ERREUR : ligne ignorée, ce n'est pas du texte UTF-8` ;
+/// - la fin du flux : la conversation est finie, `Ok(())`.
+///
+/// Chaque ligne (bienvenue comprise) part avec [`envoyer_ligne`]. Une erreur de la socket, en
+/// lecture ou en écriture, termine la conversation : rendez-la, [`servir`] la dira.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
     // corrigé:début Indice : posez le délai d'écriture (`set_write_timeout(Some(DELAI_ECRITURE))`), envoyez MESSAGE_BIENVENUE, puis `loop { match lire_ligne(...)? { ... } }` ; répondez « Message reçu : <ligne nettoyée> » à chaque ligne, « ERREUR : … » à chaque ligne refusée (trop longue, pas UTF-8), et sortez sur `Ligne::Fin` ; envoyez chaque ligne (bienvenue comprise) avec `envoyer_ligne`, en un seul `write` (voir pourquoi dans sa documentation).
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;

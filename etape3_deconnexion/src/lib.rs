@@ -203,6 +203,21 @@ pub fn servir(
 /// [`converser`] de l'étape 2. Les étapes 4 à 6 réutilisent cette même boucle avec leur propre
 /// conversation : `impl FnMut(…)` accepte une fonction comme une fermeture (chapitre 13 du livre
 /// Rust).
+///
+/// À chaque tour, un `accept` (`limite` borne le nombre de tours, réussis ou non ; `None` : sans
+/// fin) :
+///
+/// - une connexion : `[CONNEXION] Client connecté depuis <pair>` sur la console (un client déjà
+///   reparti, dont on ne peut plus lire l'adresse, est passé sans un mot), le délai
+///   d'inactivité [`DELAI_INACTIVITE`] posé en lecture, puis `converser` ; son résultat, comme un
+///   échec de la pose du délai, va à [`dire_la_fin`], jamais plus haut ;
+/// - un échec d'`accept` : la ligne
+///   `[ERREUR] Connexion refusée par le système : <erreur> (on réessaie toutes les 100 ms)`,
+///   l'erreur en français (`etape1_connexion::francais::erreur_systeme`), écrite **une fois par
+///   épisode** (une suite d'échecs, qui finit au premier `accept` réussi), puis une pause de
+///   [`PAUSE_ACCEPT`] après chaque échec, et la boucle continue.
+///
+/// Seule une erreur d'écriture de la console arrête la boucle.
 pub fn servir_avec<W: Write>(
     ecoute: TcpListener,
     console: &mut W,
@@ -248,6 +263,15 @@ pub fn servir_avec<W: Write>(
 /// Écrit sur la console comment la conversation avec `pair` s'est terminée : une ligne
 /// `[DÉCONNEXION] …` dans tous les cas. L'erreur d'un client est **dite**, jamais propagée :
 /// seule une erreur d'écriture sur la console elle-même remonte.
+///
+/// Trois cas, trois lignes (la première et la dernière sont dans le « Résultat attendu ») :
+///
+/// - la fin normale : `[DÉCONNEXION] Conversation avec <pair> terminée` ;
+/// - un délai dépassé ([`delai_depasse`]) :
+///   `[DÉCONNEXION] <pair> inactif trop longtemps, ou ne lit plus ses réponses : connexion fermée`
+///   (le client est resté muet, ou ne lit plus ce qu'on lui envoie) ;
+/// - toute autre erreur : `[DÉCONNEXION] Connexion avec <pair> perdue : <erreur>`, l'erreur
+///   en français (`etape1_connexion::francais::erreur_systeme`).
 pub fn dire_la_fin(
     console: &mut impl Write,
     pair: SocketAddr,

@@ -235,6 +235,14 @@ fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Message> 
 }
 
 /// Le cadrage à en-tête de longueur.
+///
+/// L'en-tête fait [`TAILLE_ENTETE`] octets : la longueur en chiffres ASCII, complétée par des
+/// espaces. S'il n'est pas un nombre, c'est un [`Message::EnteteInvalide`] ; s'il annonce plus
+/// que `limite` (exactement `limite` octets sont permis), un [`Message::AnnonceTropLongue`], rendu
+/// **sans rien allouer**. Sinon le contenu annoncé est lu, puis vérifié : du texte UTF-8, ou un
+/// [`Message::PasUtf8`]. La fin du flux, dans l'en-tête comme au milieu du contenu, est un
+/// [`Message::Fin`] (un message coupé est abandonné), pas une erreur ; toute autre erreur de
+/// lecture remonte.
 fn lire_avec_entete(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Message> {
     // corrigé:début Indice : lisez exactement TAILLE_ENTETE octets (`read_exact` ; `UnexpectedEof` = `Message::Fin`) ; `std::str::from_utf8` puis `.trim().parse::<u64>()` : un échec est un `EnteteInvalide`, une longueur au-dessus de `limite` un `AnnonceTropLongue(longueur)`, vérifiés AVANT d'allouer ; lisez alors exactement ce nombre d'octets (`UnexpectedEof` ici aussi = `Fin` : un message coupé est abandonné) et rendez `vers_texte(contenu)`.
     let mut entete = [0u8; TAILLE_ENTETE];
@@ -389,6 +397,17 @@ pub fn servir(
 
 /// Une conversation : un thread lit la socket, le thread courant traite les événements.
 ///
+/// Le déroulé : les délais d'écriture ([`DELAI_ECRITURE`]) et de lecture ([`DELAI_INACTIVITE`])
+/// de la socket, la bienvenue envoyée dans le cadrage de la conversation, puis le thread de
+/// lecture ([`lire_client`], sur une copie de la socket, avec une copie de l'émetteur). Chaque
+/// événement, attendu avec [`attendre_evenement`], va ensuite à [`envoyer_de_la_console`] ou à
+/// [`traiter_message`] ; [`Evenement::Parti`] finit la conversation. S'il porte une erreur alors
+/// que personne n'a envoyé `/quitter`, la console écrit
+/// `[ERREUR] Connexion avec <pair> perdue : <erreur>` ; après un `/quitter`, la fin de la
+/// lecture est attendue : ce n'est pas une panne.
+/// On attend enfin le thread de lecture, et l'on rend `Ok(())` : la ligne `[DÉCONNEXION]` est
+/// écrite par la boucle d'accueil de l'étape 3.
+///
 /// # Question : y a-t-il conflit si le serveur attend pendant que le client envoie ?
 ///
 /// Pas au niveau de TCP : chaque sens de la connexion a ses propres tampons dans le noyau. Ce
@@ -473,6 +492,17 @@ pub fn attendre_evenement(
 /// Une ligne tapée sur la console du serveur : l'envoyer au client, et la montrer sur la console.
 /// [`FIN`] termine la conversation (en douceur : [`clore_en_douceur`], échéance dans
 /// `fermeture`).
+///
+/// Les lignes de la console, la ligne tapée passée par [`nettoyer`] :
+///
+/// - `[ENVOI] à <pair> : <ligne>` après un envoi réussi ;
+/// - `[FIN] La console du serveur a envoyé /quitter à <pair>` pour [`FIN`], qui part au client
+///   comme une autre ligne, avant la fermeture ;
+/// - `[CONSOLE] <pair> s'en va, ligne ignorée : <ligne>` quand la conversation se termine déjà
+///   (`fermeture` posée, après un `/quitter` de l'un ou de l'autre) : rien ne part alors.
+///
+/// Un envoi qui échoue (client déjà parti) n'est pas une erreur de cette fonction :
+/// l'événement `Parti` suit.
 pub fn envoyer_de_la_console(
     flux: &TcpStream,
     pair: SocketAddr,
@@ -508,6 +538,16 @@ pub fn envoyer_de_la_console(
 /// Un message reçu du client : le montrer sur la console, répondre « ERREUR : … » à un message
 /// refusé (voir [`refus_de`]), et fermer si le flux est désynchronisé. [`FIN`] termine la
 /// conversation en douceur, comme à la console.
+///
+/// Les lignes de la console :
+///
+/// - `[FIN] <pair> a envoyé /quitter` pour [`FIN`] ;
+/// - `[MESSAGE] <pair> : <texte>` pour un autre texte, passé par [`nettoyer`] (après un
+///   `/quitter`, ce qui arrive encore est lu et montré) ;
+/// - `[ERREUR] <pair> : <console>` pour un refus, `<console>` étant le champ du [`Refus`].
+///
+/// La fin du flux ([`Message::Fin`]) n'écrit rien : l'événement `Parti` la suit. Une réponse au
+/// client qui échoue (client parti) n'est pas une erreur de cette fonction.
 pub fn traiter_message(
     flux: &TcpStream,
     pair: SocketAddr,
@@ -644,6 +684,20 @@ pub fn client(
 /// l'étape 8, le serveur répond parfois plus long que la ligne reçue (`/majuscules ß` double
 /// des lettres, les échappements allongent le texte). L'étape 8 appelle donc cette fonction
 /// avec une limite plus grande.
+///
+/// La connexion se fait avec [`connecter`], dont l'erreur nomme l'étape à lancer. Ce que le
+/// client écrit dans `sortie` :
+///
+/// - un texte : ligne par ligne (un message à en-tête peut en contenir plusieurs), chaque ligne
+///   passée par [`nettoyer`] ;
+/// - un message trop long : `(message trop long reçu du serveur, ignoré)` ; un message qui
+///   n'est pas de l'UTF-8 : `(message reçu du serveur qui n'est pas du texte UTF-8, ignoré)` ;
+///   la lecture continue ;
+/// - un en-tête invalide, ou qui annonce trop : `(en-tête invalide reçu du serveur)`, et le
+///   client s'arrête, sans erreur.
+///
+/// La fin du flux, comme une coupure brutale du serveur (`ConnectionReset`), finit le client
+/// sans erreur (code 0) ; toute autre erreur de lecture en est une.
 pub fn client_avec_limite(
     adresse: IpAddr,
     port: u16,
@@ -691,6 +745,11 @@ pub fn client_avec_limite(
 /// Le thread d'envoi du client : chaque ligne de `entree` part au serveur ; à la fin de l'entrée
 /// (Ctrl-D, ou Ctrl-Z puis Entrée sous Windows), il envoie [`FIN`] et ferme son côté écriture
 /// (`shutdown(Write)` : le serveur lit alors la fin du flux, et le client peut encore recevoir).
+///
+/// Après un `/quitter` tapé par l'utilisateur, plus rien ne part (ni les lignes suivantes, ni un
+/// second `/quitter`) ; après un envoi qui échoue (serveur parti), non plus. Une ligne illisible
+/// (pas de l'UTF-8) compte comme la fin de l'entrée. Ce thread n'a personne à qui rendre une
+/// erreur : il les ignore.
 pub fn envoyer_l_entree(mut ecrivain: TcpStream, cadrage: Cadrage, entree: impl BufRead) {
     // corrigé:début Indice : pour chaque ligne de `entree.lines()` (arrêtez-vous à la première erreur de lecture : `map_while(Result::ok)`), `ecrire_message` ; arrêtez-vous si l'envoi échoue ou si la ligne était FIN. À la fin de l'entrée : FIN, puis `shutdown(Shutdown::Write)` (ignorez leurs erreurs).
     for ligne in entree.lines().map_while(Result::ok) {

@@ -151,6 +151,19 @@ pub fn repondre(ligne: &str) -> String {
 
 /// Exécute une instruction : son nom, un espace, son argument.
 ///
+/// Le nom va jusqu'au premier espace, l'argument est tout le reste (vide s'il n'y a pas
+/// d'espace) ; les espaces autour de la ligne ne comptent pas (« ␣␣aide » est `aide`). Les
+/// réponses, avant que [`repondre`] n'y ajoute `= ` ou `ERREUR : ` :
+///
+/// - `calcul` : la valeur que donne [`calcul::calculer`], ou son erreur en texte ;
+/// - `majuscules`, `minuscules`, `inverse` : l'argument transformé, caractère par caractère
+///   (`inverse héhé` donne « éhéh ») ;
+/// - `longueur` : `4 caractères (6 octets)`, accordé (`0 caractère (0 octet)`) ;
+/// - `heure` : [`heure_utc`] de l'instant présent ; `aide` : [`AIDE`] ;
+/// - une ligne vide : `Err`, avec `instruction vide ; tapez « aide »` ;
+/// - tout autre nom : `Err`, avec `instruction inconnue « <nom> » ; tapez « aide »`, le nom
+///   passé par [`nettoyer`].
+///
 /// # Question : pourquoi `eval()` est-il dangereux ?
 ///
 /// `eval(texte)` exécute `texte` comme du code Python, avec tous les droits du serveur. Un client
@@ -244,6 +257,17 @@ pub fn servir(
 
 /// La conversation avec un client : bienvenue, puis une réponse par instruction, jusqu'à
 /// [`FIN`] ou la fin du flux.
+///
+/// C'est la conversation de l'étape 2 (délai d'écriture [`DELAI_ECRITURE`], bienvenue, chaque
+/// ligne envoyée avec [`envoyer_ligne`]), où chaque ligne de texte est une instruction : la
+/// réponse est celle de [`repondre`], et la console écrit
+/// `[INSTRUCTION] <pair> : <instruction> → <réponse>`, les deux passées par [`nettoyer`]. Une
+/// ligne trop longue ou qui n'est pas de l'UTF-8 reçoit le même refus qu'à l'étape 2, avec la
+/// même ligne `[ERREUR]`. [`FIN`] s'écrit `[FIN] <pair> a envoyé /quitter` sur la console et
+/// termine la conversation par
+/// `shutdown(Both)` : ici, pas de fermeture en douceur (ce serveur sert un client à la fois et ne
+/// l'attend pas ; un client qui enverrait encore après `/quitter` recevrait un RST, voir
+/// l'étape 4).
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
     // corrigé:début Indice : la conversation de l'étape 2 (délai d'écriture DELAI_ECRITURE, bienvenue, `loop` sur `lire_ligne`), où chaque ligne est maintenant une instruction : répondez avec `repondre`, et écrivez sur la console l'instruction et sa réponse, nettoyées (les lignes [INSTRUCTION], [FIN] et [ERREUR] sont celles du « Résultat attendu » de l'énoncé) ; FIN termine la conversation par `shutdown(Both)` (ici, sans fermeture en douceur : ce serveur sert un client à la fois et ne l'attend pas ; un client qui enverrait encore après `/quitter` recevrait un RST, voir l'étape 4) ; chaque ligne part avec `envoyer_ligne` (étape 2 : en un seul `write`).
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;

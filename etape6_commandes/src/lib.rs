@@ -160,6 +160,16 @@ pub enum Entree {
 
 /// Analyse une ligne : `/nom argument` devient une [`Commande`], le reste un message.
 ///
+/// Une ligne qui ne commence pas par `/` est un message, telle quelle (« ␣/aide » aussi). Sinon,
+/// le nom va de la barre au premier espace, et l'argument est le reste, sans les espaces autour
+/// (vide s'il n'y a pas d'espace). Chaque nom connu donne sa [`Commande`]. Les refus :
+///
+/// - `/calcul` ou `/pseudo` sans argument :
+///   `/<nom> attend un argument (exemple : /<nom> <exemple>)`, l'exemple donné par `exemple` ;
+///   les autres commandes acceptent un argument vide ;
+/// - un nom inconnu : `commande inconnue « /<nom> » ; tapez /aide`, le nom passé par
+///   [`nettoyer`].
+///
 /// # Question : comment séparer la commande de son argument ?
 ///
 /// Avec [`str::split_once`] : `"/majuscules bonjour à tous".split_once(' ')` rend
@@ -265,6 +275,10 @@ pub fn valider_pseudo(pseudo: &str) -> Result<(), String> {
 /// Exécute une commande pour `session` : `Ok(résultat)` ou `Err(raison)`. Ne panique jamais.
 ///
 /// [`Commande::Quitter`] est traitée par la conversation elle-même, qui ferme la connexion.
+///
+/// Chaque commande de texte répond comme l'instruction du même nom à l'étape 5 (`/aide` rend
+/// [`AIDE`]). `/pseudo` ne change `session.pseudo` que si [`valider_pseudo`] l'accepte, et répond
+/// alors `vous êtes maintenant « <pseudo> »` ; sinon, la raison du refus.
 pub fn executer(commande: Commande, session: &mut Session) -> Result<String, String> {
     // corrigé:début Indice : un `match` exhaustif sur la commande ; /calcul utilise `calcul::calculer`, /pseudo vérifie avec `valider_pseudo` avant de changer `session.pseudo`.
     match commande {
@@ -326,6 +340,12 @@ pub fn servir(
 
 /// La conversation avec un client : bienvenue, puis une réponse par ligne, jusqu'à `/quitter`
 /// ou la fin du flux.
+///
+/// C'est la conversation de l'étape 5, avec une [`Session`] neuve (pseudo « anonyme ») : chaque
+/// ligne de texte va à [`repondre_a_la_ligne`], qui écrit la console et rend la réponse. `None`
+/// veut dire `/quitter` : la console écrit `[FIN] <pair> a envoyé /quitter`, et la
+/// conversation se termine par `shutdown(Both)`, sans fermeture en douceur, comme à l'étape 5.
+/// Une ligne trop longue ou qui n'est pas de l'UTF-8 reçoit le même refus qu'à l'étape 2.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
     // corrigé:début Indice : la conversation de l'étape 5 (délai d'écriture, bienvenue, `loop` sur `lire_ligne`) avec une `Session` (`Session::default()`), où chaque ligne de texte passe par `repondre_a_la_ligne` : `None` veut dire `/quitter`, qui s'écrit « [FIN] <pair> a envoyé /quitter » sur la console et termine par `shutdown(Both)` (sans fermeture en douceur, comme à l'étape 5) ; les lignes refusées par `lire_ligne` reçoivent « ERREUR : … » comme à l'étape 5 ; chaque ligne part avec `envoyer_ligne` (étape 2 : en un seul `write`).
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
@@ -364,6 +384,14 @@ pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -
 
 /// La réponse à une ligne de texte reçue (une commande ou un message), après l'avoir écrite sur
 /// la console ; `None` pour `/quitter`, que la conversation traite elle-même en fermant.
+///
+/// - un message : `[MESSAGE] <pair> <pseudo> : <message>` sur la console, et la réponse
+///   `Message reçu (<pseudo>) : <message>`, le message passé par [`nettoyer`] ;
+/// - une commande : la réponse est `= <résultat>` ou `ERREUR : <raison>` ([`executer`]) ;
+/// - une ligne que refuse [`analyser`] : la réponse `ERREUR : <raison>`.
+///
+/// Pour une commande comme pour un refus, la console écrit
+/// `[COMMANDE] <pair> : <ligne> → <réponse>`, la ligne et la réponse passées par [`nettoyer`].
 pub fn repondre_a_la_ligne(
     texte: &str,
     session: &mut Session,

@@ -298,6 +298,10 @@ pub fn retirer(salon: &SalonPartage, id: u64) -> Option<String> {
 
 /// Envoie `ligne` à tous les membres sauf `auteur`.
 ///
+/// Chaque membre reçoit la ligne suivie de `'\n'`. `auteur` vaut `None` pour une annonce que tout
+/// le monde reçoit. Un membre à qui l'on ne peut plus écrire (parti) n'est pas une erreur : on
+/// passe au suivant, et son thread verra le départ.
+///
 /// # Question : comment diffuser à tous ?
 ///
 /// En parcourant les membres **sous le verrou** et en écrivant la ligne dans la socket de chacun.
@@ -322,6 +326,9 @@ pub fn diffuser(salon: &SalonPartage, auteur: Option<u64>, ligne: &str) {
 }
 
 /// Envoie `ligne` au seul membre `id` (sous le verrou, pour ne pas se mélanger aux diffusions).
+///
+/// La ligne part suivie de `'\n'`, d'un seul `write_all`. Un membre qui n'est plus là, ou une
+/// écriture qui échoue, ne demande rien de plus : son thread verra le départ.
 pub fn envoyer_a(salon: &SalonPartage, id: u64, ligne: &str) {
     // corrigé:début Indice : sous le verrou (`verrouiller`), prenez le membre `id` (`get` ; rien à faire s'il n'y est plus) et écrivez la ligne suivie de '\n' dans sa socket, en un seul `write_all` (`(&membre.flux).write_all(…)`) ; ignorez une erreur d'écriture : son thread verra le départ.
     let salon = verrouiller(salon);
@@ -362,6 +369,11 @@ pub fn console(texte: &str) {
 /// Les poignées des threads sont gardées : on ne perd la trace d'aucun. Celles des threads
 /// terminés sont retirées à chaque nouvelle connexion. Ce serveur tourne jusqu'à ce qu'on
 /// l'interrompe (Ctrl-C) ; l'étape 8 ajoute un arrêt propre qui les attend tous.
+///
+/// Un échec d'`accept` se traite comme à l'étape 3 : si `evenements`, la ligne
+/// `[ERREUR] Connexion refusée par le système : <erreur> (on réessaie toutes les 100 ms)`, l'erreur
+/// en français (`etape1_connexion::francais::erreur_systeme`), écrite avec [`console`] une fois
+/// par épisode ; puis, dans tous les cas, une pause de [`PAUSE_ACCEPT`] après chaque échec.
 pub fn servir(ecoute: TcpListener, salon: SalonPartage, evenements: bool) {
     // corrigé:début Indice : pour chaque connexion de `ecoute.incoming()`, clonez l'`Arc` du salon et lancez `servir_client` dans un nouveau thread (`thread::spawn(move || …)`) ; gardez les `JoinHandle` dans un `Vec`, et retirez ceux des threads finis à chaque connexion (`threads.retain(|t| !t.is_finished())`). Une erreur d'`accept` : si `evenements`, dites-la une fois par épisode avec `console` (« [ERREUR] Connexion refusée par le système : <erreur en français> (on réessaie toutes les 100 ms) », voir `etape1_connexion::francais::erreur_systeme`), et faites une pause de PAUSE_ACCEPT (voir l'étape 3).
     let mut threads: Vec<JoinHandle<()>> = Vec::new();

@@ -41,8 +41,16 @@ pub const VIE_D_UN_CLIENT: Duration = Duration::from_secs(25);
 /// Les étapes déjà construites par ce processus de test.
 static CONSTRUITS: Mutex<Option<HashSet<String>>> = Mutex::new(None);
 
-/// Dossier racine du classeur (l'espace de travail Cargo).
+/// La variable d'environnement par laquelle `corrige` donne le dossier de la copie à noter : il
+/// compile la suite une fois pour toute la classe, puis lance ses programmes sur chaque copie.
+pub const VARIABLE_CLASSEUR: &str = "TP_CLASSEUR";
+
+/// Dossier racine du classeur (l'espace de travail Cargo) : celui de la suite, ou celui que
+/// donne [`VARIABLE_CLASSEUR`].
 pub fn racine() -> PathBuf {
+    if let Some(dossier) = std::env::var_os(VARIABLE_CLASSEUR) {
+        return PathBuf::from(dossier);
+    }
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
@@ -74,6 +82,16 @@ pub fn programme(nom: &str) -> PathBuf {
             String::from_utf8_lossy(&sortie.stderr)
         );
         construits.insert(nom.to_string());
+    }
+    if std::env::var_os(VARIABLE_CLASSEUR).is_some() {
+        // La suite n'a pas été compilée dans ce classeur : le programme est dans son `target`.
+        let cible = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| racine().join("target"));
+        let profil = if profil_release() { "release" } else { "debug" };
+        return cible
+            .join(profil)
+            .join(format!("{nom}{}", std::env::consts::EXE_SUFFIX));
     }
     assert_cmd::cargo::cargo_bin(nom)
 }

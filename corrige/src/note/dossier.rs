@@ -93,17 +93,70 @@ pub(crate) fn preparer_le_dossier(
         let relatif = Path::new(bareme.paquet).join("src");
         copier_les_sources(copie, &relatif, travail, &mut ignores)?;
     }
-    // Une copie neuve part de la compilation de l'édition intacte : les dépendances (clap,
-    // anyhow…) sont déjà compilées. Les paquets des étapes, eux, sont toujours recompilés : leurs
-    // fichiers portent une empreinte de leur chemin, qui n'est pas celui de l'édition.
+    // Une copie neuve part des dépendances compilées pour l'édition intacte (clap, anyhow…) :
+    // elles ne sont pas recompilées. Les paquets du classeur, eux, le sont toujours : leurs
+    // fichiers portent une empreinte de leur chemin, qui n'est pas celui de l'édition ; on ne
+    // les recopie donc pas (ni la compilation incrémentale), ce qui divise la copie par deux.
     let amorce = dossier_de_notation(classeur)
         .join("edition-intacte")
         .join("target");
     let cible = travail.join("target");
     if !cible.exists() && amorce.is_dir() && travail != amorce.parent().unwrap_or(travail) {
-        copier_dossier(&amorce, &cible)?;
+        copier_les_dependances(&amorce, &cible)?;
     }
     Ok(ignores)
+}
+
+/// Vrai pour un fichier de compilation d'un paquet du classeur (`libetape2_boucle-1a2b.rlib`,
+/// `etape3-9f8e` (un programme de la suite), `tests-…`, `corrige-…`), faux pour une dépendance.
+pub(crate) fn du_classeur(nom: &str) -> bool {
+    let nom = nom.strip_prefix("lib").unwrap_or(nom);
+    let paquet = nom.split(['-', '.']).next().unwrap_or(nom);
+    BAREME.iter().any(|b| b.paquet == paquet)
+        || matches!(paquet, "tests" | "corrige")
+        || paquet
+            .strip_prefix("etape")
+            .is_some_and(|n| n.len() == 1 && n.bytes().all(|o| o.is_ascii_digit()))
+}
+
+/// Recopie de `source` (un dossier `target`) les dépendances compilées seulement : dans chaque
+/// profil, `deps`, `build` et `.fingerprint`, sans ce qui appartient aux paquets du classeur.
+pub(crate) fn copier_les_dependances(source: &Path, destination: &Path) -> anyhow::Result<()> {
+    fs::create_dir_all(destination)?;
+    for entree in fs::read_dir(source)? {
+        let entree = entree?;
+        let type_ = entree.file_type()?;
+        if type_.is_file() {
+            fs::copy(entree.path(), destination.join(entree.file_name()))?;
+            continue;
+        }
+        if !type_.is_dir() {
+            continue;
+        }
+        // Un profil (`debug`, `release`) : ses dossiers de dépendances.
+        for sous in ["deps", "build", ".fingerprint"] {
+            let dossier = entree.path().join(sous);
+            let Ok(elements) = fs::read_dir(&dossier) else {
+                continue;
+            };
+            let cible = destination.join(entree.file_name()).join(sous);
+            fs::create_dir_all(&cible)?;
+            for element in elements {
+                let element = element?;
+                let nom = element.file_name();
+                if du_classeur(&nom.to_string_lossy()) {
+                    continue;
+                }
+                let type_ = element.file_type()?;
+                if type_.is_dir() {
+                    copier_dossier(&element.path(), &cible.join(&nom))?;
+                } else if type_.is_file() {
+                    fs::copy(element.path(), cible.join(&nom))?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Un nom de dossier sûr pour la compilation d'une copie : lettres, chiffres, `-`, `_` et `.`
@@ -282,5 +335,27 @@ mod tests {
         fs::remove_dir_all(&racine)?;
         assert!(verifier_copie(&racine).is_err());
         Ok(())
+    }
+
+    #[test]
+    fn les_fichiers_du_classeur_se_distinguent_des_dependances() {
+        for nom in [
+            "libetape2_boucle-1a2b.rlib",
+            "etape3_deconnexion-9f8e",
+            "etape3-9f8e",
+            "etape8-0011.d",
+            "tests-77aa",
+            "libcorrige-12.rmeta",
+        ] {
+            assert!(du_classeur(nom), "{nom}");
+        }
+        for nom in [
+            "libclap-5d3c.rlib",
+            "anyhow-2b1a",
+            "libpredicates_tree-3.rmeta",
+            "assert_cmd-99",
+        ] {
+            assert!(!du_classeur(nom), "{nom}");
+        }
     }
 }

@@ -1,13 +1,14 @@
 //! Lancer cargo sur une copie avec une échéance, et arrêter tout ce qui survit.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::fs;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 
 use super::*;
 
@@ -80,6 +81,191 @@ pub(crate) fn essayer(dossier: &Path, bareme: &Bareme, delai: Duration) -> anyho
         Ok((reussis, echoues)) => Essai::Fini { reussis, echoues },
         Err(raison) => Essai::SortieIncoherente(raison),
     })
+}
+
+/// Combien de suites d'une copie tournent en même temps. Elles attendent surtout le réseau et
+/// leurs délais, pas le processeur ; chacune garde son échéance et ses serveurs sur le port 0.
+pub(crate) const SUITES_EN_MEME_TEMPS: usize = 4;
+
+/// Le chemin d'un programme dans un message JSON de cargo (`"executable":"…"`).
+fn executable(ligne: &str) -> Option<&str> {
+    let debut = ligne.find("\"executable\":\"")? + "\"executable\":\"".len();
+    let fin = ligne[debut..].find('"')?;
+    Some(&ligne[debut..debut + fin])
+}
+
+/// Compile une fois les programmes de la suite de notation dans `dossier` (l'édition intacte,
+/// sa compilation dans `dossier/target`) et rend, pour chaque étape, le chemin du sien. Chaque
+/// copie en reçoit ensuite sa propre copie : elle ne peut toucher qu'aux siens.
+pub(crate) fn compiler_la_suite(
+    dossier: &Path,
+    delai: Duration,
+) -> anyhow::Result<HashMap<u8, PathBuf>> {
+    let mut commande = Command::new(cargo());
+    commande
+        .current_dir(dossier)
+        .args([
+            "test",
+            "--package",
+            "tests",
+            "--no-run",
+            "--message-format",
+            "json",
+        ])
+        .env("CARGO_TARGET_DIR", dossier.join("target"))
+        .env_remove("CARGO_BUILD_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .stdin(Stdio::null());
+    let Some(fin) = lancer_avec_echeance(commande, Instant::now() + delai)? else {
+        bail!(
+            "la suite de notation ne compile pas en {} s",
+            delai.as_secs()
+        );
+    };
+    if fin.code != Some(0) {
+        bail!("la suite de notation ne compile pas :\n{}", fin.erreurs);
+    }
+    let mut programmes = HashMap::new();
+    for ligne in fin.sortie.lines() {
+        if !ligne.contains("\"reason\":\"compiler-artifact\"")
+            || !ligne.contains("\"kind\":[\"test\"]")
+        {
+            continue;
+        }
+        for bareme in &BAREME {
+            if ligne.contains(&format!("\"name\":\"etape{}\"", bareme.etape))
+                && let Some(chemin) = executable(ligne)
+            {
+                programmes.insert(bareme.etape, PathBuf::from(chemin));
+            }
+        }
+    }
+    Ok(programmes)
+}
+
+/// Compile d'un coup les étapes de `baremes` dans `dossier` (`--keep-going` : une étape qui ne
+/// compile pas n'empêche pas les autres), puis lance **en même temps** (au plus
+/// [`SUITES_EN_MEME_TEMPS`]) les suites des étapes compilées, avec les programmes de `suite`
+/// (voir [`compiler_la_suite`]). La compilation a `delai`, chaque suite aussi. Rend un essai
+/// par étape, dans l'ordre de `baremes`.
+pub(crate) fn essayer_les_etapes(
+    dossier: &Path,
+    baremes: &[&'static Bareme],
+    suite: &HashMap<u8, PathBuf>,
+    delai: Duration,
+) -> anyhow::Result<Vec<Essai>> {
+    let cible = dossier.join("target");
+    let mut construction = Command::new(cargo());
+    construction
+        .current_dir(dossier)
+        .args(["build", "--keep-going", "--message-format", "json"])
+        .env(MARQUE, dossier)
+        .env("CARGO_TARGET_DIR", &cible)
+        .env_remove("CARGO_BUILD_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .stdin(Stdio::null());
+    for bareme in baremes {
+        construction.args(["--package", bareme.paquet]);
+    }
+    let Some(fin) = lancer_avec_echeance(construction, Instant::now() + delai)? else {
+        arreter_les_survivants(dossier);
+        return Ok(baremes.iter().map(|_| Essai::DelaiDepasse).collect());
+    };
+    let compiles: BTreeSet<&str> = baremes
+        .iter()
+        .filter(|bareme| {
+            let nom = format!("{}{}", bareme.paquet, std::env::consts::EXE_SUFFIX);
+            fin.sortie.lines().any(|ligne| {
+                ligne.contains("\"reason\":\"compiler-artifact\"")
+                    && executable(ligne).is_some_and(|chemin| {
+                        Path::new(chemin).file_name().is_some_and(|f| *f == *nom)
+                    })
+            })
+        })
+        .map(|bareme| bareme.paquet)
+        .collect();
+    // Chaque copie lance ses propres exemplaires des programmes de la suite.
+    let propres = dossier.join("suite");
+    fs::create_dir_all(&propres)?;
+    let mut a_lancer = VecDeque::new();
+    let mut essais: Vec<Option<Essai>> = baremes.iter().map(|_| None).collect();
+    for (rang, bareme) in baremes.iter().enumerate() {
+        if !compiles.contains(bareme.paquet) {
+            essais[rang] = Some(Essai::NeCompilePas);
+            continue;
+        }
+        let Some(programme) = suite.get(&bareme.etape) else {
+            essais[rang] = Some(essayer(dossier, bareme, delai)?);
+            continue;
+        };
+        let copie = propres.join(format!(
+            "etape{}{}",
+            bareme.etape,
+            std::env::consts::EXE_SUFFIX
+        ));
+        fs::copy(programme, &copie)
+            .with_context(|| format!("copie de {} impossible", programme.display()))?;
+        a_lancer.push_back((rang, copie));
+    }
+    let file = Mutex::new(a_lancer);
+    let resultats = Mutex::new(Vec::new());
+    std::thread::scope(|portee| {
+        for _ in 0..SUITES_EN_MEME_TEMPS {
+            portee.spawn(|| {
+                loop {
+                    let Some((rang, programme)) = verrouiller(&file).pop_front() else {
+                        return;
+                    };
+                    let mut commande = Command::new(&programme);
+                    commande
+                        .current_dir(dossier.join("tests"))
+                        .args(["--test-threads", "8"])
+                        .env(MARQUE, dossier)
+                        .env(tests_variable_classeur(), dossier)
+                        .env("CARGO_TARGET_DIR", &cible)
+                        .env("CARGO", cargo())
+                        .env_remove("CARGO_BUILD_TARGET_DIR")
+                        .env_remove("RUSTFLAGS")
+                        .stdin(Stdio::null());
+                    let essai = match lancer_avec_echeance(commande, Instant::now() + delai) {
+                        Ok(None) => Essai::DelaiDepasse,
+                        Ok(Some(fin)) => match lire_la_suite(&fin.sortie, &fin.erreurs, fin.code) {
+                            Ok((reussis, echoues)) => Essai::Fini { reussis, echoues },
+                            Err(raison) => Essai::SortieIncoherente(raison),
+                        },
+                        Err(erreur) => Essai::SortieIncoherente(format!("{erreur:#}")),
+                    };
+                    verrouiller(&resultats).push((rang, essai));
+                }
+            });
+        }
+    });
+    // Un serveur de la copie a pu lancer un processus hors du groupe (`setsid`) : on arrête tout
+    // ce qui tourne encore depuis son dossier de notation, une fois toutes ses suites finies.
+    arreter_les_survivants(dossier);
+    for (rang, essai) in resultats
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    {
+        essais[rang] = Some(essai);
+    }
+    Ok(essais
+        .into_iter()
+        .map(|essai| essai.unwrap_or(Essai::DelaiDepasse))
+        .collect())
+}
+
+/// Prend un verrou même empoisonné : un thread de lancement tombé ne doit pas bloquer les autres.
+fn verrouiller<T>(verrou: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    verrou
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Le nom de la variable par laquelle la suite apprend le dossier de la copie (voir
+/// `tests::VARIABLE_CLASSEUR` : la suite n'est pas une dépendance du corrigé).
+fn tests_variable_classeur() -> &'static str {
+    "TP_CLASSEUR"
 }
 
 /// Ce qu'a rendu une commande finie dans les temps.

@@ -40,6 +40,7 @@
 //! | 7 multiclients | 4 | un thread par client, l'état partagé et la règle des pseudos, la diffusion |
 //! | 8 verrous | 4 | la discipline des verrous, les files, l'arrêt propre |
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -58,6 +59,7 @@ pub(crate) use dossier::preparer_le_dossier;
 use dossier::{effacer_la_compilation, nom_de_dossier, verifier_que_rien_n_a_change};
 pub use dossier::{nom_pour_tableau, verifier_copie};
 pub(crate) use lancement::{Essai, essayer};
+use lancement::{compiler_la_suite, essayer_les_etapes};
 pub use libtest::{lire_la_suite, tests_reussis};
 use rapport::decimal;
 pub use rapport::{csv, csv_de_classe, tableau, tableau_de_classe};
@@ -160,12 +162,42 @@ impl Reglages {
     }
 }
 
+/// Les programmes de la suite de notation, compilés une fois (dans l'édition intacte) pour toutes
+/// les copies ; vide si c'est impossible : chaque copie compile alors la sienne, plus lentement.
+fn programmes_de_la_suite(classeur: &Path, reglages: &Reglages) -> HashMap<u8, PathBuf> {
+    let edition = dossier_de_notation(classeur).join("edition-intacte");
+    if !edition.join("Cargo.toml").is_file() {
+        return HashMap::new();
+    }
+    match compiler_la_suite(&edition, reglages.delai) {
+        Ok(programmes) => programmes,
+        Err(erreur) => {
+            if reglages.progression {
+                eprintln!("[note] suite compilée pour chaque copie ({erreur:#})");
+            }
+            HashMap::new()
+        }
+    }
+}
+
 /// Note la copie `copie` avec la suite du `classeur` (voir les règles du module).
 pub fn noter(
     copie: &Path,
     classeur: &Path,
     reference: &Reference,
     reglages: &Reglages,
+) -> anyhow::Result<Vec<Resultat>> {
+    let suite = programmes_de_la_suite(classeur, reglages);
+    noter_avec(copie, classeur, reference, reglages, &suite)
+}
+
+/// [`noter`], avec les programmes de la suite déjà compilés.
+fn noter_avec(
+    copie: &Path,
+    classeur: &Path,
+    reference: &Reference,
+    reglages: &Reglages,
+    suite: &HashMap<u8, PathBuf>,
 ) -> anyhow::Result<Vec<Resultat>> {
     verifier_copie(copie)?;
     let empreinte_avant = empreinte(classeur)?;
@@ -186,8 +218,16 @@ pub fn noter(
             eprintln!("[note] {nom} : {ignore}");
         }
     }
+    let baremes: Vec<&'static Bareme> = reglages.etapes().collect();
+    let essais = match essayer_les_etapes(&travail, &baremes, suite, reglages.delai) {
+        Ok(essais) => essais,
+        Err(erreur) => {
+            effacer_la_compilation(&travail, reglages);
+            return Err(erreur);
+        }
+    };
     let mut resultats = Vec::new();
-    for bareme in reglages.etapes() {
+    for (bareme, essai) in baremes.into_iter().zip(essais) {
         let i = usize::from(bareme.etape - 1);
         let gratuits = &reference.gratuits[i];
         let notes: Vec<&String> = reference.attendus[i]
@@ -204,13 +244,6 @@ pub fn noter(
             bareme: bareme.points,
             non_notes: gratuits.iter().cloned().collect(),
             remarque: String::new(),
-        };
-        let essai = match essayer(&travail, bareme, reglages.delai) {
-            Ok(essai) => essai,
-            Err(erreur) => {
-                effacer_la_compilation(&travail, reglages);
-                return Err(erreur);
-            }
         };
         match essai {
             Essai::NeCompilePas => {
@@ -303,6 +336,7 @@ pub fn noter_la_classe(
         }
     }
     dossiers.sort();
+    let suite = programmes_de_la_suite(classeur, reglages);
     let mut copies = Vec::new();
     for (rang, dossier) in dossiers.iter().enumerate() {
         let eleve = dossier
@@ -312,8 +346,8 @@ pub fn noter_la_classe(
         if reglages.progression {
             eprintln!("[classe] copie {}/{} : {eleve}", rang + 1, dossiers.len());
         }
-        let resultats =
-            noter(dossier, classeur, reference, reglages).map_err(|erreur| format!("{erreur:#}"));
+        let resultats = noter_avec(dossier, classeur, reference, reglages, &suite)
+            .map_err(|erreur| format!("{erreur:#}"));
         if let Err(raison) = &resultats
             && (raison.starts_with("les sources du classeur ont changé")
                 || raison.starts_with("le cache de la référence a été modifié"))
