@@ -10,7 +10,7 @@ use std::process::Command;
 use anyhow::{Context, bail};
 
 use super::dossier::vider_sauf_target;
-use super::lancement::cargo;
+use super::lancement::{cargo, compiler_la_suite, essayer_les_etapes};
 use super::*;
 use crate::edition::{collecter, ecrire_version_eleve, verifier_classeur};
 
@@ -143,15 +143,16 @@ pub(crate) fn calculer_reference(
         fs::rename(entree.path(), edition.join(entree.file_name()))?;
     }
     fs::remove_dir_all(&neuve)?;
-    for bareme in reglages.etapes() {
-        if reglages.progression {
-            eprintln!(
-                "[note] édition intacte, étape {} : tests qui réussissent sans travail…",
-                bareme.etape
-            );
-        }
+    if reglages.progression {
+        eprintln!("[note] édition intacte : les tests qui réussissent sans travail…");
+    }
+    // La suite compilée ici sert ensuite à toutes les copies (voir `compiler_la_suite`).
+    let suite = compiler_la_suite(&edition, reglages.delai)?;
+    let baremes: Vec<&'static Bareme> = reglages.etapes().collect();
+    let essais = essayer_les_etapes(&edition, &baremes, &suite, reglages.delai)?;
+    for (bareme, essai) in baremes.into_iter().zip(essais) {
         let i = usize::from(bareme.etape - 1);
-        let probleme = match essayer(&edition, bareme, reglages.delai)? {
+        let probleme = match essai {
             Essai::Fini { reussis, .. } => {
                 reference.gratuits[i] = reussis
                     .into_iter()
