@@ -224,7 +224,7 @@ pub fn servir_avec<W: Write>(
     limite: Option<usize>,
     mut converser: impl FnMut(&TcpStream, &mut W, SocketAddr) -> io::Result<()>,
 ) -> io::Result<()> {
-    // corrigé:début Indice : bouclez sur `ecoute.incoming().take(limite.unwrap_or(usize::MAX))` ; une erreur d'`accept` : écrivez-la une seule fois tant que les échecs se suivent (un « épisode », qui finit au premier `accept` réussi : « [ERREUR] Connexion refusée par le système : <erreur> (on réessaie toutes les 100 ms) »), et faites une pause de PAUSE_ACCEPT après chacune ; pour chaque connexion, écrivez « [CONNEXION] Client connecté depuis <pair> » (un client déjà reparti, sans `peer_addr` : passez au suivant), posez le délai d'inactivité, appelez `converser`, et donnez son résultat à `dire_la_fin`, sans jamais propager l'erreur d'un client.
+    // corrigé:début Indice : La boucle d'accueil : servez les clients l'un après l'autre, sans qu'aucun départ ni aucun échec d'`accept` n'arrête le serveur ; chaque fin de conversation se dit sur la console.
     let mut en_echec = false;
     for connexion in ecoute.incoming().take(limite.unwrap_or(usize::MAX)) {
         let flux = match connexion {
@@ -277,7 +277,7 @@ pub fn dire_la_fin(
     pair: SocketAddr,
     resultat: io::Result<()>,
 ) -> io::Result<()> {
-    // corrigé:début Indice : un `match` sur `resultat`, trois cas, trois lignes du « Résultat attendu » : `Ok` (« Conversation avec <pair> terminée »), une erreur pour laquelle `delai_depasse` est vrai (inactif, ou ne lit plus ses réponses : connexion fermée), et toute autre erreur (« Connexion avec <pair> perdue : <erreur> », dite en français avec `etape1_connexion::francais::erreur_systeme`).
+    // corrigé:début Indice : Dites sur la console comment une conversation a fini : fin normale, délai dépassé ou connexion perdue. L'erreur d'un client est une information à écrire, jamais une erreur à propager.
     match resultat {
         Ok(()) => writeln!(console, "[DÉCONNEXION] Conversation avec {pair} terminée"),
         Err(e) if delai_depasse(&e) => writeln!(

@@ -244,7 +244,7 @@ fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Message> 
 /// [`Message::Fin`] (un message coupé est abandonné), pas une erreur ; toute autre erreur de
 /// lecture remonte.
 fn lire_avec_entete(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Message> {
-    // corrigé:début Indice : lisez exactement TAILLE_ENTETE octets (`read_exact` ; `UnexpectedEof` = `Message::Fin`) ; `std::str::from_utf8` puis `.trim().parse::<u64>()` : un échec est un `EnteteInvalide`, une longueur au-dessus de `limite` un `AnnonceTropLongue(longueur)`, vérifiés AVANT d'allouer ; lisez alors exactement ce nombre d'octets (`UnexpectedEof` ici aussi = `Fin` : un message coupé est abandonné) et rendez `vers_texte(contenu)`.
+    // corrigé:début Indice : Le second cadrage : lisez l'en-tête qui annonce la longueur, vérifiez-la AVANT d'allouer quoi que ce soit, puis lisez exactement le contenu annoncé. Les cas de `Message` disent quoi rendre.
     let mut entete = [0u8; TAILLE_ENTETE];
     match lecteur.read_exact(&mut entete) {
         Ok(()) => {}
@@ -427,7 +427,7 @@ pub fn converser(
     evenements: &Receiver<Evenement>,
     console: &mut impl Write,
 ) -> io::Result<()> {
-    // corrigé:début Indice : posez les délais d'écriture (DELAI_ECRITURE) et de lecture (DELAI_INACTIVITE), envoyez la bienvenue avec `ecrire_message`, lancez `lire_client` dans un thread (sur un clone du flux, avec un clone de l'émetteur), déclarez `let mut fermeture = None;`, puis `while let Some(evenement) = attendre_evenement(…)` : une ligne de la console va à `envoyer_de_la_console`, un message reçu à `traiter_message`, et `Parti` finit la boucle ; s'il porte une erreur et que personne n'a envoyé `/quitter` (`fermeture` vaut `None`), écrivez « [ERREUR] Connexion avec <pair> perdue : <erreur> » sur la console. Attendez le thread avec `join`, puis rendez `Ok(())` (la boucle d'accueil écrit la ligne [DÉCONNEXION]).
+    // corrigé:début Indice : Le serveur à deux threads : un thread lit la socket (`lire_client`) pendant que celui-ci traite, dans l'ordre d'arrivée, les événements du canal jusqu'au départ du client, puis attend ce thread.
     let mut ecrivain = &flux;
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     ecrire_message(&mut ecrivain, cadrage, MESSAGE_BIENVENUE)?;
@@ -511,7 +511,7 @@ pub fn envoyer_de_la_console(
     fermeture: &mut Option<Instant>,
     console: &mut impl Write,
 ) -> io::Result<()> {
-    // corrigé:début Indice : envoyez la ligne avec `ecrire_message`, sans propager son erreur avec `?` (gardez le résultat dans une variable : un client déjà parti le fait échouer, et `Parti` arrivera juste après) ; si la ligne est FIN (« /quitter »), écrivez « [FIN] La console du serveur a envoyé /quitter à <pair> » et posez `*fermeture = Some(clore_en_douceur(flux))` ; sinon, si l'envoi a réussi, « [ENVOI] à <pair> : <ligne nettoyée> ». Une conversation qui se termine déjà (`fermeture` posée) ne reçoit plus rien : « [CONSOLE] <pair> s'en va, ligne ignorée : <ligne nettoyée> ».
+    // corrigé:début Indice : Une ligne tapée sur la console du serveur part au client, dans le cadrage de la conversation, et la console le dit ; `/quitter` commence la fin en douceur ; une conversation qui se termine déjà ne reçoit plus rien.
     if fermeture.is_some() {
         writeln!(
             console,
@@ -556,7 +556,7 @@ pub fn traiter_message(
     fermeture: &mut Option<Instant>,
     console: &mut impl Write,
 ) -> io::Result<()> {
-    // corrigé:début Indice : un `match` sur le message : le texte FIN → « [FIN] <pair> a envoyé /quitter » et `clore_en_douceur` (comme dans `envoyer_de_la_console`) ; un autre texte → « [MESSAGE] <pair> : <texte nettoyé> » ; `Fin` → rien (`Parti` suit) ; tout le reste est un refus (`refus_de`) : sa ligne « [ERREUR] <pair> : … » sur la console, sa réponse au client (ignorez l'échec d'écriture), et `shutdown(Both)` s'il faut fermer.
+    // corrigé:début Indice : Ce que fait le serveur d'un message reçu : le montrer sur la console, commencer la fin en douceur sur `/quitter`, ou appliquer le refus que décrit `refus_de` (réponse au client, fermeture).
     let mut ecrivain = flux;
     match message {
         Message::Texte(texte) if texte == FIN => {
@@ -635,7 +635,7 @@ pub fn refus_de(message: &Message) -> Option<Refus> {
 /// (`shutdown(Both)`) jetterait ce que le client envoyait encore : le noyau répondrait par un
 /// RST, la fin brutale que l'étape 1 évite.
 pub fn clore_en_douceur(flux: &TcpStream) -> Instant {
-    // corrigé:début Indice : fermez le seul côté écriture de la socket (le segment FIN ; voir `Shutdown`), en ignorant son erreur (le client est peut-être déjà parti), puis rendez l'échéance : maintenant, plus DELAI_FERMETURE.
+    // corrigé:début Indice : La fin voulue : envoyez le segment FIN de TCP (`shutdown(Write)`, la demi-fermeture de l'énoncé), puis rendez l'échéance jusqu'où l'on attendra que l'autre côté ferme à son tour.
     let _ = flux.shutdown(Shutdown::Write);
     Instant::now() + DELAI_FERMETURE
     // corrigé:fin
@@ -706,7 +706,7 @@ pub fn client_avec_limite(
     entree: impl BufRead + Send + 'static,
     sortie: &mut impl Write,
 ) -> anyhow::Result<()> {
-    // corrigé:début Indice : connectez-vous avec `connecter` (donnée : son erreur dit quelle étape lancer, et les étapes 5 à 8 le vérifient), clonez le flux avec `try_clone` et donnez le clone à un thread qui lance `envoyer_l_entree` (ne l'attendez pas : il peut rester bloqué sur le clavier) ; dans le thread courant, lisez avec `lire_message(…, limite)` : un texte s'affiche ligne par ligne (`split('\n')`), chaque ligne nettoyée ; `Fin` rend `Ok(())` ; un message trop long ou pas UTF-8 : une ligne entre parenthèses qui le dit ; un en-tête invalide ou qui annonce trop (`EnteteInvalide`, `AnnonceTropLongue`) : dites-le et rendez `Ok(())` ; une erreur `ConnectionReset` : `Ok(())` (le serveur a coupé), toute autre erreur : `Err` avec contexte.
+    // corrigé:début Indice : Le client en duplex : un thread envoie ce que l'utilisateur tape (`envoyer_l_entree`) pendant que celui-ci affiche ce qu'envoie le serveur, jusqu'à ce que le serveur ferme.
     let flux = connecter(adresse, port)?;
     let ecrivain = flux
         .try_clone()
@@ -751,7 +751,7 @@ pub fn client_avec_limite(
 /// (pas de l'UTF-8) compte comme la fin de l'entrée. Ce thread n'a personne à qui rendre une
 /// erreur : il les ignore.
 pub fn envoyer_l_entree(mut ecrivain: TcpStream, cadrage: Cadrage, entree: impl BufRead) {
-    // corrigé:début Indice : pour chaque ligne de `entree.lines()` (arrêtez-vous à la première erreur de lecture : `map_while(Result::ok)`), `ecrire_message` ; arrêtez-vous si l'envoi échoue ou si la ligne était FIN. À la fin de l'entrée : FIN, puis `shutdown(Shutdown::Write)` (ignorez leurs erreurs).
+    // corrigé:début Indice : Le thread d'envoi du client : chaque ligne tapée part au serveur ; à la fin de l'entrée, dites au revoir (`/quitter`), puis fermez votre sens d'écriture, la demi-fermeture de l'énoncé.
     for ligne in entree.lines().map_while(Result::ok) {
         if ecrire_message(&mut ecrivain, cadrage, &ligne).is_err() || ligne == FIN {
             return;

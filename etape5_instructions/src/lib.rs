@@ -181,7 +181,7 @@ pub fn repondre(ligne: &str) -> String {
 /// ([`calcul::calculer`]) ne connaît que des chiffres, cinq opérateurs et des parenthèses : tout
 /// autre caractère est refusé avant même d'être analysé. Rien n'est jamais exécuté.
 pub fn executer(ligne: &str) -> Result<String, String> {
-    // corrigé:début Indice : retirez les espaces autour de la ligne (`trim` : « ␣␣aide » est une instruction) puis séparez le nom de l'argument au premier espace (`split_once` ; sans espace, tout est le nom et l'argument est vide), et faites un `match` sur le nom : `calcul::calculer` (son erreur se dit avec `to_string`), `to_uppercase`, `to_lowercase`, `chars().rev()` (des caractères, pas des octets), `etape1_connexion::francais::compter` pour « 4 caractères (6 octets) », `heure_utc(SystemTime::now())`, `AIDE` ; une ligne vide et un nom inconnu (passé par `nettoyer`) sont des erreurs qui citent « aide ».
+    // corrigé:début Indice : Une instruction devient une réponse, sans jamais exécuter le texte du client : séparez le nom de l'argument, puis choisissez dans la liste fermée des instructions. Une entrée invalide donne une raison, jamais une panique.
     let ligne = ligne.trim();
     let (nom, argument) = ligne.split_once(' ').unwrap_or((ligne, ""));
     match nom {
@@ -269,7 +269,7 @@ pub fn servir(
 /// l'attend pas ; un client qui enverrait encore après `/quitter` recevrait un RST, voir
 /// l'étape 4).
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
-    // corrigé:début Indice : la conversation de l'étape 2 (délai d'écriture DELAI_ECRITURE, bienvenue, `loop` sur `lire_ligne`), où chaque ligne est maintenant une instruction : répondez avec `repondre`, et écrivez sur la console l'instruction et sa réponse, nettoyées (les lignes [INSTRUCTION], [FIN] et [ERREUR] sont celles du « Résultat attendu » de l'énoncé) ; FIN termine la conversation par `shutdown(Both)` (ici, sans fermeture en douceur : ce serveur sert un client à la fois et ne l'attend pas ; un client qui enverrait encore après `/quitter` recevrait un RST, voir l'étape 4) ; chaque ligne part avec `envoyer_ligne` (étape 2 : en un seul `write`).
+    // corrigé:début Indice : La conversation de l'étape 2, où chaque ligne est maintenant une instruction : répondez avec `repondre` et montrez l'instruction et sa réponse sur la console, jusqu'à `/quitter` ou la fin du flux.
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     let mut ecrivain = flux;
     let mut lecteur = BufReader::new(flux);

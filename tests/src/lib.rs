@@ -41,6 +41,33 @@ pub const VIE_D_UN_CLIENT: Duration = Duration::from_secs(25);
 /// Les étapes déjà construites par ce processus de test.
 static CONSTRUITS: Mutex<Option<HashSet<String>>> = Mutex::new(None);
 
+/// `assert_eq!` en français : `egal!(obtenu, attendu)` ou `egal!(obtenu, attendu, "message {}", x)`.
+/// Un échec dit le message, puis « attendu : … » et « obtenu : … », au lieu du `left`/`right`
+/// anglais de la bibliothèque standard.
+#[macro_export]
+macro_rules! egal {
+    ($obtenu:expr, $attendu:expr $(,)?) => {{
+        let (obtenu, attendu) = (&$obtenu, &$attendu);
+        if obtenu != attendu {
+            panic!(
+                "les deux valeurs diffèrent\n  attendu : {:?}\n  obtenu  : {:?}",
+                attendu, obtenu
+            );
+        }
+    }};
+    ($obtenu:expr, $attendu:expr, $($message:tt)+) => {{
+        let (obtenu, attendu) = (&$obtenu, &$attendu);
+        if obtenu != attendu {
+            panic!(
+                "{}\n  attendu : {:?}\n  obtenu  : {:?}",
+                format_args!($($message)+),
+                attendu,
+                obtenu
+            );
+        }
+    }};
+}
+
 /// La variable d'environnement par laquelle `corrige` donne le dossier de la copie à noter : il
 /// compile la suite une fois pour toute la classe, puis lance ses programmes sur chaque copie.
 pub const VARIABLE_CLASSEUR: &str = "TP_CLASSEUR";

@@ -12,14 +12,15 @@ fn le_serveur_annonce_son_adresse_puis_envoie_la_bienvenue_et_s_arrete() {
     let mut serveur = Serveur::lancer(ETAPE, &[]);
     let mut client = serveur.connecter();
     let ligne = client.ligne("le message de bienvenue");
-    assert_eq!(
-        ligne, "Bienvenue sur le serveur !",
+    tests::egal!(
+        ligne,
+        "Bienvenue sur le serveur !",
         "Étape 1 : le serveur doit envoyer exactement « Bienvenue sur le serveur ! »"
     );
     client.attendre_fermeture("le serveur de l'étape 1 ferme après la bienvenue");
     drop(client);
     serveur.attendre_console("127.0.0.1:");
-    assert_eq!(
+    tests::egal!(
         serveur.attendre_fin(),
         Some(0),
         "Étape 1 : le serveur doit s'arrêter avec le code 0 après son unique client"
@@ -35,7 +36,7 @@ fn la_connexion_finit_par_un_fin_meme_si_le_client_a_deja_ecrit() {
     let mut client = serveur.connecter();
     client.envoyer("bonjour, je parle le premier");
     serveur.attendre_console("[DÉCONNEXION]");
-    assert_eq!(
+    tests::egal!(
         client.ligne("le message de bienvenue"),
         "Bienvenue sur le serveur !"
     );

@@ -11,12 +11,12 @@ fn chaque_ligne_recoit_un_accuse_qui_la_cite() {
     let mut client = serveur.connecter();
     client.attendre("Bienvenue");
     client.envoyer("Bonjour");
-    assert_eq!(
+    tests::egal!(
         client.ligne("l'accusé de réception"),
         "Message reçu : Bonjour"
     );
     client.envoyer("Encore");
-    assert_eq!(client.ligne("le second accusé"), "Message reçu : Encore");
+    tests::egal!(client.ligne("le second accusé"), "Message reçu : Encore");
 }
 
 #[test]
@@ -25,8 +25,8 @@ fn deux_lignes_dans_un_seul_envoi_donnent_deux_accuses() {
     let mut client = serveur.connecter();
     client.attendre("Bienvenue");
     client.envoyer_octets(b"un\ndeux\n");
-    assert_eq!(client.ligne("le premier accusé"), "Message reçu : un");
-    assert_eq!(client.ligne("le second accusé"), "Message reçu : deux");
+    tests::egal!(client.ligne("le premier accusé"), "Message reçu : un");
+    tests::egal!(client.ligne("le second accusé"), "Message reçu : deux");
 }
 
 #[test]
@@ -39,7 +39,7 @@ fn une_ligne_coupee_en_deux_envois_est_reassemblee() {
     // en deux envois est alors certain d'atteindre le serveur en deux morceaux ou plus.
     serveur.attendre_console("[CONNEXION]");
     client.envoyer_octets(b"tie\n");
-    assert_eq!(
+    tests::egal!(
         client.ligne("l'accusé de la ligne réassemblée"),
         "Message reçu : moitie"
     );
@@ -59,7 +59,7 @@ fn une_ligne_de_200_ko_est_refusee_et_la_suivante_est_servie() {
         "Étape 2 : une ligne de 200 ko doit recevoir « ERREUR … » ; reçu « {reponse} »"
     );
     client.envoyer("après");
-    assert_eq!(
+    tests::egal!(
         client.ligne("l'accusé de la ligne suivante"),
         "Message reçu : après"
     );
@@ -77,7 +77,7 @@ fn l_utf8_invalide_recoit_une_erreur_et_la_connexion_continue() {
         "Étape 2 : de l'UTF-8 invalide doit recevoir « ERREUR … » ; reçu « {reponse} »"
     );
     client.envoyer("valide");
-    assert_eq!(client.ligne("l'accusé suivant"), "Message reçu : valide");
+    tests::egal!(client.ligne("l'accusé suivant"), "Message reçu : valide");
 }
 
 #[test]
@@ -102,7 +102,7 @@ fn le_serveur_s_arrete_quand_son_client_part() {
     client.envoyer("au revoir");
     client.attendre("Message reçu");
     drop(client);
-    assert_eq!(
+    tests::egal!(
         serveur.attendre_fin(),
         Some(0),
         "Étape 2 : le serveur doit s'arrêter (code 0) quand son client part"
@@ -131,7 +131,7 @@ fn un_client_qui_envoie_sans_jamais_lire_ne_bloque_pas_le_serveur() {
         // Les réponses remplissent les tampons ; le serveur doit abandonner au bout de son délai
         // d'écriture, terminer la conversation et s'arrêter, au lieu d'attendre pour toujours.
         portee.spawn(|| inondeur.inonder_sans_lire("bonjour", 1_000_000));
-        assert_eq!(
+        tests::egal!(
             serveur.attendre_fin(),
             Some(0),
             "Étape 2 : face à un client qui ne lit jamais, le serveur doit finir la conversation"
@@ -145,7 +145,7 @@ fn un_retour_chariot_final_est_retire() {
     let mut client = serveur.connecter();
     client.attendre("Bienvenue");
     client.envoyer_octets(b"comme telnet\r\n");
-    assert_eq!(
+    tests::egal!(
         client.ligne("l'accusé d'une ligne finie par \\r\\n"),
         "Message reçu : comme telnet",
         "Étape 2 : le \\r final (telnet, Windows) doit être retiré"
@@ -166,7 +166,7 @@ fn une_demi_ligne_a_la_fin_du_flux_n_est_pas_traitee() {
         "Étape 2 : une ligne sans \\n à la fin du flux n'est pas un message ; reçu {:?}",
         client.recu
     );
-    assert_eq!(serveur.attendre_fin(), Some(0));
+    tests::egal!(serveur.attendre_fin(), Some(0));
 }
 
 #[test]
@@ -268,7 +268,7 @@ fn une_ligne_de_4096_octets_passe_et_une_de_4097_est_refusee() {
     let pile = "a".repeat(4096);
     client.envoyer(&pile);
     let reponse = client.ligne("l'accusé d'une ligne de 4 096 octets, exactement la limite");
-    assert_eq!(
+    tests::egal!(
         reponse,
         format!("Message reçu : {pile}"),
         "Étape 2 : une ligne d'exactement 4 096 octets est permise (la limite est comprise)"

@@ -18,7 +18,7 @@ fn le_serveur_sert_le_client_suivant_apres_une_deconnexion_propre() {
     let mut second = serveur.connecter();
     second.attendre("Bienvenue");
     second.envoyer("deux");
-    assert_eq!(
+    tests::egal!(
         second.ligne("l'accusé du second client"),
         "Message reçu : deux"
     );
@@ -38,7 +38,7 @@ fn un_second_client_attend_son_tour_dans_la_file() {
     serveur.attendre_console("[DÉCONNEXION]");
     second.attendre("Bienvenue");
     second.envoyer("mon tour");
-    assert_eq!(
+    tests::egal!(
         second.ligne("l'accusé du second client"),
         "Message reçu : mon tour"
     );
@@ -58,7 +58,7 @@ fn le_serveur_survit_a_une_deconnexion_brutale_en_milieu_de_ligne() {
     let mut suivant = serveur.connecter();
     suivant.attendre("Bienvenue");
     suivant.envoyer("toujours là ?");
-    assert_eq!(
+    tests::egal!(
         suivant.ligne("l'accusé après une coupure brutale"),
         "Message reçu : toujours là ?"
     );
@@ -84,7 +84,7 @@ fn le_serveur_survit_a_des_octets_au_hasard() {
     let mut suivant = serveur.connecter();
     suivant.attendre("Bienvenue");
     suivant.envoyer("ok");
-    assert_eq!(
+    tests::egal!(
         suivant.ligne("l'accusé après des octets au hasard"),
         "Message reçu : ok"
     );
@@ -98,7 +98,7 @@ fn un_client_qui_ferme_sans_rien_dire_ne_bloque_pas_le_suivant() {
     let mut suivant = serveur.connecter();
     suivant.attendre("Bienvenue");
     suivant.envoyer("là");
-    assert_eq!(suivant.ligne("l'accusé"), "Message reçu : là");
+    tests::egal!(suivant.ligne("l'accusé"), "Message reçu : là");
     // Une demi-fermeture (fin de l'entrée) : le serveur doit finir la conversation et fermer.
     suivant.flux().shutdown(Shutdown::Write).ok();
     suivant.attendre_fermeture("le client a fermé son côté écriture");

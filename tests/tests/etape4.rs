@@ -20,8 +20,15 @@ fn trame(texte: &str) -> Vec<u8> {
 /// en cadrage « entete », sinon ce qui est arrivé.
 fn attendre_trame(flux: &mut impl Read, attendu: &str) -> Result<(), String> {
     let mut recu = vec![0u8; trame(attendu).len()];
-    flux.read_exact(&mut recu)
-        .map_err(|e| format!("lecture impossible : {e}"))?;
+    flux.read_exact(&mut recu).map_err(|e| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => {
+            "le serveur a fermé la connexion avant la fin du message".to_string()
+        }
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+            format!("message incomplet après {} s", tests::DELAI.as_secs())
+        }
+        _ => format!("lecture impossible : erreur du système ({e})"),
+    })?;
     if recu == trame(attendu) {
         Ok(())
     } else {
@@ -35,7 +42,7 @@ fn la_console_du_serveur_parle_au_client_et_le_client_au_serveur() {
     let mut client = serveur.connecter();
     client.attendre("Bienvenue");
     serveur.taper("Bonjour depuis la console");
-    assert_eq!(
+    tests::egal!(
         client.ligne("la ligne tapée sur la console du serveur"),
         "Bonjour depuis la console"
     );
@@ -102,7 +109,7 @@ fn le_cadrage_entete_transporte_un_message_avec_saut_de_ligne() {
     let mut serveur = Serveur::lancer(ETAPE, &["--cadrage", "entete"]);
     let mut flux = TcpStream::connect(serveur.adresse).expect("connexion");
     let mut lecture = avec_echeance(flux.try_clone().expect("copie de la socket"));
-    assert_eq!(
+    tests::egal!(
         attendre_trame(&mut lecture, "Bienvenue sur le serveur !"),
         Ok(()),
         "Étape 4 : en cadrage entete, la bienvenue doit arriver avec un en-tête de 64 octets{}",
@@ -120,7 +127,7 @@ fn le_cadrage_entete_transporte_un_message_avec_saut_de_ligne() {
          sauts de ligne rendus visibles ; vu « {ligne} »"
     );
     serveur.taper("réponse");
-    assert_eq!(
+    tests::egal!(
         attendre_trame(&mut lecture, "réponse"),
         Ok(()),
         "Étape 4 : la ligne tapée sur la console doit arriver au client en cadrage entete{}",
@@ -153,7 +160,7 @@ fn un_entete_annoncant_une_taille_enorme_est_refuse_sans_faire_tomber_le_serveur
     }
     let suivant = TcpStream::connect(serveur.adresse).expect("connexion");
     let mut lecture = avec_echeance(suivant);
-    assert_eq!(
+    tests::egal!(
         attendre_trame(&mut lecture, "Bienvenue sur le serveur !"),
         Ok(()),
         "Étape 4 : après un en-tête refusé, le serveur doit servir le client suivant{}",
@@ -227,7 +234,7 @@ fn client_entete(serveur: &Serveur, lire_la_bienvenue: bool) -> TcpStream {
         .expect("délai de lecture");
     if lire_la_bienvenue {
         let mut lecture = avec_echeance(flux.try_clone().expect("copie de la socket"));
-        assert_eq!(
+        tests::egal!(
             attendre_trame(&mut lecture, "Bienvenue sur le serveur !"),
             Ok(()),
             "Étape 4 : en cadrage entete, la bienvenue doit arriver avec un en-tête de 64 octets{}",

@@ -14,8 +14,9 @@ fn connecte(serveur: &Serveur) -> Client {
 /// Envoie une instruction et rend la réponse.
 fn verifier(client: &mut Client, instruction: &str, attendu: &str) {
     let reponse = client.demander(instruction);
-    assert_eq!(
-        reponse, attendu,
+    tests::egal!(
+        reponse,
+        attendu,
         "Étape 5 : « {instruction} » doit donner « {attendu} »"
     );
 }

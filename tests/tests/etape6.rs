@@ -15,13 +15,13 @@ fn connecte(serveur: &Serveur) -> Client {
 fn les_commandes_a_barre_sont_executees() {
     let serveur = Serveur::lancer(ETAPE, &[]);
     let mut client = connecte(&serveur);
-    assert_eq!(
+    tests::egal!(
         client.demander("/calcul 6*7"),
         "= 42",
         "Étape 6 : /calcul 6*7 doit donner « = 42 »"
     );
-    assert_eq!(client.demander("/majuscules été"), "= ÉTÉ");
-    assert_eq!(client.demander("/minuscules ÉTÉ"), "= été");
+    tests::egal!(client.demander("/majuscules été"), "= ÉTÉ");
+    tests::egal!(client.demander("/minuscules ÉTÉ"), "= été");
     let reponse = client.demander("/heure");
     if let Err(raison) = tests::verifier_heure_utc(&reponse) {
         panic!(
@@ -83,7 +83,7 @@ fn quitter_ferme_la_conversation_et_le_serveur_continue() {
     client.envoyer("/quitter");
     client.attendre_fermeture("le client a envoyé /quitter");
     let mut suivant = connecte(&serveur);
-    assert_eq!(suivant.demander("/calcul 1+1"), "= 2");
+    tests::egal!(suivant.demander("/calcul 1+1"), "= 2");
 }
 
 #[test]
@@ -105,7 +105,7 @@ fn l_utf8_invalide_et_une_ligne_de_200_ko_donnent_une_erreur() {
             .ligne("une erreur pour la ligne trop longue")
             .starts_with("ERREUR")
     );
-    assert_eq!(client.demander("/calcul 6*7"), "= 42");
+    tests::egal!(client.demander("/calcul 6*7"), "= 42");
 }
 
 #[test]

@@ -70,8 +70,8 @@ fn un_message_va_aux_autres_sous_la_forme_pseudo_deux_points_texte() {
     let mut carol = rejoindre(&serveur, "carol");
     alice.attendre("*** carol a rejoint le salon");
     alice.envoyer("Bonjour !");
-    assert_eq!(bob.attendre("alice :"), "alice : Bonjour !");
-    assert_eq!(carol.attendre("alice :"), "alice : Bonjour !");
+    tests::egal!(bob.attendre("alice :"), "alice : Bonjour !");
+    tests::egal!(carol.attendre("alice :"), "alice : Bonjour !");
     // L'auteur ne reçoit pas son propre message : la ligne suivante est la réponse à /liste.
     alice.envoyer("/liste");
     let suivante = alice.ligne("la réponse à /liste");
@@ -113,7 +113,7 @@ fn liste_et_message_prive() {
         "Étape 7 : /liste doit nommer alice et bob ; reçu « {liste} »"
     );
     bob.envoyer("/mp ALICE psst");
-    assert_eq!(alice.ligne("le message privé"), "[mp] bob : psst");
+    tests::egal!(alice.ligne("le message privé"), "[mp] bob : psst");
     assert!(
         bob.ligne("la confirmation du message privé")
             .starts_with("= ")
@@ -130,7 +130,7 @@ fn les_commandes_de_l_etape_6_marchent_toujours() {
     let serveur = Serveur::lancer(ETAPE, &[]);
     let mut alice = rejoindre(&serveur, "alice");
     alice.envoyer("/calcul 6*7");
-    assert_eq!(alice.ligne("le résultat de /calcul"), "= 42");
+    tests::egal!(alice.ligne("le résultat de /calcul"), "= 42");
     alice.envoyer("/inconnue");
     assert!(alice.ligne("l'erreur").contains("/aide"));
 }
@@ -165,7 +165,7 @@ fn une_mauvaise_ligne_ne_gene_que_son_auteur() {
             .starts_with("ERREUR")
     );
     bob.envoyer("toujours là");
-    assert_eq!(alice.attendre("bob :"), "bob : toujours là");
+    tests::egal!(alice.attendre("bob :"), "bob : toujours là");
 }
 
 #[test]
@@ -203,7 +203,7 @@ fn pseudo_renomme_annonce_le_changement_et_refuse_un_nom_pris() {
     );
     alice.attendre("*** bob s'appelle maintenant robert");
     bob.envoyer("me revoilà");
-    assert_eq!(
+    tests::egal!(
         alice.attendre("me revoilà"),
         "robert : me revoilà",
         "Étape 7 : après /pseudo, les messages portent le nouveau nom"
@@ -239,7 +239,7 @@ fn une_console_fermee_n_arrete_pas_le_salon() {
     let mut bob = rejoindre(&serveur, "bob");
     temoin.attendre("*** bob a rejoint");
     bob.envoyer("salut");
-    assert_eq!(
+    tests::egal!(
         temoin.attendre("bob :"),
         "bob : salut",
         "Étape 7 : une console fermée (écriture impossible) ne doit pas faire tomber les threads"

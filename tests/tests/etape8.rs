@@ -26,7 +26,7 @@ fn journal(dossier: &Dossier) -> String {
 /// Arrête le serveur depuis sa console et vérifie qu'il rend 0.
 fn arreter(serveur: &mut Serveur) {
     serveur.taper("stop");
-    assert_eq!(
+    tests::egal!(
         serveur.attendre_fin(),
         Some(0),
         "Étape 8 : « stop » sur la console doit arrêter le serveur avec le code 0"
@@ -40,17 +40,17 @@ fn le_salon_de_l_etape_7_marche_toujours() {
     let mut alice = rejoindre(&serveur, "alice");
     let mut bob = rejoindre(&serveur, "bob");
     alice.attendre("*** bob a rejoint le salon");
-    assert_eq!(
+    tests::egal!(
         alice.demander("/liste"),
         "= connectés (2) : alice, bob",
         "Étape 8 : /liste doit nommer les membres, triés"
     );
     alice.envoyer("Bonjour bob");
-    assert_eq!(bob.attendre("alice :"), "alice : Bonjour bob");
+    tests::egal!(bob.attendre("alice :"), "alice : Bonjour bob");
     bob.envoyer("/mp alice psst");
-    assert_eq!(alice.attendre("[mp]"), "[mp] bob : psst");
+    tests::egal!(alice.attendre("[mp]"), "[mp] bob : psst");
     bob.envoyer("/calcul 6*7");
-    assert_eq!(bob.attendre("= 4"), "= 42");
+    tests::egal!(bob.attendre("= 4"), "= 42");
     bob.envoyer("bye");
     alice.attendre("*** bob a quitté le salon");
     // Personne n'a débordé : la console ne doit le dire de personne.
@@ -169,8 +169,9 @@ fn vingt_clients_envoient_cinquante_messages_en_meme_temps_et_rien_ne_se_perd() 
         for m in 0..messages {
             let motif = format!("c{i} : m-{i}-{m}");
             let fois = texte.lines().filter(|l| l.ends_with(&motif)).count();
-            assert_eq!(
-                fois, 1,
+            tests::egal!(
+                fois,
+                1,
                 "Étape 8 : le journal doit contenir « {motif} » exactement une fois (vu {fois} fois)"
             );
         }
@@ -329,8 +330,9 @@ fn de_seize_clients_qui_veulent_bob_un_seul_l_obtient() {
             .filter(|&gagne| gagne)
             .count()
     });
-    assert_eq!(
-        gagnants, 1,
+    tests::egal!(
+        gagnants,
+        1,
         "Étape 8 : exactement un des clients doit obtenir « bob »"
     );
 }
@@ -345,7 +347,7 @@ fn la_liste_noire_refuse_avant_toute_annonce_et_se_relit_a_chaque_connexion() {
     std::fs::write(&liste, "# la boucle locale est refusée\n127.0.0.1\n")
         .expect("écriture de la liste");
     let mut refuse = serveur.connecter();
-    assert_eq!(refuse.ligne("le refus de la liste noire"), "Accès refusé");
+    tests::egal!(refuse.ligne("le refus de la liste noire"), "Accès refusé");
     refuse.attendre_fermeture("l'adresse est sur la liste noire");
     serveur.attendre_console("[REFUS]");
     membre.envoyer("/liste");
@@ -451,7 +453,7 @@ fn le_nouveau_venu_recoit_l_historique_d_un_lancement_precedent() {
         .iter()
         .filter(|l| l.starts_with("[historique]"))
         .collect();
-    assert_eq!(
+    tests::egal!(
         historique.len(),
         2,
         "Étape 8 : avec --historique 2, deux lignes d'historique ; reçu {:?}",
@@ -488,7 +490,7 @@ fn stop_sans_le_bon_jeton_est_refuse_et_ne_change_rien() {
         );
     }
     bob.envoyer("encore là");
-    assert_eq!(
+    tests::egal!(
         alice.attendre("bob :"),
         "bob : encore là",
         "Étape 8 : après un stop refusé, le salon continue (et « stop … » n'est jamais diffusé)"
@@ -505,7 +507,7 @@ fn stop_avec_le_jeton_arrete_proprement() {
     alice.envoyer("stop s3cret");
     bob.attendre("*** Le serveur s'arrête");
     bob.attendre_fermeture("le serveur s'arrête");
-    assert_eq!(
+    tests::egal!(
         serveur.attendre_fin(),
         Some(0),
         "Étape 8 : un arrêt demandé avec le jeton rend 0"
@@ -523,7 +525,7 @@ fn stop_sur_la_console_previent_deux_cents_clients_et_finit_en_moins_de_deux_sec
     let _sourd = serveur.connecter();
     let debut = Instant::now();
     serveur.taper("stop");
-    assert_eq!(
+    tests::egal!(
         serveur.attendre_fin(),
         Some(0),
         "Étape 8 : l'arrêt doit rendre 0"
@@ -577,15 +579,16 @@ fn mauvaises_lignes_et_coupures_ne_genent_que_leur_auteur() {
         brutal.couper_brutalement(b"");
     }
     let depart = temoin.attendre("*** brutal a quitté le salon");
-    assert_eq!(
-        depart, "*** brutal a quitté le salon",
+    tests::egal!(
+        depart,
+        "*** brutal a quitté le salon",
         "Étape 8 : un client qui ferme avec des données non lues est parti, il n'est pas « lent »"
     );
     let demi = rejoindre(&serveur, "demi");
     demi.flux().shutdown(Shutdown::Write).ok();
     temoin.attendre("*** demi a quitté le salon");
     bob.envoyer("toujours là");
-    assert_eq!(temoin.attendre("bob : toujours"), "bob : toujours là");
+    tests::egal!(temoin.attendre("bob : toujours"), "bob : toujours là");
     // Des octets au hasard, de quelqu'un qui n'a même pas choisi de pseudo.
     let mut bruit = serveur.connecter();
     let mut hasard = tests::Hasard::new(8);
@@ -593,7 +596,7 @@ fn mauvaises_lignes_et_coupures_ne_genent_que_leur_auteur() {
     bruit.envoyer_octets(&octets);
     drop(bruit);
     bob.envoyer("fin");
-    assert_eq!(temoin.attendre("bob : fin"), "bob : fin");
+    tests::egal!(temoin.attendre("bob : fin"), "bob : fin");
 }
 
 #[test]
@@ -647,7 +650,7 @@ fn pseudo_renomme_annonce_le_changement_et_refuse_un_nom_pris() {
     );
     alice.attendre("*** bob s'appelle maintenant robert");
     bob.envoyer("me revoilà");
-    assert_eq!(
+    tests::egal!(
         alice.attendre("me revoilà"),
         "robert : me revoilà",
         "Étape 8 : après /pseudo, les messages portent le nouveau nom"
@@ -655,7 +658,7 @@ fn pseudo_renomme_annonce_le_changement_et_refuse_un_nom_pris() {
     // L'ancien pseudo est libéré : un nouveau venu peut le prendre.
     let mut nouveau = rejoindre(&serveur, "bob");
     nouveau.envoyer("je suis le nouveau bob");
-    assert_eq!(
+    tests::egal!(
         alice.attendre("je suis le nouveau bob"),
         "bob : je suis le nouveau bob",
         "Étape 8 : après /pseudo robert, le pseudo « bob » doit être libre pour un autre"
@@ -700,7 +703,7 @@ fn stop_est_exact_et_ne_montre_jamais_le_jeton() {
     let mut bob = rejoindre(&serveur, "bob");
     alice.attendre("*** bob a rejoint");
     bob.envoyer("stop la musique");
-    assert_eq!(
+    tests::egal!(
         alice.attendre("bob :"),
         "bob : stop la musique",
         "Étape 8 : une phrase qui commence par « stop » est un message ordinaire"
@@ -711,7 +714,7 @@ fn stop_est_exact_et_ne_montre_jamais_le_jeton() {
         "Étape 8 : « STOP S3CRET » doit être refusé et jamais diffusé ; reçu « {reponse} »"
     );
     bob.envoyer("témoin");
-    assert_eq!(
+    tests::egal!(
         alice.attendre("bob :"),
         "bob : témoin",
         "Étape 8 : le jeton, en majuscules ou non, ne doit être montré à personne"
@@ -781,7 +784,7 @@ fn la_liste_noire_lue_avec_indulgence_ne_s_ouvre_jamais() {
     std::fs::write(&liste, contenu).expect("écriture de la liste");
     let serveur = lancer(&dossier, &["--liste-noire", &liste]);
     let mut refuse = serveur.connecter();
-    assert_eq!(
+    tests::egal!(
         refuse.ligne("le refus de la plage 127.0.0.0/8"),
         "Accès refusé",
         "Étape 8 : un BOM, 3 Ko de commentaires, un octet Latin-1 ou une plage CIDR ne doivent \
@@ -789,7 +792,7 @@ fn la_liste_noire_lue_avec_indulgence_ne_s_ouvre_jamais() {
     );
     std::fs::remove_file(&liste).expect("effacement de la liste");
     let mut encore = serveur.connecter();
-    assert_eq!(
+    tests::egal!(
         encore.ligne("le refus, liste effacée"),
         "Accès refusé",
         "Étape 8 : une liste noire effacée pendant le service garde la dernière liste lue"
@@ -865,7 +868,7 @@ fn rien_n_est_journalise_apres_l_annonce_d_arret() {
             });
         }
         serveur.taper("stop");
-        assert_eq!(serveur.attendre_fin(), Some(0), "Étape 8 : l'arrêt rend 0");
+        tests::egal!(serveur.attendre_fin(), Some(0), "Étape 8 : l'arrêt rend 0");
     });
     let texte = journal(&dossier);
     let annonce = texte
@@ -873,8 +876,9 @@ fn rien_n_est_journalise_apres_l_annonce_d_arret() {
         .position(|l| l.ends_with("*** Le serveur s'arrête"))
         .unwrap_or_else(|| panic!("Étape 8 : l'annonce d'arrêt doit être journalisée"));
     let apres = texte.lines().count() - annonce - 1;
-    assert_eq!(
-        apres, 0,
+    tests::egal!(
+        apres,
+        0,
         "Étape 8 : {apres} lignes journalisées après l'annonce d'arrêt"
     );
 }
@@ -900,7 +904,7 @@ fn ctrl_c_sur_la_console_arrete_comme_stop() {
     assert!(envoye, "Étape 8 : kill -INT n'a pas pu être envoyé");
     alice.attendre("*** Le serveur s'arrête");
     alice.attendre_fermeture("Ctrl-C arrête le serveur");
-    assert_eq!(
+    tests::egal!(
         serveur.attendre_fin(),
         Some(0),
         "Étape 8 : après Ctrl-C, le serveur prévient tout le monde et rend 0"
@@ -976,14 +980,14 @@ fn une_console_fermee_ou_qui_ne_suit_plus_n_arrete_pas_le_salon() {
         }
         let mut dernier = rejoindre(&serveur, "dernier");
         dernier.envoyer("toujours là");
-        assert_eq!(
+        tests::egal!(
             temoin.attendre("dernier :"),
             "dernier : toujours là",
             "Étape 8 : une console {console:?} ne doit ni arrêter ni figer le salon"
         );
         // L'arrêt n'attend pas une console qui ne lit plus (au plus une seconde).
         serveur.taper("stop");
-        assert_eq!(
+        tests::egal!(
             serveur.attendre_fin(),
             Some(0),
             "Étape 8 : avec une console {console:?}, « stop » doit arrêter le serveur (code 0) : \
