@@ -139,7 +139,7 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
 /// La console du serveur (une ligne par événement) est écrite dans `console` : la sortie standard
 /// dans le vrai programme, un `Vec<u8>` dans la démo et les tests.
 ///
-/// Ses trois lignes sont celles du « Résultat attendu » de l'énoncé : `[CONNEXION]` à l'arrivée,
+/// Les trois lignes sont celles du « Résultat attendu » de l'énoncé : `[CONNEXION]` à l'arrivée,
 /// `[ENVOI]` une fois la bienvenue (suivie de `'\n'`) envoyée, `[DÉCONNEXION]` après la
 /// fermeture, faite avec [`fermer_en_douceur`]. Un envoi qui échoue (client déjà parti) n'est pas
 /// une panne : à la place de `[ENVOI]`, la console dit
@@ -159,7 +159,7 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
 /// `accept()` rend une **nouvelle** socket, un [`TcpStream`] propre à ce client, plus son adresse ;
 /// le `TcpListener` reste disponible pour d'autres clients (ce sera utile à l'étape 3).
 pub fn servir(ecoute: TcpListener, console: &mut impl Write) -> io::Result<()> {
-    // corrigé:début Indice : Servez un seul client : acceptez-le, annoncez-le sur la console, envoyez-lui la ligne de bienvenue, puis fermez sans RST ; chaque moment a sa ligne de console, celles du « Résultat attendu ».
+    // corrigé:début Indice : servez un seul client : acceptez-le, annoncez-le sur la console, envoyez-lui la ligne de bienvenue, puis fermez sans RST ; chaque moment a sa ligne de console, celles du « Résultat attendu ».
     let (mut flux, pair) = ecoute.accept()?;
     writeln!(console, "[CONNEXION] Client connecté depuis {pair}")?;
     match flux.write_all(format!("{MESSAGE_BIENVENUE}\n").as_bytes()) {
@@ -212,7 +212,7 @@ pub fn client(adresse: IpAddr, port: u16, sortie: &mut impl Write) -> anyhow::Re
 /// final. Un serveur qui ferme sans rien envoyer (0 octet lu), ou qui envoie autre chose que du
 /// texte UTF-8, donne une erreur qui le dit, en français.
 fn lire_bienvenue(flux: TcpStream) -> anyhow::Result<String> {
-    // corrigé:début Indice : Lisez la ligne de bienvenue sans croire le réseau aveuglément : au plus LIMITE_LIGNE octets, une erreur claire si le serveur ferme sans rien dire, et la ligne rendue sans sa fin de ligne.
+    // corrigé:début Indice : lisez la ligne de bienvenue sans croire le réseau aveuglément : au plus LIMITE_LIGNE octets, une erreur claire si le serveur ferme sans rien dire, et la ligne rendue sans sa fin de ligne.
     let mut lecteur = BufReader::new(flux).take(LIMITE_LIGNE as u64);
     let mut ligne = String::new();
     let lus = lecteur

@@ -141,7 +141,7 @@ pub enum Ligne {
 /// La limite rend la lecture sûre : une « ligne » de plusieurs gigaoctets sans `\n` ne peut pas
 /// remplir la mémoire du serveur.
 pub fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Ligne> {
-    // corrigé:début Indice : Découpez le flux d'octets en lignes, car TCP ne connaît pas les messages, sans jamais garder plus d'un octet au-delà de la limite : chaque appel rend la ligne suivante, ou le cas de `Ligne` qui dit pourquoi il n'y en a pas.
+    // corrigé:début Indice : découpez le flux d'octets en lignes, car TCP ne connaît pas les messages, sans jamais garder plus d'un octet au-delà de la limite : chaque appel rend la ligne suivante, ou le cas de `Ligne` qui dit pourquoi il n'y en a pas.
     let mut octets = Vec::new();
     let lus = lecteur
         .by_ref()
@@ -233,7 +233,7 @@ pub fn lancer_serveur(adresse: IpAddr, port: u16) -> anyhow::Result<()> {
 /// tester le vide, erreur classique en Python) tournerait à 100 % du processeur sur des lectures
 /// vides. Entre deux lignes, la lecture est **bloquante** : le thread dort, il ne consomme rien.
 pub fn servir(ecoute: TcpListener, console: &mut impl Write) -> io::Result<()> {
-    // corrigé:début Indice : Servez un seul client : acceptez-le, annoncez-le, confiez-le à `converser`, puis dites sur la console comment la conversation a fini. L'erreur d'un client se dit : elle n'arrête pas le serveur.
+    // corrigé:début Indice : servez un seul client : acceptez-le, annoncez-le, confiez-le à `converser`, puis dites sur la console comment la conversation a fini. L'erreur d'un client se dit : elle n'arrête pas le serveur.
     let (flux, pair) = ecoute.accept()?;
     writeln!(console, "[CONNEXION] Client connecté depuis {pair}")?;
     match converser(&flux, console, pair) {
@@ -289,7 +289,7 @@ pub fn envoyer_ligne(flux: &mut impl Write, texte: &str) -> io::Result<()> {
 /// Chaque ligne (bienvenue comprise) part avec [`envoyer_ligne`]. Une erreur de la socket, en
 /// lecture ou en écriture, termine la conversation : rendez-la, [`servir`] la dira.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
-    // corrigé:début Indice : La boucle de l'étape : après la bienvenue, lisez les lignes du client une à une et répondez à chacune, accusé de réception ou refus, jusqu'à la fin du flux. Les textes sont dans la documentation.
+    // corrigé:début Indice : la boucle de l'étape : après la bienvenue, lisez les lignes du client une à une et répondez à chacune, accusé de réception ou refus, jusqu'à la fin du flux. Les textes sont dans la documentation.
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     let mut ecrivain = flux;
     let mut lecteur = BufReader::new(flux);

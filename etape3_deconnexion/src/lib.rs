@@ -224,7 +224,7 @@ pub fn servir_avec<W: Write>(
     limite: Option<usize>,
     mut converser: impl FnMut(&TcpStream, &mut W, SocketAddr) -> io::Result<()>,
 ) -> io::Result<()> {
-    // corrigé:début Indice : La boucle d'accueil : servez les clients l'un après l'autre, sans qu'aucun départ ni aucun échec d'`accept` n'arrête le serveur ; chaque fin de conversation se dit sur la console.
+    // corrigé:début Indice : la boucle d'accueil : servez les clients l'un après l'autre, sans qu'aucun départ ni aucun échec d'`accept` n'arrête le serveur ; chaque fin de conversation se dit sur la console.
     let mut en_echec = false;
     for connexion in ecoute.incoming().take(limite.unwrap_or(usize::MAX)) {
         let flux = match connexion {
@@ -277,7 +277,7 @@ pub fn dire_la_fin(
     pair: SocketAddr,
     resultat: io::Result<()>,
 ) -> io::Result<()> {
-    // corrigé:début Indice : Dites sur la console comment une conversation a fini : fin normale, délai dépassé ou connexion perdue. L'erreur d'un client est une information à écrire, jamais une erreur à propager.
+    // corrigé:début Indice : dites sur la console comment une conversation a fini : fin normale, délai dépassé ou connexion perdue. L'erreur d'un client est une information à écrire, jamais une erreur à propager.
     match resultat {
         Ok(()) => writeln!(console, "[DÉCONNEXION] Conversation avec {pair} terminée"),
         Err(e) if delai_depasse(&e) => writeln!(

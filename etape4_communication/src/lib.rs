@@ -244,7 +244,7 @@ fn lire_ligne(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Message> 
 /// [`Message::Fin`] (un message coupé est abandonné), pas une erreur ; toute autre erreur de
 /// lecture remonte.
 fn lire_avec_entete(lecteur: &mut impl BufRead, limite: usize) -> io::Result<Message> {
-    // corrigé:début Indice : Le second cadrage : lisez l'en-tête qui annonce la longueur, vérifiez-la AVANT d'allouer quoi que ce soit, puis lisez exactement le contenu annoncé. Les cas de `Message` disent quoi rendre.
+    // corrigé:début Indice : le second cadrage : lisez l'en-tête qui annonce la longueur, vérifiez-la AVANT d'allouer quoi que ce soit, puis lisez exactement le contenu annoncé. Les cas de `Message` disent quoi rendre.
     let mut entete = [0u8; TAILLE_ENTETE];
     match lecteur.read_exact(&mut entete) {
         Ok(()) => {}
@@ -404,9 +404,8 @@ pub fn servir(
 /// [`traiter_message`] ; [`Evenement::Parti`] finit la conversation. S'il porte une erreur alors
 /// que personne n'a envoyé `/quitter`, la console écrit
 /// `[ERREUR] Connexion avec <pair> perdue : <erreur>` ; après un `/quitter`, la fin de la
-/// lecture est attendue : ce n'est pas une panne.
-/// On attend enfin le thread de lecture, et l'on rend `Ok(())` : la ligne `[DÉCONNEXION]` est
-/// écrite par la boucle d'accueil de l'étape 3.
+/// lecture est attendue : ce n'est pas une panne. On attend enfin le thread de lecture, et l'on
+/// rend `Ok(())` : la ligne `[DÉCONNEXION]` est écrite par la boucle d'accueil de l'étape 3.
 ///
 /// # Question : y a-t-il conflit si le serveur attend pendant que le client envoie ?
 ///
@@ -427,7 +426,7 @@ pub fn converser(
     evenements: &Receiver<Evenement>,
     console: &mut impl Write,
 ) -> io::Result<()> {
-    // corrigé:début Indice : Le serveur à deux threads : un thread lit la socket (`lire_client`) pendant que celui-ci traite, dans l'ordre d'arrivée, les événements du canal jusqu'au départ du client, puis attend ce thread.
+    // corrigé:début Indice : le serveur à deux threads : un thread lit la socket (`lire_client`) pendant que celui-ci traite, dans l'ordre d'arrivée, les événements du canal jusqu'au départ du client, puis attend ce thread.
     let mut ecrivain = &flux;
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     ecrire_message(&mut ecrivain, cadrage, MESSAGE_BIENVENUE)?;
@@ -511,7 +510,7 @@ pub fn envoyer_de_la_console(
     fermeture: &mut Option<Instant>,
     console: &mut impl Write,
 ) -> io::Result<()> {
-    // corrigé:début Indice : Une ligne tapée sur la console du serveur part au client, dans le cadrage de la conversation, et la console le dit ; `/quitter` commence la fin en douceur ; une conversation qui se termine déjà ne reçoit plus rien.
+    // corrigé:début Indice : une ligne tapée sur la console du serveur part au client, dans le cadrage de la conversation, et la console le dit ; `/quitter` commence la fin en douceur ; une conversation qui se termine déjà ne reçoit plus rien.
     if fermeture.is_some() {
         writeln!(
             console,
@@ -556,7 +555,7 @@ pub fn traiter_message(
     fermeture: &mut Option<Instant>,
     console: &mut impl Write,
 ) -> io::Result<()> {
-    // corrigé:début Indice : Ce que fait le serveur d'un message reçu : le montrer sur la console, commencer la fin en douceur sur `/quitter`, ou appliquer le refus que décrit `refus_de` (réponse au client, fermeture).
+    // corrigé:début Indice : ce que fait le serveur d'un message reçu : le montrer sur la console, commencer la fin en douceur sur `/quitter`, ou appliquer le refus que décrit `refus_de` (réponse au client, fermeture).
     let mut ecrivain = flux;
     match message {
         Message::Texte(texte) if texte == FIN => {
@@ -635,7 +634,7 @@ pub fn refus_de(message: &Message) -> Option<Refus> {
 /// (`shutdown(Both)`) jetterait ce que le client envoyait encore : le noyau répondrait par un
 /// RST, la fin brutale que l'étape 1 évite.
 pub fn clore_en_douceur(flux: &TcpStream) -> Instant {
-    // corrigé:début Indice : La fin voulue : envoyez le segment FIN de TCP (`shutdown(Write)`, la demi-fermeture de l'énoncé), puis rendez l'échéance jusqu'où l'on attendra que l'autre côté ferme à son tour.
+    // corrigé:début Indice : la fin voulue : envoyez le segment FIN de TCP (`shutdown(Write)`, la demi-fermeture de l'énoncé), puis rendez l'échéance jusqu'où l'on attendra que l'autre côté ferme à son tour.
     let _ = flux.shutdown(Shutdown::Write);
     Instant::now() + DELAI_FERMETURE
     // corrigé:fin
@@ -706,7 +705,7 @@ pub fn client_avec_limite(
     entree: impl BufRead + Send + 'static,
     sortie: &mut impl Write,
 ) -> anyhow::Result<()> {
-    // corrigé:début Indice : Le client en duplex : un thread envoie ce que l'utilisateur tape (`envoyer_l_entree`) pendant que celui-ci affiche ce qu'envoie le serveur, jusqu'à ce que le serveur ferme.
+    // corrigé:début Indice : le client en duplex : un thread envoie ce que l'utilisateur tape (`envoyer_l_entree`) pendant que celui-ci affiche ce qu'envoie le serveur, jusqu'à ce que le serveur ferme.
     let flux = connecter(adresse, port)?;
     let ecrivain = flux
         .try_clone()
@@ -751,7 +750,7 @@ pub fn client_avec_limite(
 /// (pas de l'UTF-8) compte comme la fin de l'entrée. Ce thread n'a personne à qui rendre une
 /// erreur : il les ignore.
 pub fn envoyer_l_entree(mut ecrivain: TcpStream, cadrage: Cadrage, entree: impl BufRead) {
-    // corrigé:début Indice : Le thread d'envoi du client : chaque ligne tapée part au serveur ; à la fin de l'entrée, dites au revoir (`/quitter`), puis fermez votre sens d'écriture, la demi-fermeture de l'énoncé.
+    // corrigé:début Indice : le thread d'envoi du client : chaque ligne tapée part au serveur ; à la fin de l'entrée, dites au revoir (`/quitter`), puis fermez votre sens d'écriture, la demi-fermeture de l'énoncé.
     for ligne in entree.lines().map_while(Result::ok) {
         if ecrire_message(&mut ecrivain, cadrage, &ligne).is_err() || ligne == FIN {
             return;

@@ -181,7 +181,7 @@ pub fn repondre(ligne: &str) -> String {
 /// ([`calcul::calculer`]) ne connaît que des chiffres, cinq opérateurs et des parenthèses : tout
 /// autre caractère est refusé avant même d'être analysé. Rien n'est jamais exécuté.
 pub fn executer(ligne: &str) -> Result<String, String> {
-    // corrigé:début Indice : Une instruction devient une réponse, sans jamais exécuter le texte du client : séparez le nom de l'argument, puis choisissez dans la liste fermée des instructions. Une entrée invalide donne une raison, jamais une panique.
+    // corrigé:début Indice : une instruction devient une réponse, sans jamais exécuter le texte du client : séparez le nom de l'argument, puis choisissez dans la liste fermée des instructions. Une entrée invalide donne une raison, jamais une panique.
     let ligne = ligne.trim();
     let (nom, argument) = ligne.split_once(' ').unwrap_or((ligne, ""));
     match nom {
@@ -264,12 +264,11 @@ pub fn servir(
 /// `[INSTRUCTION] <pair> : <instruction> → <réponse>`, les deux passées par [`nettoyer`]. Une
 /// ligne trop longue ou qui n'est pas de l'UTF-8 reçoit le même refus qu'à l'étape 2, avec la
 /// même ligne `[ERREUR]`. [`FIN`] s'écrit `[FIN] <pair> a envoyé /quitter` sur la console et
-/// termine la conversation par
-/// `shutdown(Both)` : ici, pas de fermeture en douceur (ce serveur sert un client à la fois et ne
-/// l'attend pas ; un client qui enverrait encore après `/quitter` recevrait un RST, voir
-/// l'étape 4).
+/// termine la conversation par `shutdown(Both)` : ici, pas de fermeture en douceur (ce serveur
+/// sert un client à la fois et ne l'attend pas ; un client qui enverrait encore après `/quitter`
+/// recevrait un RST, voir l'étape 4).
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
-    // corrigé:début Indice : La conversation de l'étape 2, où chaque ligne est maintenant une instruction : répondez avec `repondre` et montrez l'instruction et sa réponse sur la console, jusqu'à `/quitter` ou la fin du flux.
+    // corrigé:début Indice : la conversation de l'étape 2, où chaque ligne est maintenant une instruction : répondez avec `repondre` et montrez l'instruction et sa réponse sur la console, jusqu'à `/quitter` ou la fin du flux.
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     let mut ecrivain = flux;
     let mut lecteur = BufReader::new(flux);

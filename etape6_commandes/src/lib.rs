@@ -189,7 +189,7 @@ pub enum Entree {
 /// assert_eq!(analyser("bonjour"), Ok(Entree::Message("bonjour".to_string())));
 /// ```
 pub fn analyser(ligne: &str) -> Result<Entree, String> {
-    // corrigé:début Indice : Analysez une ligne une fois, à l'entrée : sans `/` au début, c'est un message ; sinon une `Commande` dont l'argument est déjà extrait (`split_once`). Une commande inconnue ou incomplète est refusée ici, une fois pour toutes.
+    // corrigé:début Indice : analysez une ligne une fois, à l'entrée : sans `/` au début, c'est un message ; sinon une `Commande` dont l'argument est déjà extrait (`split_once`). Une commande inconnue ou incomplète est refusée ici, une fois pour toutes.
     let Some(sans_barre) = ligne.strip_prefix('/') else {
         return Ok(Entree::Message(ligne.to_string()));
     };
@@ -280,7 +280,7 @@ pub fn valider_pseudo(pseudo: &str) -> Result<(), String> {
 /// [`AIDE`]). `/pseudo` ne change `session.pseudo` que si [`valider_pseudo`] l'accepte, et répond
 /// alors `vous êtes maintenant « <pseudo> »` ; sinon, la raison du refus.
 pub fn executer(commande: Commande, session: &mut Session) -> Result<String, String> {
-    // corrigé:début Indice : Une commande déjà analysée devient une réponse : un `match` exhaustif sur `Commande`, qui ne panique jamais ; `/pseudo` ne change la session que si le pseudo est valide.
+    // corrigé:début Indice : une commande déjà analysée devient une réponse : un `match` exhaustif sur `Commande`, qui ne panique jamais ; `/pseudo` ne change la session que si le pseudo est valide.
     match commande {
         Commande::Aide => Ok(AIDE.to_string()),
         Commande::Calcul(expression) => calcul::calculer(&expression)
@@ -347,7 +347,7 @@ pub fn servir(
 /// conversation se termine par `shutdown(Both)`, sans fermeture en douceur, comme à l'étape 5.
 /// Une ligne trop longue ou qui n'est pas de l'UTF-8 reçoit le même refus qu'à l'étape 2.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
-    // corrigé:début Indice : La conversation de l'étape 5, avec une `Session` par client : chaque ligne de texte reçoit la réponse que prépare `repondre_a_la_ligne`, et `/quitter` termine la conversation.
+    // corrigé:début Indice : la conversation de l'étape 5, avec une `Session` par client : chaque ligne de texte reçoit la réponse que prépare `repondre_a_la_ligne`, et `/quitter` termine la conversation.
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
     let mut ecrivain = flux;
     let mut lecteur = BufReader::new(flux);
@@ -398,7 +398,7 @@ pub fn repondre_a_la_ligne(
     console: &mut impl Write,
     pair: SocketAddr,
 ) -> io::Result<Option<String>> {
-    // corrigé:début Indice : Ce que le serveur fait d'une ligne : l'analyser, accuser réception d'un message ou exécuter une commande, l'écrire sur la console, et rendre la réponse ; rien (`None`) pour `/quitter`.
+    // corrigé:début Indice : ce que le serveur fait d'une ligne : l'analyser, accuser réception d'un message ou exécuter une commande, l'écrire sur la console, et rendre la réponse ; rien (`None`) pour `/quitter`.
     let reponse = match analyser(texte) {
         Ok(Entree::Commande(Commande::Quitter)) => return Ok(None),
         Ok(Entree::Message(message)) => {

@@ -249,7 +249,7 @@ fn verrouiller(salon: &SalonPartage) -> MutexGuard<'_, Salon> {
 /// La règle des pseudos tient ici, une fois : [`pseudo_disponible`] (à l'entrée, pour `/pseudo`)
 /// et `/mp` (trouver le destinataire) s'en servent tous deux.
 pub fn trouver(salon: &SalonPartage, pseudo: &str) -> Option<(u64, String)> {
-    // corrigé:début Indice : La règle des pseudos, écrite une fois : cherchez dans le salon, sous le verrou, le membre dont le pseudo est le même sans distinguer la casse ; rendez son numéro et son pseudo tel qu'il l'a écrit.
+    // corrigé:début Indice : la règle des pseudos, écrite une fois : cherchez dans le salon, sous le verrou, le membre dont le pseudo est le même sans distinguer la casse ; rendez son numéro et son pseudo tel qu'il l'a écrit.
     let cible = pseudo.to_lowercase();
     verrouiller(salon)
         .membres
@@ -271,7 +271,7 @@ pub fn pseudo_disponible(salon: &SalonPartage, pseudo: &str) -> bool {
 /// inscrire le même pseudo. Rust n'y voit rien à redire (chaque accès est bien synchronisé) :
 /// c'est une course *logique*. L'étape 8 l'évite en faisant les deux dans une seule section.
 pub fn inscrire(salon: &SalonPartage, pseudo: &str, flux: TcpStream) -> u64 {
-    // corrigé:début Indice : Entrer dans le salon : sous le verrou, donnez au nouveau membre un numéro jamais donné, rangez-le sous ce numéro (son pseudo, sa copie de la socket), et rendez le numéro.
+    // corrigé:début Indice : entrer dans le salon : sous le verrou, donnez au nouveau membre un numéro jamais donné, rangez-le sous ce numéro (son pseudo, sa copie de la socket), et rendez le numéro.
     let mut salon = verrouiller(salon);
     salon.prochain += 1;
     let id = salon.prochain;
@@ -288,7 +288,7 @@ pub fn inscrire(salon: &SalonPartage, pseudo: &str, flux: TcpStream) -> u64 {
 
 /// Retire un membre et rend son pseudo.
 pub fn retirer(salon: &SalonPartage, id: u64) -> Option<String> {
-    // corrigé:début Indice : Sortir du salon : sous le verrou, retirez le membre `id` et rendez son pseudo, ou `None` s'il n'y était plus.
+    // corrigé:début Indice : sortir du salon : sous le verrou, retirez le membre `id` et rendez son pseudo, ou `None` s'il n'y était plus.
     verrouiller(salon)
         .membres
         .remove(&id)
@@ -314,7 +314,7 @@ pub fn retirer(salon: &SalonPartage, id: u64) -> Option<String> {
 /// attendent alors le verrou : plus personne ne reçoit rien, ni ne peut partir proprement. L'étape 8
 /// sort les écritures du verrou : une file et un thread d'écriture par client.
 pub fn diffuser(salon: &SalonPartage, auteur: Option<u64>, ligne: &str) {
-    // corrigé:début Indice : La diffusion : la ligne part à chaque membre du salon sauf son auteur, écrite dans sa socket en tenant le verrou (la limite assumée de l'énoncé) ; un membre parti n'est pas une erreur.
+    // corrigé:début Indice : la diffusion : la ligne part à chaque membre du salon sauf son auteur, écrite dans sa socket en tenant le verrou (la limite assumée de l'énoncé) ; un membre parti n'est pas une erreur.
     let message = format!("{ligne}\n");
     let salon = verrouiller(salon);
     for (id, membre) in &salon.membres {
@@ -330,7 +330,7 @@ pub fn diffuser(salon: &SalonPartage, auteur: Option<u64>, ligne: &str) {
 /// La ligne part suivie de `'\n'`, d'un seul `write_all`. Un membre qui n'est plus là, ou une
 /// écriture qui échoue, ne demande rien de plus : son thread verra le départ.
 pub fn envoyer_a(salon: &SalonPartage, id: u64, ligne: &str) {
-    // corrigé:début Indice : Écrivez une ligne à un seul membre, sous le verrou pour ne pas vous mélanger aux diffusions ; s'il n'est plus là ou que l'écriture échoue, il n'y a rien à faire.
+    // corrigé:début Indice : écrivez une ligne à un seul membre, sous le verrou pour ne pas vous mélanger aux diffusions ; s'il n'est plus là ou que l'écriture échoue, il n'y a rien à faire.
     let salon = verrouiller(salon);
     if let Some(membre) = salon.membres.get(&id) {
         let _ = (&membre.flux).write_all(format!("{ligne}\n").as_bytes());
@@ -375,7 +375,7 @@ pub fn console(texte: &str) {
 /// en français (`etape1_connexion::francais::erreur_systeme`), écrite avec [`console`] une fois
 /// par épisode ; puis, dans tous les cas, une pause de [`PAUSE_ACCEPT`] après chaque échec.
 pub fn servir(ecoute: TcpListener, salon: SalonPartage, evenements: bool) {
-    // corrigé:début Indice : Un thread par client : acceptez les connexions sans fin et confiez chacune à `servir_client` dans un nouveau thread, avec sa poignée vers le salon partagé ; gardez la trace de chaque thread.
+    // corrigé:début Indice : un thread par client : acceptez les connexions sans fin et confiez chacune à `servir_client` dans un nouveau thread, avec sa poignée vers le salon partagé ; gardez la trace de chaque thread.
     let mut threads: Vec<JoinHandle<()>> = Vec::new();
     let mut en_echec = false;
     for connexion in ecoute.incoming() {

@@ -376,6 +376,12 @@ impl Serveur {
         }
     }
 
+    /// Une socket brute vers le serveur (pour les tests qui parlent un autre cadrage que les
+    /// lignes), avec le même message d'échec que [`Serveur::connecter`].
+    pub fn connecter_brut(&self) -> TcpStream {
+        self.connecter().flux
+    }
+
     /// Le numéro du processus serveur (pour lui envoyer un signal).
     pub fn pid(&self) -> u32 {
         self.processus.id()

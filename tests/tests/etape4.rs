@@ -107,7 +107,7 @@ fn le_client_envoie_et_recoit_en_meme_temps_puis_rend_zero() {
 #[test]
 fn le_cadrage_entete_transporte_un_message_avec_saut_de_ligne() {
     let mut serveur = Serveur::lancer(ETAPE, &["--cadrage", "entete"]);
-    let mut flux = TcpStream::connect(serveur.adresse).expect("connexion");
+    let mut flux = serveur.connecter_brut();
     let mut lecture = avec_echeance(flux.try_clone().expect("copie de la socket"));
     tests::egal!(
         attendre_trame(&mut lecture, "Bienvenue sur le serveur !"),
@@ -139,7 +139,7 @@ fn le_cadrage_entete_transporte_un_message_avec_saut_de_ligne() {
 fn un_entete_annoncant_une_taille_enorme_est_refuse_sans_faire_tomber_le_serveur() {
     let serveur = Serveur::lancer(ETAPE, &["--cadrage", "entete"]);
     {
-        let mut flux = TcpStream::connect(serveur.adresse).expect("connexion");
+        let mut flux = serveur.connecter_brut();
         // Toutes les lectures de ce client finissent avant `tests::DELAI`, même face à un serveur qui
         // enverrait un octet par seconde.
         let mut lecture = avec_echeance(flux.try_clone().expect("copie de la socket"));
@@ -158,7 +158,7 @@ fn un_entete_annoncant_une_taille_enorme_est_refuse_sans_faire_tomber_le_serveur
             serveur.stderr()
         );
     }
-    let suivant = TcpStream::connect(serveur.adresse).expect("connexion");
+    let suivant = serveur.connecter_brut();
     let mut lecture = avec_echeance(suivant);
     tests::egal!(
         attendre_trame(&mut lecture, "Bienvenue sur le serveur !"),
@@ -229,7 +229,7 @@ fn un_client_qui_inonde_une_console_qui_ne_suit_pas_ne_fait_pas_grossir_la_memoi
 /// Un client en cadrage « entete » : connecté, la bienvenue reçue (ou seulement arrivée, avec
 /// `lire_la_bienvenue: false` : elle reste alors non lue, et fermer la socket enverra un RST).
 fn client_entete(serveur: &Serveur, lire_la_bienvenue: bool) -> TcpStream {
-    let flux = TcpStream::connect(serveur.adresse).expect("connexion");
+    let flux = serveur.connecter_brut();
     flux.set_read_timeout(Some(tests::DELAI))
         .expect("délai de lecture");
     if lire_la_bienvenue {
