@@ -25,7 +25,8 @@ use crate::livraison::{Envoi, Fermeture, FileEnvoi};
 /// Ce que fait une sortie quand son écrivain a plus de `seuil` octets de retard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Debord {
-    /// La ligne déposée est perdue et comptée ; l'écrivain dira combien (voir [`Sortie::perdues`]).
+    /// La ligne déposée est perdue et comptée ; l'écrivain dira combien (voir
+    /// [`PourLEcrivain::perdues`]).
     Perdre {
         /// Le retard, en octets, au-delà duquel une ligne est perdue.
         seuil: usize,

@@ -646,4 +646,84 @@ mod tests {
         assert_eq!(barre(4, 4), "██████████");
         assert_eq!(barre(0, 0), "░░░░░░░░░░");
     }
+
+    /// Une région du classeur (ou son `todo!` dans l'édition) : sa fonction, son premier indice,
+    /// et les lignes de sa réponse (vides dans l'édition).
+    fn regions(numero: usize) -> Vec<(String, String, Vec<String>)> {
+        let racine = crate::racine();
+        let mut fichiers = Vec::new();
+        let _ = sources(
+            &racine.join(ETAPES[numero - 1].0).join("src"),
+            &mut fichiers,
+        );
+        let mut trouvees = Vec::new();
+        for fichier in fichiers {
+            let texte = fs::read_to_string(&fichier).unwrap_or_default();
+            let lignes: Vec<&str> = texte.lines().collect();
+            let mut i = 0;
+            while i < lignes.len() {
+                if let Some(indice) = lignes[i]
+                    .trim_start()
+                    .strip_prefix("// corrigé:début Indice : ")
+                {
+                    let fin = (i..lignes.len())
+                        .find(|&j| lignes[j].trim_start().starts_with("// corrigé:fin"))
+                        .unwrap_or(lignes.len());
+                    let corps = lignes[i + 1..fin]
+                        .iter()
+                        .map(|l| l.trim().to_string())
+                        .collect();
+                    trouvees.push((fonction_englobante(&lignes, i), indice.to_string(), corps));
+                    i = fin;
+                }
+                i += 1;
+            }
+        }
+        if trouvees.is_empty() {
+            // L'édition : les régions sont devenues des `todo!`.
+            for a_faire in a_faire(&racine, numero).unwrap_or_default() {
+                trouvees.push((a_faire.fonction, a_faire.indice, Vec::new()));
+            }
+        }
+        trouvees
+    }
+
+    /// L'échelle des indices des étapes 1 à 7 : un premier indice court qui dit quoi, deux autres
+    /// niveaux dans `tests/indices.txt`, et aucun qui contienne une ligne de la réponse.
+    #[test]
+    fn chaque_fonction_a_ecrire_a_son_echelle_d_indices_sans_la_reponse() {
+        let texte = fs::read_to_string(crate::racine().join("tests/indices.txt"))
+            .expect("tests/indices.txt");
+        let indices = lire_les_indices(&texte);
+        for numero in 1..=7 {
+            let (paquet, fonctions) = ETAPES[numero - 1];
+            let regions = regions(numero);
+            assert_eq!(regions.len(), fonctions, "{paquet} : fonctions à écrire");
+            for (fonction, premier, corps) in regions {
+                assert!(
+                    premier.chars().count() <= 250,
+                    "{paquet}::{fonction} : le premier indice a {} caractères (250 au plus)",
+                    premier.chars().count()
+                );
+                let niveaux = indices
+                    .get(&(paquet.to_string(), fonction.clone()))
+                    .unwrap_or_else(|| {
+                        panic!("{paquet}::{fonction} : absent de tests/indices.txt")
+                    });
+                let numeros: Vec<usize> = niveaux.iter().map(|(n, _)| *n).collect();
+                assert_eq!(numeros, [2, 3], "{paquet}::{fonction} : niveaux");
+                for ligne in corps
+                    .iter()
+                    .filter(|l| l.len() > 20 && !l.starts_with("//"))
+                {
+                    for texte in std::iter::once(&premier).chain(niveaux.iter().map(|(_, t)| t)) {
+                        assert!(
+                            !texte.contains(ligne.as_str()),
+                            "{paquet}::{fonction} : un indice contient une ligne de la réponse : {ligne}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
