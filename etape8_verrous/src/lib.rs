@@ -2,43 +2,31 @@
 //!
 //! ## Objectifs
 //!
-//! Le salon de l'étape 7, fait correctement, tel qu'une école pourrait le faire tourner pour une
-//! classe :
+//! Le salon de l'étape 7, fait correctement, tel qu'une école pourrait le faire tourner :
 //!
-//! - **aucune entrée-sortie sous un verrou ; une file bornée par client ; celui qui ne suit pas
-//!   est déconnecté** ([`livraison`]). Diffuser, c'est déposer un message partagé (`Arc<str>`)
-//!   dans des files, sans jamais attendre personne ; un thread par client, son **écrivain**, vide la
-//!   sienne. Un client qui lit assez vite (200 ko/s suffisent pour un copier-coller de 10 Mo)
-//!   n'est jamais déconnecté ; un client qui ne lit plus l'est, avec une annonce, et il ne
-//!   retient personne ; celui qui inonde est ralenti, lui seul ([`defenses::budget`]) ;
-//! - **un salon, un seul ordre** : quoi que plusieurs clients envoient au même instant, chaque
-//!   membre, l'historique et le journal voient les lignes du salon dans le même ordre
-//!   ([`salon::Salon::publier`]) ;
-//! - le pseudo est vérifié et réservé dans **une seule** section critique
-//!   ([`salon::Salon::inscrire`]) : de deux clients qui veulent « bob » au même instant, un seul
-//!   l'obtient ;
-//! - une **liste noire** d'adresses IP (`--liste-noire <fichier>`), vérifiée à chaque connexion et
-//!   relue quand le fichier change ;
-//! - un **journal** (`--journal <fichier>`, défaut `chat_log.txt`) : une ligne horodatée par
-//!   message, arrivée ou départ, écrite aussitôt par un seul thread ([`journal`]) ;
-//! - un **historique** : le nouveau venu reçoit d'abord les `--historique <N>` (défaut 20)
-//!   dernières lignes du journal, même d'un lancement précédent ;
-//! - `bye` pour partir ; `stop` tapé sur la console du serveur, ou `stop <jeton>` envoyé par un
-//!   client quand le serveur a été lancé avec `--jeton-admin <jeton>`, **arrête proprement** le
-//!   serveur : tous les clients sont prévenus, les sockets fermées, le journal écrit, et le
-//!   programme rend 0 en moins de 2 s, même avec des centaines de clients ;
-//! - des limites : longueur de ligne ([`conversation::LIMITE_LIGNE`]) et nombre de clients (`--max-clients`).
+//! - **aucune entrée-sortie sous un verrou** : diffuser, c'est déposer un message partagé
+//!   (`Arc<str>`) dans une file bornée par client, sans attendre personne ; un thread par client,
+//!   son **écrivain**, vide la sienne. Qui lit, même lentement (200 ko/s suffisent pour un
+//!   copier-coller de 10 Mo), reçoit tout ; qui ne lit plus est déconnecté, lui seul, avec une
+//!   annonce ; qui inonde est ralenti, lui seul ([`livraison`], [`defenses::budget`]) ;
+//! - **un salon, un seul ordre** : chaque membre, l'historique et le journal voient la même
+//!   conversation ([`salon::Salon::publier`]) ; un pseudo est vérifié et réservé d'un seul geste
+//!   ([`salon::Salon::inscrire`]) : de deux clients qui veulent « bob », un seul l'obtient ;
+//! - une **liste noire** (`--liste-noire <fichier>`), relue quand le fichier change ; un
+//!   **journal** (`--journal <fichier>`, défaut `chat_log.txt`), une ligne horodatée par
+//!   événement, écrite par un seul thread ; un **historique** : le nouveau venu reçoit les
+//!   `--historique <N>` (défaut 20) dernières lignes du journal, même d'un lancement précédent ;
+//! - `bye` pour partir ; `stop` sur la console, ou `stop <jeton>` d'un client quand le serveur a
+//!   été lancé avec `--jeton-admin <jeton>`, **arrête proprement** : tous prévenus, sockets
+//!   fermées, journal écrit, code 0 en moins de 2 s, même avec des centaines de clients ;
+//! - des limites : longueur de ligne ([`conversation::LIMITE_LIGNE`]), nombre de clients
+//!   (`--max-clients`), délai pour choisir son pseudo ([`Config::delai_pseudo`]) ; Ctrl-C fait
+//!   comme `stop`.
 //!
-//! ## Ce qui change depuis l'étape 7
-//!
-//! - [`conversation::diffuser`] ne touche plus aucune socket : le salon dépose le message dans les files, un
-//!   geste en mémoire qui n'attend jamais. Un écrivain par client
-//!   ([`livraison::ecrire_vers_le_client`]) vide sa file par lots et écrit dans la socket ([`livraison`]).
-//! - Le salon ([`salon::Salon`]) est une poignée : chaque méthode prend le verrou, travaille en
-//!   mémoire et rend des valeurs possédées ; la garde ne sort jamais de `salon.rs`.
-//! - Le serveur garde les poignées de tous ses threads et les attend à l'arrêt ([`serveur::Serveur`]).
-//! - Nouveau aussi : un délai pour choisir son pseudo ([`Config::delai_pseudo`]), une pause quand
-//!   `accept` échoue, Ctrl-C sur la console fait comme `stop`.
+//! Ce qui change depuis l'étape 7 : [`conversation::diffuser`] ne touche plus aucune socket ; le
+//! salon ([`salon::Salon`]) est une poignée dont chaque méthode prend le verrou et rend des
+//! valeurs possédées (la garde ne sort jamais de `salon.rs`) ; le serveur attend tous ses threads
+//! à l'arrêt ([`serveur::Serveur`]).
 //!
 //! ## Le plan du paquet
 //!
