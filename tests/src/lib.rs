@@ -1135,7 +1135,22 @@ pub fn verifier_qu_un_client_qui_ne_lit_pas_ne_bloque_pas_le_suivant(nom: &str, 
     thread::scope(|portee| {
         portee.spawn(|| inondeur.inonder_sans_lire(ligne, 1_000_000));
         let mut suivant = serveur.connecter();
-        suivant.attendre("Bienvenue");
+        let echeance = Instant::now() + DELAI;
+        loop {
+            match suivant.lire_avant(echeance) {
+                Recu::Ligne(l) if l.contains("Bienvenue") => break,
+                Recu::Ligne(_) => {}
+                autre => panic!(
+                    "{} : un client qui envoie sans jamais lire ses réponses bloque le serveur : le \
+                     client suivant n'a pas reçu sa bienvenue ({}). Le `write` du serveur vers le \
+                     premier attend sans fin qu'il lise : il lui faut un délai d'écriture \
+                     (`set_write_timeout`), après lequel il abandonne ce client.{}",
+                    serveur.etape,
+                    decrire(&autre),
+                    serveur.stderr()
+                ),
+            }
+        }
     });
     let fin = serveur.attendre_console("[DÉCONNEXION]");
     assert!(
