@@ -226,7 +226,7 @@ fn la_comparaison_udp_tcp_montre_les_frontieres_et_le_flux() {
         ),
     };
     assert!(
-        envoyes > 0 && recus <= envoyes,
+        envoyes > 0 && recus > 0 && recus <= envoyes,
         "Étape 2 : rafale de {envoyes} datagrammes, {recus} reçus ?"
     );
     let bilan = if recus < envoyes {
@@ -242,13 +242,14 @@ fn la_comparaison_udp_tcp_montre_les_frontieres_et_le_flux() {
         "Étape 2 : après {envoyes} envoyés et {recus} reçus, attendu : « {bilan} » ; obtenu :\n{}",
         montrer()
     );
+    // « [TCP] 11 octets en N read : … », N un entier d'au moins 1.
     let lectures = texte
         .lines()
-        .find(|l| l.starts_with("[TCP] 11 octets en"))
-        .map(nombres)
-        .unwrap_or_default();
+        .find_map(|l| l.strip_prefix("[TCP] 11 octets en "))
+        .and_then(|reste| reste.split(" read").next())
+        .and_then(|n| n.parse::<usize>().ok());
     assert!(
-        matches!(lectures.as_slice(), [11, n, ..] if *n >= 1),
+        lectures.is_some_and(|n| n >= 1),
         "Étape 2 : attendu « [TCP] 11 octets en N read … », N au moins 1 ; obtenu :\n{}",
         montrer()
     );
