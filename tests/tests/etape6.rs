@@ -158,6 +158,7 @@ fn les_arguments_et_les_bornes_du_pseudo_sont_exacts() {
         );
     };
     accepte(&mut client, "/pseudo   Alice  ", "Alice");
+    accepte(&mut client, "/pseudo jean-luc_2", "jean-luc_2");
     let vingt = "é".repeat(20);
     accepte(&mut client, &format!("/pseudo {vingt}"), &vingt);
     let refuse = |client: &mut Client, commande: &str, attendu: &str| {
