@@ -182,9 +182,12 @@ fn une_coupure_brutale_n_arrete_pas_le_serveur() {
         serveur
             .console_jusqu_ici()
             .iter()
-            .any(|l| l.starts_with("[ERREUR] Connexion avec") && l.contains("perdue")),
+            .any(|l| l.starts_with("[ERREUR] Connexion avec")
+                && l.contains("perdue")
+                && l.contains("coupée brutalement")),
         "Étape 4 : une coupure brutale (RST) se dit sur la console, avant le [DÉCONNEXION] : \
-         « [ERREUR] Connexion avec <pair> perdue : <erreur> ». Lignes vues :\n{}",
+         « [ERREUR] Connexion avec <pair> perdue : connexion coupée brutalement par l'autre \
+         côté (…) » (l'erreur du système, en français). Lignes vues :\n{}",
         serveur.lu.join("\n")
     );
     let mut suivant = serveur.connecter();
