@@ -535,6 +535,18 @@ fn stop_sur_la_console_previent_deux_cents_clients_et_finit_en_moins_de_deux_sec
         duree < Duration::from_secs(2),
         "Étape 8 : l'arrêt avec 200 clients doit prendre moins de 2 s ; il a pris {duree:?}"
     );
+    let console = serveur.lu.join("\n");
+    assert!(
+        console.contains("[ARRÊT] Serveur arrêté proprement."),
+        "Étape 8 : la console est écrite jusqu'au bout avant la fin du programme (« [ARRÊT] \
+         Serveur arrêté proprement. » en dernier) ; sa fin :\n{}",
+        tests::dernieres_lignes(&console, 10)
+    );
+    assert!(
+        !console.contains("lignes de console perdues"),
+        "Étape 8 : une console qui est lue ne perd aucune ligne ; sa fin :\n{}",
+        tests::dernieres_lignes(&console, 10)
+    );
     for client in clients.iter_mut().step_by(20) {
         client.attendre("*** Le serveur s'arrête");
         client.attendre_fermeture("le serveur est arrêté");
@@ -1203,6 +1215,17 @@ fn l_historique_se_relit_a_la_fin_d_un_journal_de_plus_de_8_mio() {
     std::fs::write(dossier.0.join("chat_log.txt"), contenu).expect("journal");
     let serveur = lancer(&dossier, &[]);
     let nouveau = rejoindre(&serveur, "nouveau");
+    let historique = nouveau
+        .recu
+        .iter()
+        .filter(|l| l.starts_with("[historique]"))
+        .count();
+    tests::egal!(
+        historique,
+        20,
+        "Étape 8 : d'un journal de plus de 8 Mio, le nouveau venu reçoit ses 20 dernières lignes \
+         (--historique par défaut)"
+    );
     assert!(
         nouveau
             .recu
