@@ -71,4 +71,6 @@ pub mod reponses {
     pub mod etape7 {}
     #[doc = include_str!("../reponses/etape8.md")]
     pub mod etape8 {}
+    #[doc = include_str!("../reponses/mutations.md")]
+    pub mod mutations {}
 }

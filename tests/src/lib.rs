@@ -302,9 +302,9 @@ impl Serveur {
                 Ok(_) => {}
                 Err(raison) => panic!(
                     "{} : la console du serveur devait afficher une ligne contenant « {motif} » ; \
-                     {raison}. Lignes vues :\n{}{}",
+                     {raison}. Les dernières lignes vues :\n{}{}",
                     self.etape,
-                    self.lu.join("\n"),
+                    dernieres_lignes(&self.lu.join("\n"), 20),
                     self.stderr()
                 ),
             }
@@ -390,18 +390,32 @@ impl Serveur {
     /// Attend la fin du processus (sortie standard fermée) et rend son code de retour.
     pub fn attendre_fin(&mut self) -> Option<i32> {
         let debut = Instant::now();
+        let deja_lues = self.lu.len();
         loop {
             let reste = DELAI.saturating_sub(debut.elapsed());
             match self.console.recv_timeout(reste) {
                 Ok(Sortie::Ligne(ligne)) => self.lu.push(ligne),
                 Ok(Sortie::Fin) | Err(RecvTimeoutError::Disconnected) => break,
-                Err(RecvTimeoutError::Timeout) => panic!(
-                    "{} : le serveur devait s'arrêter ; il tourne encore après {} s. Console :\n{}{}",
-                    self.etape,
-                    DELAI.as_secs(),
-                    self.lu.join("\n"),
-                    self.stderr()
-                ),
+                Err(RecvTimeoutError::Timeout) => {
+                    let pendant = self.lu.len() - deja_lues;
+                    let cause = if pendant > 1000 {
+                        format!(
+                            " Il a écrit {pendant} lignes de console pendant cette attente : il sert \
+                             encore un client qui n'en finit pas (un client qui envoie sans lire \
+                             doit être congédié par le délai d'écriture)."
+                        )
+                    } else {
+                        String::new()
+                    };
+                    panic!(
+                        "{} : le serveur devait s'arrêter ; il tourne encore après {} s.{cause} Les \
+                         dernières lignes de sa console :\n{}{}",
+                        self.etape,
+                        DELAI.as_secs(),
+                        dernieres_lignes(&self.lu.join("\n"), 20),
+                        self.stderr()
+                    )
+                }
             }
         }
         // Sortie standard fermée ne veut pas dire processus fini : on attend sa fin, bornée aussi.
