@@ -124,8 +124,8 @@ pub const TAILLE_ENTETE: usize = 64;
 pub const DELAI_INACTIVITE: Duration = Duration::from_secs(300);
 
 /// Le plus longtemps qu'un envoi au client peut rester bloqué dans `write` (un client qui ne lit
-/// plus) ; passé ce délai, la conversation se termine. Voir l'étape 2.
-pub const DELAI_ECRITURE: Duration = Duration::from_secs(1);
+/// plus) ; passé ce délai, la conversation se termine. Voir l'étape 2 (pourquoi 250 ms).
+pub const DELAI_ECRITURE: Duration = Duration::from_millis(250);
 
 /// Nombre d'événements qui peuvent attendre dans le canal.
 ///
@@ -812,12 +812,18 @@ pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
     ecrire_message(&mut &a, Cadrage::Ligne, "Bonjour serveur !")?;
     ecrire_message(&mut &a, Cadrage::Ligne, FIN)?;
     while afficher_pour("A", &mut lecteur_a, sortie)? {}
+    // A ferme sa socket à son tour, comme le client du programme : le serveur, qui attendait
+    // cette fin (au plus `DELAI_FERMETURE`), passe aussitôt au client suivant.
+    drop(lecteur_a);
+    drop(a);
 
     let b = TcpStream::connect(adresse)?;
     let mut lecteur_b = BufReader::new(&b);
     afficher_pour("B", &mut lecteur_b, sortie)?;
     taper(FIN, sortie)?;
     while afficher_pour("B", &mut lecteur_b, sortie)? {}
+    drop(lecteur_b);
+    drop(b);
 
     let mut trame = Vec::new();
     ecrire_message(&mut trame, Cadrage::Entete, "deux\nlignes")?;

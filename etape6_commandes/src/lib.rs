@@ -110,7 +110,12 @@ pub const DELAI_INACTIVITE: Duration = Duration::from_secs(300);
 /// n'a qu'un thread : sans délai d'écriture ([`TcpStream::set_write_timeout`]), il attendrait pour
 /// toujours, et le client suivant avec lui. Passé ce délai, `write` échoue (`WouldBlock` ou
 /// `TimedOut`) et la conversation se termine.
-pub const DELAI_ECRITURE: Duration = Duration::from_secs(1);
+///
+/// Pourquoi si court : `write` ne bloque qu'une fois les tampons pleins, c'est-à-dire quand des
+/// centaines de kilo-octets de réponses attendent déjà, non lues. Un client qui lit les vide en
+/// quelques microsecondes sur la boucle locale ou un réseau local ; rester bloqué 250 ms de
+/// plus, c'est ne plus lire. (Sur Internet, on compterait plutôt en secondes.)
+pub const DELAI_ECRITURE: Duration = Duration::from_millis(250);
 
 /// Le message de fin de conversation (voir l'étape 4).
 pub const FIN: &str = "/quitter";

@@ -85,7 +85,7 @@
 //! [alice] > (20 000 lignes de 1 000 caractères, 20 Mo d'un coup)
 //! [démo] dave ne reçoit plus rien : les tampons de carol sont pleins, et l'écriture vers elle attend en tenant le verrou.
 //! [dave] > /majuscules salut
-//! [dave] (pas de réponse en 2 s : tout le salon attend carol)
+//! [dave] (pas de réponse en 1 s : tout le salon attend carol)
 //! [démo] carol s'en va : l'écriture vers elle échoue, le verrou est rendu.
 //! [dave] = SALUT
 //! [démo] Le salon repart ; l'étape 8 ne laisse jamais un client sourd le figer.
@@ -746,11 +746,11 @@ fn figer_le_salon(
     )?;
     writeln!(sortie, "[dave] > /majuscules salut")?;
     writeln!(&ecrivain_dave, "/majuscules salut")?;
-    let reponse = attendre_reponse(&recues, Duration::from_secs(2));
+    let reponse = attendre_reponse(&recues, Duration::from_secs(1));
     match reponse {
         None => writeln!(
             sortie,
-            "[dave] (pas de réponse en 2 s : tout le salon attend carol)"
+            "[dave] (pas de réponse en 1 s : tout le salon attend carol)"
         )?,
         Some(reponse) => writeln!(
             sortie,

@@ -569,9 +569,9 @@ mod tests {
     #[test]
     fn un_client_lent_qui_lit_n_est_pas_coupe() -> io::Result<()> {
         let (serveur, mut client) = paire()?;
-        let total = 16 * 1024 * 1024;
+        let total = 8 * 1024 * 1024;
         // Il lit 64 Kio toutes les 10 ms (au plus 6,5 Mo/s) : bien plus lent que la boucle
-        // locale, et 16 Mio dépassent ce que les tampons du système absorbent d'un coup.
+        // locale, et 8 Mio dépassent ce que les tampons du système absorbent d'un coup.
         let lecteur = thread::spawn(move || {
             let mut tampon = vec![0; 64 * 1024];
             let mut lus = 0;
@@ -585,7 +585,7 @@ mod tests {
             lus
         });
         let octets = vec![b'y'; total];
-        let grace = Duration::from_secs(1);
+        let grace = Duration::from_millis(500);
         let debut = Instant::now();
         assert_eq!(ecrire_en_surveillant(&serveur, &octets, grace), Ok(()));
         let duree = debut.elapsed();

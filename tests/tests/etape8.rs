@@ -223,10 +223,16 @@ fn un_lecteur_lent_recoit_un_long_copier_coller_en_entier() {
     let mut lent = rejoindre(&serveur, "lent");
     let mut inonde = rejoindre(&serveur, "inonde");
     lent.attendre("*** inonde a rejoint");
-    // 1 500 lignes de 4 000 octets (6 Mo), lues à moins de 1 Mo/s : bien plus lentement que
-    // l'émetteur ne les envoie. Un lecteur qui avance n'est jamais coupé.
-    let lignes = 1_500;
-    let echeance = Instant::now() + Duration::from_secs(25);
+    // Le cas que l'énoncé promet : un copier-coller de 10 Mo (2 500 lignes de 4 000 octets) vers
+    // un client qui lit à 200 ko/s (une ligne toutes les 20 ms). L'émetteur, ralenti à 2 Mio/s
+    // après sa réserve, a tout envoyé en 4 s environ ; le retard du lecteur lent culmine alors
+    // vers 9 Mo, bien plus que les tampons du système n'en absorbent. Ensuite il lit à pleine
+    // vitesse (attendre ses 50 s de lecture lente n'apprendrait rien de plus) : il doit tout
+    // recevoir, sans jamais être coupé.
+    let lignes = 2_500;
+    let debut = Instant::now();
+    let lecture_lente = Duration::from_secs(4);
+    let echeance = debut + Duration::from_secs(25);
     thread::scope(|portee| {
         portee.spawn(|| {
             let ligne = format!("{}\n", "y".repeat(4_000));
@@ -244,13 +250,14 @@ fn un_lecteur_lent_recoit_un_long_copier_coller_en_entier() {
             ));
             assert!(
                 ligne.starts_with("inonde : y"),
-                "Étape 8 : un client qui lit, même lentement, ne doit pas être coupé ; ligne \
-                 n°{recus} reçue : « {} »",
+                "Étape 8 : un client qui lit à 200 ko/s ne doit pas être coupé pendant un \
+                 copier-coller de 10 Mo ; ligne n°{recus} reçue : « {} »",
                 ligne.chars().take(120).collect::<String>()
             );
-            if recus % 4 == 3 {
-                // Environ 16 ko toutes les 20 ms : un lecteur lent, mais qui lit.
-                tests::patienter(Duration::from_millis(20));
+            // 4 000 octets toutes les 20 ms : 200 ko/s, pendant les 4 premières secondes.
+            let prochaine = debut + Duration::from_millis(20) * (recus as u32 + 1);
+            if debut.elapsed() < lecture_lente {
+                tests::patienter(prochaine.saturating_duration_since(Instant::now()));
             }
         }
     });
