@@ -569,9 +569,9 @@ mod tests {
     #[test]
     fn un_client_lent_qui_lit_n_est_pas_coupe() -> io::Result<()> {
         let (serveur, mut client) = paire()?;
-        let total = 8 * 1024 * 1024;
+        let total = 6 * 1024 * 1024;
         // Il lit 64 Kio toutes les 10 ms (au plus 6,5 Mo/s) : bien plus lent que la boucle
-        // locale, et 8 Mio dépassent ce que les tampons du système absorbent d'un coup.
+        // locale, et 6 Mio dépassent ce que les tampons du système absorbent d'un coup.
         let lecteur = thread::spawn(move || {
             let mut tampon = vec![0; 64 * 1024];
             let mut lus = 0;

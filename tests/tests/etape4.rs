@@ -211,7 +211,7 @@ fn un_client_qui_inonde_une_console_qui_ne_suit_pas_ne_fait_pas_grossir_la_memoi
     client.attendre("Bienvenue");
     client
         .flux()
-        .set_write_timeout(Some(std::time::Duration::from_millis(500)))
+        .set_write_timeout(Some(std::time::Duration::from_millis(250)))
         .expect("délai d'écriture");
     let ligne = "m".repeat(1000);
     let envoyees = client.inonder_sans_lire(&ligne, 20_000);
