@@ -271,7 +271,8 @@ pub fn servir(
 /// même ligne `[ERREUR]`. [`FIN`] s'écrit `[FIN] <pair> a envoyé /quitter` sur la console et
 /// termine la conversation par `shutdown(Both)` : ici, pas de fermeture en douceur (ce serveur
 /// sert un client à la fois et ne l'attend pas ; un client qui enverrait encore après `/quitter`
-/// recevrait un RST, voir l'étape 4).
+/// recevrait un RST, voir l'étape 4). C'est une fin demandée, dite `terminée` sur la console même
+/// si `shutdown` échoue parce que le client a déjà coupé.
 pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -> io::Result<()> {
     // corrigé:début Indice : la conversation de l'étape 2, où chaque ligne est maintenant une instruction : répondez avec `repondre` et montrez l'instruction et sa réponse sur la console, jusqu'à `/quitter` ou la fin du flux.
     flux.set_write_timeout(Some(DELAI_ECRITURE))?;
@@ -282,7 +283,10 @@ pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -
         let reponse = match lire_ligne(&mut lecteur, LIMITE_LIGNE)? {
             Ligne::Texte(texte) if texte == FIN => {
                 writeln!(console, "[FIN] {pair} a envoyé {FIN}")?;
-                return flux.shutdown(Shutdown::Both);
+                // Si le client a déjà coupé, `shutdown` échoue (« la socket n'est pas
+                // connectée ») : rien n'est perdu, la conversation finit comme demandé.
+                let _ = flux.shutdown(Shutdown::Both);
+                return Ok(());
             }
             Ligne::Texte(texte) => {
                 let reponse = repondre(&texte);

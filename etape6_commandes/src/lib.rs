@@ -365,7 +365,10 @@ pub fn converser(flux: &TcpStream, console: &mut impl Write, pair: SocketAddr) -
                     Some(reponse) => reponse,
                     None => {
                         writeln!(console, "[FIN] {pair} a envoyé {FIN}")?;
-                        return flux.shutdown(Shutdown::Both);
+                        // Si le client a déjà coupé, `shutdown` échoue (« la socket n'est pas
+                        // connectée ») : rien n'est perdu, la conversation finit comme demandé.
+                        let _ = flux.shutdown(Shutdown::Both);
+                        return Ok(());
                     }
                 }
             }

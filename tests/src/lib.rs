@@ -790,16 +790,27 @@ impl Client {
     /// Lit des lignes jusqu'à en trouver une qui contient `motif`, et la rend. L'attente entière
     /// est bornée par [`DELAI`] : un serveur qui bavarde sans jamais dire `motif` échoue aussi.
     pub fn attendre(&mut self, motif: &str) -> String {
+        self.attendre_sinon(motif, "")
+    }
+
+    /// Comme [`Client::attendre`], et si `motif` ne vient pas, l'échec dit aussi `cause` : la
+    /// cause probable que le test connaît.
+    pub fn attendre_sinon(&mut self, motif: &str, cause: &str) -> String {
         let echeance = Instant::now() + DELAI;
         loop {
             match self.lire_avant(echeance) {
                 Recu::Ligne(ligne) if ligne.contains(motif) => return ligne,
                 Recu::Ligne(_) => {}
                 autre => panic!(
-                    "{} : attendu : une ligne contenant « {motif} » ; {}.{} Lignes reçues :\n{}",
+                    "{} : attendu : une ligne contenant « {motif} » ; {}.{}{} Lignes reçues :\n{}",
                     self.etape,
                     decrire(&autre),
                     self.diagnostic(&autre),
+                    if cause.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {cause}")
+                    },
                     self.contexte()
                 ),
             }
@@ -1172,6 +1183,33 @@ pub fn verifier_qu_un_client_qui_ne_lit_pas_ne_bloque_pas_le_suivant(nom: &str, 
         "{} : un client qui ne lit plus ses réponses est congédié par le délai d'écriture, et la \
          console le dit (« … inactif trop longtemps, ou ne lit plus ses réponses : connexion \
          fermée ») ; vu « {fin} »",
+        serveur.etape
+    );
+}
+
+/// Vérifie qu'un client qui envoie `/quitter` puis coupe brutalement (RST) finit, sur la
+/// console, comme une fin demandée : `[FIN] …` puis `[DÉCONNEXION] Conversation avec <pair>
+/// terminée`, jamais « perdue ».
+///
+/// Après `/quitter`, la conversation est finie : si le client a déjà coupé quand le serveur ferme
+/// la socket, `shutdown` rend une erreur (« la socket n'est pas connectée ») qui ne change rien
+/// à ce qui s'est passé, et qu'il ne faut pas dire comme une connexion perdue.
+pub fn verifier_qu_une_coupure_apres_quitter_reste_une_fin_demandee(nom: &str) {
+    let mut serveur = Serveur::lancer(nom, &[]);
+    let flux = serveur.connecter_brut();
+    // La bienvenue arrive et reste non lue : fermer la socket enverra un RST au lieu d'un FIN.
+    let _ = flux.peek(&mut [0u8; 1]);
+    let mut ecrivain = &flux;
+    let _ = ecrivain.write_all(b"/quitter\n");
+    drop(flux);
+    serveur.attendre_console("[FIN]");
+    let fin = serveur.attendre_console("[DÉCONNEXION]");
+    assert!(
+        fin.contains("terminée"),
+        "{} : un client qui envoie /quitter puis coupe tout de suite a fini comme il le demandait : \
+         attendu « [DÉCONNEXION] Conversation avec <pair> terminée », vu « {fin} ». Après \
+         /quitter, une erreur de `shutdown` (la socket déjà coupée par le client) n'est pas une \
+         connexion perdue : ignorez-la.",
         serveur.etape
     );
 }

@@ -91,6 +91,24 @@ fn une_ligne_qui_n_est_pas_de_l_utf8_recoit_une_erreur_et_la_suite_est_servie() 
 }
 
 #[test]
+fn une_ligne_trop_longue_recoit_une_erreur_et_la_suite_est_servie() {
+    let mut serveur = Serveur::lancer(ETAPE, &[]);
+    let mut client = connecte(&serveur);
+    let mut longue = b"calcul ".to_vec();
+    longue.extend(std::iter::repeat_n(b'1', 5_000));
+    longue.push(b'\n');
+    client.envoyer_octets(&longue);
+    let reponse = client.ligne("une réponse « ERREUR : … » à une ligne de plus de 4 096 octets");
+    assert!(
+        reponse.starts_with("ERREUR : ") && reponse.contains("trop longue"),
+        "Étape 5 : une ligne trop longue doit recevoir le refus de l'étape 2 (« ERREUR : ligne \
+         trop longue … »), pas le silence ; reçu « {reponse} »"
+    );
+    serveur.attendre_console("ligne trop longue, ignorée");
+    verifier(&mut client, "calcul 6*7", "= 42");
+}
+
+#[test]
 fn division_par_zero_et_depassements_donnent_une_erreur() {
     let serveur = Serveur::lancer(ETAPE, &[]);
     let mut client = connecte(&serveur);
@@ -261,4 +279,9 @@ fn les_bornes_et_les_erreurs_de_la_calculatrice_sont_exactes() {
     contient(&mut client, "calcul (1", "parenthèse non fermée");
     // Un caractère de contrôle est montré par son code, pas tel quel.
     contient(&mut client, "calcul 1\u{1}", "« \\u{1} » en colonne 2");
+}
+
+#[test]
+fn une_coupure_juste_apres_quitter_reste_une_fin_demandee() {
+    tests::verifier_qu_une_coupure_apres_quitter_reste_une_fin_demandee(ETAPE);
 }

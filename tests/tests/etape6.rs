@@ -129,7 +129,11 @@ fn un_client_qui_envoie_sans_jamais_lire_ne_bloque_pas_le_suivant() {
 
 #[test]
 fn ce_que_le_client_envoie_n_arrive_jamais_brut_sur_la_console() {
+    // Une commande, un message (sans barre) et une commande inconnue : trois chemins vers la
+    // console, chacun doit passer par `nettoyer`.
     tests::verifier_que_la_console_echappe(ETAPE, "/majuscules", "[COMMANDE]");
+    tests::verifier_que_la_console_echappe(ETAPE, "bonjour", "[MESSAGE]");
+    tests::verifier_que_la_console_echappe(ETAPE, "/danser", "[COMMANDE]");
 }
 
 #[test]
@@ -177,4 +181,9 @@ fn les_arguments_et_les_bornes_du_pseudo_sont_exacts() {
     refuse(&mut client, "/pseudo al!ce", "lettres, chiffres");
     refuse(&mut client, "/calcul", "(exemple : /calcul 2 + 3 * 4)");
     refuse(&mut client, "/pseudo  ", "(exemple : /pseudo alice)");
+}
+
+#[test]
+fn une_coupure_juste_apres_quitter_reste_une_fin_demandee() {
+    tests::verifier_qu_une_coupure_apres_quitter_reste_une_fin_demandee(ETAPE);
 }

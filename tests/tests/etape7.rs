@@ -3,7 +3,7 @@
 use std::net::Shutdown;
 
 use predicates::prelude::*;
-use tests::{Serveur, client_programme, rejoindre, verifier_demo};
+use tests::{Client, Serveur, client_programme, rejoindre, verifier_demo};
 
 const ETAPE: &str = "etape7_multiclients";
 
@@ -254,4 +254,68 @@ fn un_client_sans_serveur_le_dit_en_nommant_son_etape() {
 #[test]
 fn un_accept_qui_echoue_en_boucle_se_dit_une_fois() {
     tests::verifier_qu_un_echec_d_accept_se_dit_une_fois(ETAPE, "Bienvenue");
+}
+
+#[test]
+fn une_reponse_a_un_client_deja_coupe_ne_fait_pas_tomber_son_thread() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut temoin = rejoindre(&serveur, "temoin");
+    let mut victime = rejoindre(&serveur, "victime");
+    temoin.attendre("*** victime a rejoint");
+    // 8 Mo de « /majuscules » sans rien lire : les réponses remplissent les tampons de victime,
+    // et le serveur reste bloqué dans une écriture vers elle (l'étape 7 n'a pas de délai
+    // d'écriture). victime ferme alors sa socket, réponses non lues : elle part en RST, et
+    // cette écriture échoue.
+    let commande = format!("/majuscules {}\n", "x".repeat(4_000));
+    victime.envoyer_octets(commande.repeat(2_000).as_bytes());
+    drop(victime);
+    temoin.attendre_sinon(
+        "*** victime a quitté le salon",
+        "Le départ d'un client qui coupe pendant qu'on lui écrit doit être annoncé. Cause \
+         probable : une écriture vers lui qui a échoué a fait paniquer son thread (`unwrap` ou \
+         `expect` sur un `write` dans `envoyer_a`) : il est mort sans quitter le salon.",
+    );
+    let liste = temoin.demander("/liste");
+    assert!(
+        !liste.contains("victime"),
+        "Étape 7 : un client parti ne doit plus être dans la liste ; reçu « {liste} »"
+    );
+}
+
+#[test]
+fn un_membre_coupe_n_empeche_pas_les_autres_de_recevoir() {
+    // L'ordre des membres n'est pas fixé (`HashMap`, tiré au hasard par chaque serveur) : trois
+    // serveurs, pour que le témoin ait presque sûrement des membres coupés avant lui.
+    for _ in 0..3 {
+        une_rafale_pendant_trente_departs();
+    }
+}
+
+/// Pendant que bavard parle (une rafale de lignes, d'un seul envoi), trente membres coupent
+/// brutalement (ils ont des annonces non lues : RST). Tant que le salon ne les a pas vus partir,
+/// les écritures vers eux échouent ; la diffusion doit continuer vers les suivants.
+fn une_rafale_pendant_trente_departs() {
+    let serveur = Serveur::lancer(ETAPE, &[]);
+    let mut temoin = rejoindre(&serveur, "temoin");
+    let mut bavard = rejoindre(&serveur, "bavard");
+    let coupes: Vec<Client> = (0..30)
+        .map(|i| rejoindre(&serveur, &format!("coupe{i}")))
+        .collect();
+    temoin.attendre("*** coupe29 a rejoint");
+    let lignes = 500;
+    let rafale: String = (0..lignes).map(|i| format!("ligne {i}\n")).collect();
+    std::thread::scope(|portee| {
+        portee.spawn(|| bavard.envoyer_octets(rafale.as_bytes()));
+        for coupe in coupes {
+            coupe.couper_brutalement(b"");
+        }
+        for i in 0..lignes {
+            temoin.attendre_sinon(
+                &format!("bavard : ligne {i}"),
+                "Un membre qui reçoit tout le salon ne doit manquer aucune ligne quand d'autres \
+                 partent. Cause probable : `diffuser` s'arrête à la première écriture qui échoue \
+                 (un membre coupé) au lieu de passer au suivant.",
+            );
+        }
+    });
 }
