@@ -1,5 +1,6 @@
 //! Notation de l'étape 7 : plusieurs clients à la fois.
 
+use std::io::Write;
 use std::net::Shutdown;
 
 use predicates::prelude::*;
@@ -260,14 +261,18 @@ fn un_accept_qui_echoue_en_boucle_se_dit_une_fois() {
 fn une_reponse_a_un_client_deja_coupe_ne_fait_pas_tomber_son_thread() {
     let serveur = Serveur::lancer(ETAPE, &[]);
     let mut temoin = rejoindre(&serveur, "temoin");
-    let mut victime = rejoindre(&serveur, "victime");
+    let victime = rejoindre(&serveur, "victime");
     temoin.attendre("*** victime a rejoint");
     // 8 Mo de « /majuscules » sans rien lire : les réponses remplissent les tampons de victime,
     // et le serveur reste bloqué dans une écriture vers elle (l'étape 7 n'a pas de délai
     // d'écriture). victime ferme alors sa socket, réponses non lues : elle part en RST, et
     // cette écriture échoue.
+    // Si les tampons ne suffisaient pas à tout prendre, l'envoi s'arrête au bout de 1 s : le
+    // serveur est alors déjà bloqué vers victime, et c'est ce qu'il faut.
     let commande = format!("/majuscules {}\n", "x".repeat(4_000));
-    victime.envoyer_octets(commande.repeat(2_000).as_bytes());
+    let mut flux = victime.flux();
+    let _ = flux.set_write_timeout(Some(std::time::Duration::from_secs(1)));
+    let _ = flux.write_all(commande.repeat(2_000).as_bytes());
     drop(victime);
     temoin.attendre_sinon(
         "*** victime a quitté le salon",
