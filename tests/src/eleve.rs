@@ -688,14 +688,14 @@ mod tests {
         trouvees
     }
 
-    /// L'échelle des indices des étapes 1 à 7 : un premier indice court qui dit quoi, deux autres
+    /// L'échelle des indices des étapes 1 à 8 : un premier indice court qui dit quoi, deux autres
     /// niveaux dans `tests/indices.txt`, et aucun qui contienne une ligne de la réponse.
     #[test]
     fn chaque_fonction_a_ecrire_a_son_echelle_d_indices_sans_la_reponse() {
         let texte = fs::read_to_string(crate::racine().join("tests/indices.txt"))
             .expect("tests/indices.txt");
         let indices = lire_les_indices(&texte);
-        for numero in 1..=7 {
+        for numero in 1..=8 {
             let (paquet, fonctions) = ETAPES[numero - 1];
             let regions = regions(numero);
             assert_eq!(regions.len(), fonctions, "{paquet} : fonctions à écrire");
