@@ -179,6 +179,7 @@ pub fn serveur_injoignable(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::egal;
 
     #[derive(Parser, Debug)]
     struct Essai {
@@ -195,35 +196,35 @@ mod tests {
 
     #[test]
     fn les_erreurs_de_la_ligne_de_commande_sont_en_francais() {
-        assert_eq!(
+        egal!(
             erreur(&["x", "--port", "1", "--inconnu"]),
             "option inconnue « --inconnu »"
         );
-        assert_eq!(
+        egal!(
             erreur(&["x", "--port", "abc"]),
             "valeur refusée « abc » pour --port <PORT> : ce n'est pas un nombre entier positif"
         );
-        assert_eq!(
+        egal!(
             erreur(&["x", "--port", "70000"]),
             "valeur refusée « 70000 » pour --port <PORT> : hors des bornes (0 à 65535)"
         );
-        assert_eq!(
+        egal!(
             erreur(&["x", "--port", "1", "--adresse", "ici"]),
             "valeur refusée « ici » pour --adresse <ADRESSE> : ce n'est pas une adresse IP \
              (exemple : 127.0.0.1)"
         );
-        assert_eq!(
+        egal!(
             erreur(&["x", "--port"]),
             "il manque la valeur de --port <PORT>"
         );
-        assert_eq!(erreur(&["x"]), "il manque --port <PORT>");
+        egal!(erreur(&["x"]), "il manque --port <PORT>");
     }
 
     #[test]
     fn zero_et_un_sont_au_singulier() {
-        assert_eq!(compter(0, "caractère"), "0 caractère");
-        assert_eq!(compter(1, "octet"), "1 octet");
-        assert_eq!(compter(2, "ligne"), "2 lignes");
+        egal!(compter(0, "caractère"), "0 caractère");
+        egal!(compter(1, "octet"), "1 octet");
+        egal!(compter(2, "ligne"), "2 lignes");
     }
 
     #[test]
@@ -281,18 +282,18 @@ mod tests {
 
     #[test]
     fn compter_accorde_a_partir_de_deux() {
-        assert_eq!(compter(3, "client"), "3 clients");
-        assert_eq!(compter(100, "client"), "100 clients");
+        egal!(compter(3, "client"), "3 clients");
+        egal!(compter(100, "client"), "100 clients");
     }
 
     #[test]
     fn une_valeur_vide_et_une_raison_inconnue_sont_dites() {
-        assert_eq!(
+        egal!(
             erreur(&["x", "--port", ""]),
             "valeur refusée «  » pour --port <PORT> : valeur vide"
         );
-        assert_eq!(raison_en_francais("déjà en français"), "déjà en français");
-        assert_eq!(
+        egal!(raison_en_francais("déjà en français"), "déjà en français");
+        egal!(
             raison_en_francais("number too large to fit in target type"),
             "nombre trop grand"
         );

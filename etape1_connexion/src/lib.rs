@@ -262,6 +262,7 @@ pub fn demo(sortie: &mut impl Write) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::egal;
 
     fn local() -> IpAddr {
         IpAddr::from([127, 0, 0, 1])
@@ -277,7 +278,7 @@ mod tests {
         });
         let mut recu = Vec::new();
         client(local(), port, &mut recu)?;
-        assert_eq!(String::from_utf8(recu)?, "Bienvenue sur le serveur !\n");
+        egal!(String::from_utf8(recu)?, "Bienvenue sur le serveur !\n");
         let journal = String::from_utf8(serveur.join().expect("thread serveur")?)?;
         assert!(journal.contains("[CONNEXION] Client connecté depuis 127.0.0.1:"));
         Ok(())

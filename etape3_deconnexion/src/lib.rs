@@ -437,13 +437,21 @@ fn afficher_pour(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::egal;
     use std::io::Cursor;
 
     fn lignes(octets: &[u8], limite: usize) -> Vec<Ligne> {
         let mut lecteur = Cursor::new(octets.to_vec());
         let mut vues = Vec::new();
         loop {
-            let ligne = lire_ligne(&mut lecteur, limite).expect("lecture en mémoire");
+            let ligne = lire_ligne(&mut lecteur, limite).unwrap_or_else(|erreur| {
+                panic!(
+                    "`lire_ligne` a rendu une erreur en lisant des octets en mémoire : {}. Du texte qui \
+                     n'est pas de l'UTF-8, une ligne trop longue ou la fin du flux ne sont pas des \
+                     erreurs : chacun a son cas (la fin, c'est `Ligne::Fin`).",
+                    etape1_connexion::francais::erreur_systeme(&erreur)
+                )
+            });
             let fin = ligne == Ligne::Fin;
             vues.push(ligne);
             if fin {
@@ -458,24 +466,24 @@ mod tests {
 
     #[test]
     fn deux_lignes_dans_un_seul_envoi_donnent_deux_lignes() {
-        assert_eq!(lignes(b"a\nb\n", 10), [texte("a"), texte("b"), Ligne::Fin]);
+        egal!(lignes(b"a\nb\n", 10), [texte("a"), texte("b"), Ligne::Fin]);
     }
 
     #[test]
     fn le_retour_chariot_final_est_retire() {
-        assert_eq!(lignes(b"telnet\r\n", 10), [texte("telnet"), Ligne::Fin]);
+        egal!(lignes(b"telnet\r\n", 10), [texte("telnet"), Ligne::Fin]);
     }
 
     #[test]
     fn une_demi_ligne_avant_la_fin_n_est_pas_rendue() {
-        assert_eq!(lignes(b"ok\nmoit", 10), [texte("ok"), Ligne::Fin]);
+        egal!(lignes(b"ok\nmoit", 10), [texte("ok"), Ligne::Fin]);
     }
 
     #[test]
     fn une_ligne_trop_longue_est_jetee_et_la_suivante_est_lue() {
         let mut octets = vec![b'x'; 50];
         octets.extend_from_slice(b"\nsuite\n");
-        assert_eq!(
+        egal!(
             lignes(&octets, 10),
             [Ligne::TropLongue, texte("suite"), Ligne::Fin]
         );
@@ -485,12 +493,12 @@ mod tests {
     fn une_ligne_de_la_taille_limite_passe() {
         let mut octets = vec![b'x'; 10];
         octets.push(b'\n');
-        assert_eq!(lignes(&octets, 10), [texte("xxxxxxxxxx"), Ligne::Fin]);
+        egal!(lignes(&octets, 10), [texte("xxxxxxxxxx"), Ligne::Fin]);
     }
 
     #[test]
     fn l_utf8_invalide_est_signale_sans_couper_le_flux() {
-        assert_eq!(
+        egal!(
             lignes(b"\xff\xfe\nbon\n", 10),
             [Ligne::PasUtf8, texte("bon"), Ligne::Fin]
         );
@@ -498,6 +506,6 @@ mod tests {
 
     #[test]
     fn nettoyer_rend_visibles_les_echappements() {
-        assert_eq!(nettoyer("a\u{1b}[31mb\tc\r"), "a\\u{1b}[31mb\tc\\r");
+        egal!(nettoyer("a\u{1b}[31mb\tc\r"), "a\\u{1b}[31mb\tc\\r");
     }
 }

@@ -862,13 +862,21 @@ fn afficher_pour(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::{egal, vrai};
     use std::io::Cursor;
 
     fn lire_tout(octets: &[u8], cadrage: Cadrage, limite: usize) -> Vec<Message> {
         let mut lecteur = Cursor::new(octets.to_vec());
         let mut vus = Vec::new();
         loop {
-            let message = lire_message(&mut lecteur, cadrage, limite).expect("lecture en mémoire");
+            let message = lire_message(&mut lecteur, cadrage, limite).unwrap_or_else(|erreur| {
+                panic!(
+                    "`lire_message` a rendu une erreur en lisant des octets en mémoire : {}. Du texte qui \
+                     n'est pas de l'UTF-8, une ligne trop longue ou la fin du flux ne sont pas des \
+                     erreurs : chacun a son cas (la fin, c'est `Message::Fin`).",
+                    etape1_connexion::francais::erreur_systeme(&erreur)
+                )
+            });
             let fin = matches!(
                 message,
                 Message::Fin | Message::EnteteInvalide | Message::AnnonceTropLongue(_)
@@ -888,9 +896,9 @@ mod tests {
     fn l_entete_fait_64_octets_et_annonce_la_longueur() -> io::Result<()> {
         let mut trame = Vec::new();
         ecrire_message(&mut trame, Cadrage::Entete, "héhé")?;
-        assert_eq!(trame.len(), 64 + 6);
+        egal!(trame.len(), 64 + 6);
         assert!(trame.starts_with(b"6 "));
-        assert!(trame[..64].iter().skip(1).all(|&o| o == b' '));
+        vrai!(trame[..64].iter().skip(1).all(|&o| o == b' '));
         Ok(())
     }
 
@@ -899,29 +907,38 @@ mod tests {
         let mut trame = Vec::new();
         ecrire_message(&mut trame, Cadrage::Entete, "deux\nlignes")?;
         ecrire_message(&mut trame, Cadrage::Entete, "")?;
-        assert_eq!(
+        egal!(
             lire_tout(&trame, Cadrage::Entete, 100),
             [texte("deux\nlignes"), texte(""), Message::Fin]
         );
         Ok(())
     }
 
+    /// Dans un processus à part (`tests::pannes::isoler`) : réserver ce que l'en-tête annonce
+    /// ferait tomber tout le programme de tests (une allocation refusée abandonne le processus,
+    /// sans panique), et ce test échouerait sans que son nom soit dit.
     #[test]
     fn un_entete_qui_annonce_trop_est_refuse_sans_allouer() {
-        // 18 chiffres : allouer ce que l'en-tête annonce ferait échouer le programme.
-        let annonce = 999_999_999_999_999_999u64;
-        let mut trame = format!("{annonce:<64}").into_bytes();
-        trame.extend_from_slice(b"quelques octets seulement");
-        assert_eq!(
-            lire_tout(&trame, Cadrage::Entete, 100),
-            [Message::AnnonceTropLongue(annonce)]
+        ::tests::pannes::isoler(
+            "tests::un_entete_qui_annonce_trop_est_refuse_sans_allouer",
+            || {
+                // 18 chiffres : allouer ce que l'en-tête annonce ferait tomber le programme.
+                let annonce = 999_999_999_999_999_999u64;
+                let mut trame = format!("{annonce:<64}").into_bytes();
+                trame.extend_from_slice(b"quelques octets seulement");
+                egal!(
+                    lire_tout(&trame, Cadrage::Entete, 100),
+                    [Message::AnnonceTropLongue(annonce)],
+                    "un en-tête qui annonce plus que la limite"
+                );
+            },
         );
     }
 
     #[test]
     fn un_entete_qui_n_est_pas_un_nombre_est_invalide() {
         let trame = format!("{:<64}", "douze");
-        assert_eq!(
+        egal!(
             lire_tout(trame.as_bytes(), Cadrage::Entete, 100),
             [Message::EnteteInvalide]
         );
@@ -931,8 +948,8 @@ mod tests {
     fn une_trame_coupee_avant_la_fin_n_est_pas_rendue() {
         let mut trame = format!("{:<64}", 10).into_bytes();
         trame.extend_from_slice(b"moitie");
-        assert_eq!(lire_tout(&trame, Cadrage::Entete, 100), [Message::Fin]);
-        assert_eq!(lire_tout(b"12345", Cadrage::Entete, 100), [Message::Fin]);
+        egal!(lire_tout(&trame, Cadrage::Entete, 100), [Message::Fin]);
+        egal!(lire_tout(b"12345", Cadrage::Entete, 100), [Message::Fin]);
     }
 
     #[test]
@@ -940,7 +957,7 @@ mod tests {
         let mut octets = b"a\r\nb\n".to_vec();
         octets.extend_from_slice(&[b'x'; 200]);
         octets.extend_from_slice(b"\n\xff\nfin sans saut");
-        assert_eq!(
+        egal!(
             lire_tout(&octets, Cadrage::Ligne, 100),
             [
                 texte("a"),

@@ -286,6 +286,7 @@ impl Analyseur<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::egal;
 
     #[test]
     fn un_caractere_interdit_est_montre_avec_sa_colonne_en_mots() {
@@ -304,7 +305,7 @@ mod tests {
 
     /// Une ligne du tableau : l'expression et le résultat attendu.
     fn check(expression: &str, attendu: Result<i64, ErreurCalcul>) {
-        assert_eq!(calculer(expression), attendu, "calcul de {expression:?}");
+        egal!(calculer(expression), attendu, "calcul de {expression:?}");
     }
 
     #[test]

@@ -390,9 +390,10 @@ fn afficher(lecteur: &mut impl BufRead, sortie: &mut impl Write) -> anyhow::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::egal;
 
     fn check(instruction: &str, attendu: &str) {
-        assert_eq!(
+        egal!(
             repondre(instruction),
             attendu,
             "instruction {instruction:?}"
@@ -430,7 +431,7 @@ mod tests {
     #[test]
     fn l_heure_est_calculee_depuis_l_epoque() {
         let instant = UNIX_EPOCH + Duration::from_secs(86_400 * 365 + 3 * 3600 + 25 * 60 + 7);
-        assert_eq!(heure_utc(instant), "03:25:07 (UTC)");
+        egal!(heure_utc(instant), "03:25:07 (UTC)");
         assert!(repondre("heure").starts_with("= "));
     }
 

@@ -508,10 +508,11 @@ fn afficher(lecteur: &mut impl BufRead, sortie: &mut impl Write) -> anyhow::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::egal;
 
     /// Une ligne du tableau : ce que tape le client, ce que rend l'analyse.
     fn check(ligne: &str, attendu: Result<Entree, &str>) {
-        assert_eq!(
+        egal!(
             analyser(ligne),
             attendu.map_err(str::to_string),
             "analyse de {ligne:?}"
@@ -565,21 +566,21 @@ mod tests {
     fn pseudo_change_la_session_seulement_s_il_est_valide() {
         let mut session = Session::default();
         assert!(executer(Commande::Pseudo("élève_2".into()), &mut session).is_ok());
-        assert_eq!(session.pseudo, "élève_2");
+        egal!(session.pseudo, "élève_2");
         for refuse in ["a b", "x\u{1b}", "trop_long_pour_un_pseudo", "é/è"] {
             assert!(
                 executer(Commande::Pseudo(refuse.into()), &mut session).is_err(),
                 "{refuse:?}"
             );
         }
-        assert_eq!(session.pseudo, "élève_2");
+        egal!(session.pseudo, "élève_2");
     }
 
     #[test]
     fn les_commandes_de_l_etape_5_repondent() {
         let mut session = Session::default();
         let mut check = |c: Commande, attendu: Result<&str, &str>| {
-            assert_eq!(
+            egal!(
                 executer(c.clone(), &mut session),
                 attendu.map(str::to_string).map_err(str::to_string),
                 "{c:?}"

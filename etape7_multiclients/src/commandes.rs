@@ -80,9 +80,10 @@ pub fn repondre(commande: &Commande) -> Option<Result<String, String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::egal;
 
     fn check(ligne: &str, attendu: Result<Entree, &str>) {
-        assert_eq!(
+        egal!(
             analyser(ligne),
             attendu.map_err(str::to_string),
             "analyse de {ligne:?}"
@@ -119,13 +120,13 @@ mod tests {
 
     #[test]
     fn les_commandes_de_texte_repondent_ici() {
-        assert_eq!(
+        egal!(
             repondre(&Commande::Texte(etape6_commandes::Commande::Calcul(
                 "6*7".into()
             ))),
             Some(Ok("42".into()))
         );
-        assert_eq!(repondre(&Commande::Liste), None);
+        egal!(repondre(&Commande::Liste), None);
     }
 
     #[test]
@@ -146,6 +147,6 @@ mod tests {
 
     #[test]
     fn nettoyer_neutralise_les_echappements() {
-        assert_eq!(nettoyer("\u{1b}[2Jfaux\r\n"), "\\u{1b}[2Jfaux\\r\\n");
+        egal!(nettoyer("\u{1b}[2Jfaux\r\n"), "\\u{1b}[2Jfaux\\r\\n");
     }
 }

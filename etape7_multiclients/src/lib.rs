@@ -792,6 +792,7 @@ fn attendre_reponse(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::egal;
     use std::io::Read;
     use std::sync::mpsc::{self, RecvTimeoutError};
 
@@ -842,7 +843,7 @@ mod tests {
                 "Étape 7 : bob devait recevoir « alice : salut » suivi d'un saut de ligne ; reçu \
                  « {ligne} » en 5 s ({lu:?}). La ligne diffusée finit-elle par '\\n' ?"
             );
-            assert_eq!(ligne, "alice : salut\n");
+            egal!(ligne, "alice : salut\n");
             c1.set_nonblocking(true).expect("non bloquant");
             let mut rien = [0u8; 1];
             assert!(
@@ -870,7 +871,7 @@ mod tests {
             let salon = SalonPartage::default();
             let (s1, _c1) = paire();
             let id = inscrire(&salon, "alice", s1);
-            assert_eq!(retirer(&salon, id).as_deref(), Some("alice"));
+            egal!(retirer(&salon, id).as_deref(), Some("alice"));
             assert!(pseudo_disponible(&salon, "alice"));
         });
     }

@@ -170,9 +170,10 @@ pub fn nettoyer(texte: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::egal;
 
     fn check(ligne: &str, attendu: Result<Entree, &str>) {
-        assert_eq!(
+        egal!(
             analyser(ligne),
             attendu.map_err(str::to_string),
             "analyse de {ligne:?}"
@@ -231,13 +232,13 @@ mod tests {
 
     #[test]
     fn les_commandes_de_texte_repondent_ici() {
-        assert_eq!(
+        egal!(
             repondre(&Commande::Salon(CommandeSalon::Texte(
                 etape6_commandes::Commande::Calcul("6*7".into())
             ))),
             Some(Ok("42".into()))
         );
-        assert_eq!(repondre(&Commande::Salon(CommandeSalon::Liste)), None);
+        egal!(repondre(&Commande::Salon(CommandeSalon::Liste)), None);
     }
 
     #[test]
@@ -264,20 +265,20 @@ mod tests {
 
     #[test]
     fn nettoyer_neutralise_les_echappements() {
-        assert_eq!(nettoyer("\u{1b}[2Jfaux\r\n"), "\\u{1b}[2Jfaux\\u{d}\\u{a}");
-        assert_eq!(
+        egal!(nettoyer("\u{1b}[2Jfaux\r\n"), "\\u{1b}[2Jfaux\\u{d}\\u{a}");
+        egal!(
             nettoyer("a\u{202e}b\u{200b}c\u{2028}\u{feff}"),
             "a\\u{202e}b\\u{200b}c\\u{2028}\\u{feff}"
         );
-        assert_eq!(nettoyer("tab\tok é"), "tab\tok é");
+        egal!(nettoyer("tab\tok é"), "tab\tok é");
     }
 
     #[test]
     fn la_cle_d_un_pseudo_oublie_casse_et_accents() {
-        assert_eq!(cle_pseudo("Élodie"), "elodle");
-        assert_eq!(cle_pseudo("ŒUVRE"), "oeuvre");
-        assert_eq!(cle_pseudo("Zoë"), cle_pseudo("zoe"));
-        assert_eq!(cle_pseudo("aIice"), cle_pseudo("alice"));
-        assert_eq!(cle_pseudo("b0b"), cle_pseudo("bob"));
+        egal!(cle_pseudo("Élodie"), "elodle");
+        egal!(cle_pseudo("ŒUVRE"), "oeuvre");
+        egal!(cle_pseudo("Zoë"), cle_pseudo("zoe"));
+        egal!(cle_pseudo("aIice"), cle_pseudo("alice"));
+        egal!(cle_pseudo("b0b"), cle_pseudo("bob"));
     }
 }

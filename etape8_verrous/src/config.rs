@@ -96,10 +96,11 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::vrai;
 
     #[test]
     fn les_reglages_par_defaut_sont_acceptes_et_chaque_borne_refusee() {
-        assert!(Config::default().verifier().is_ok());
+        vrai!(Config::default().verifier().is_ok());
         let refuses = [
             Config {
                 historique: HISTORIQUE_MAX + 1,

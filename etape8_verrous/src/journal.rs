@@ -126,6 +126,7 @@ pub fn horodatage(instant: SystemTime) -> String {
 mod tests {
     use super::*;
     use crate::defenses::fichier_journal::charger_historique;
+    use ::tests::egal;
     use std::thread;
     use std::time::Duration;
 
@@ -135,10 +136,10 @@ mod tests {
 
     #[test]
     fn horodatage_de_dates_connues() {
-        assert_eq!(a(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(a(951_782_400), "2000-02-29 00:00:00 UTC");
-        assert_eq!(a(1_700_000_000), "2023-11-14 22:13:20 UTC");
-        assert_eq!(a(4_107_542_399), "2100-02-28 23:59:59 UTC");
+        egal!(a(0), "1970-01-01 00:00:00 UTC");
+        egal!(a(951_782_400), "2000-02-29 00:00:00 UTC");
+        egal!(a(1_700_000_000), "2023-11-14 22:13:20 UTC");
+        egal!(a(4_107_542_399), "2100-02-28 23:59:59 UTC");
     }
 
     #[test]
@@ -155,13 +156,13 @@ mod tests {
         }
         journal.terminer(None)?;
         let historique = charger_historique(&chemin, 3)?;
-        assert_eq!(
+        egal!(
             historique.iter().map(|l| l.as_ref()).collect::<Vec<_>>(),
             ["ligne 27", "ligne 28", "ligne 29"]
         );
         std::fs::write(&chemin, b"ok\n\xff pas utf-8\n\x1b[2J\n")?;
         let historique = charger_historique(&chemin, 5)?;
-        assert_eq!(
+        egal!(
             historique.iter().map(|l| l.as_ref()).collect::<Vec<_>>(),
             ["ok", "\\u{1b}[2J"]
         );

@@ -84,6 +84,7 @@ pub fn lire_console(console_serveur: impl BufRead, arret: &Arret, console: &Sort
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::vrai;
     use std::io::Cursor;
 
     #[test]
@@ -92,9 +93,9 @@ mod tests {
         let arret = Arret::new(ecoute.local_addr()?);
         let console = Sortie::muette()?;
         lire_console(Cursor::new("bonjour\n\n"), &arret, &console);
-        assert!(!arret.est_demande());
+        vrai!(!arret.est_demande());
         lire_console(Cursor::new("  stop \n"), &arret, &console);
-        assert!(arret.est_demande());
+        vrai!(arret.est_demande());
         // Le réveil s'est connecté à l'écoute : `accept` a de quoi rendre la main.
         ecoute.accept()?;
         Ok(())

@@ -98,6 +98,7 @@ pub fn lignes_ignorees(texte: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::egal;
 
     fn ip(texte: &str) -> IpAddr {
         texte.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
@@ -114,7 +115,7 @@ mod tests {
         let regles = analyser(
             "# titre\n\n10.0.0.1\n  ::1  # boucle IPv6\nn'importe quoi\n300.1.1.1\n1.2.3.4/40\n",
         );
-        assert_eq!(regles.len(), 2, "{regles:?}");
+        egal!(regles.len(), 2, "{regles:?}");
     }
 
     #[test]
@@ -136,6 +137,6 @@ mod tests {
     #[test]
     fn les_lignes_qui_ne_sont_ni_adresse_ni_plage_sont_signalees() {
         let ignorees = lignes_ignorees("# ok\n10.0.0.1\n127.0.0.1:5050\n10.0.0.*\n\n");
-        assert_eq!(ignorees, ["127.0.0.1:5050", "10.0.0.*"]);
+        egal!(ignorees, ["127.0.0.1:5050", "10.0.0.*"]);
     }
 }

@@ -420,6 +420,7 @@ pub fn ecrire_en_surveillant(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::{egal, vrai};
     use std::io::Read;
     use std::net::TcpListener;
     use std::thread;
@@ -431,12 +432,12 @@ mod tests {
     #[test]
     fn les_lignes_sortent_dans_l_ordre() {
         let file = FileEnvoi::new(1000);
-        assert_eq!(file.deposer(&[envoi("a"), envoi("b")]), Ok(()));
-        assert_eq!(file.deposer(&[envoi("c")]), Ok(()));
+        egal!(file.deposer(&[envoi("a"), envoi("b")]), Ok(()));
+        egal!(file.deposer(&[envoi("c")]), Ok(()));
         let mut lot = Vec::new();
-        assert!(file.prendre(&mut lot));
-        assert_eq!(lot, [envoi("a"), envoi("b"), envoi("c")]);
-        assert_eq!(file.retard(), 0, "ce qui est pris ne compte plus");
+        vrai!(file.prendre(&mut lot));
+        egal!(lot, [envoi("a"), envoi("b"), envoi("c")]);
+        egal!(file.retard(), 0, "ce qui est pris ne compte plus");
     }
 
     #[test]
@@ -444,17 +445,17 @@ mod tests {
         let limite = 3 * cout("0123456789");
         let file = FileEnvoi::new(limite);
         for _ in 0..3 {
-            assert_eq!(file.deposer(&[envoi("0123456789")]), Ok(()));
+            egal!(file.deposer(&[envoi("0123456789")]), Ok(()));
         }
-        assert_eq!(file.retard(), limite);
+        egal!(file.retard(), limite);
         let debut = Instant::now();
-        assert_eq!(file.deposer(&[envoi("x")]), Err(Refus::Debordement));
+        egal!(file.deposer(&[envoi("x")]), Err(Refus::Debordement));
         assert!(
             debut.elapsed() < Duration::from_millis(100),
             "jamais d'attente"
         );
-        assert_eq!(file.fermeture(), Some(Fermeture::Debordement));
-        assert_eq!(file.deposer(&[envoi("y")]), Err(Refus::Fermee));
+        egal!(file.fermeture(), Some(Fermeture::Debordement));
+        egal!(file.deposer(&[envoi("y")]), Err(Refus::Fermee));
         let mut lot = Vec::new();
         assert!(!file.prendre(&mut lot), "ce qui restait est jeté");
     }
@@ -464,13 +465,13 @@ mod tests {
         let file = FileEnvoi::new(usize::MAX);
         let grande: Envoi = Arc::from("g".repeat(LOT_ECRITURE * 2));
         let petites: Vec<Envoi> = (0..100_000).map(|_| envoi("p")).collect();
-        assert_eq!(file.deposer(std::slice::from_ref(&grande)), Ok(()));
-        assert_eq!(file.deposer(&petites), Ok(()));
+        egal!(file.deposer(std::slice::from_ref(&grande)), Ok(()));
+        egal!(file.deposer(&petites), Ok(()));
         let mut lot = Vec::new();
-        assert!(file.prendre(&mut lot));
-        assert_eq!(lot, [grande], "une ligne plus grande qu'un lot part seule");
+        vrai!(file.prendre(&mut lot));
+        egal!(lot, [grande], "une ligne plus grande qu'un lot part seule");
         lot.clear();
-        assert!(file.prendre(&mut lot));
+        vrai!(file.prendre(&mut lot));
         assert!(lot.len() * cout("p") <= LOT_ECRITURE && lot.len() > 1000);
     }
 
@@ -485,27 +486,27 @@ mod tests {
                 lot
             })
         };
-        assert_eq!(file.deposer(&[envoi("réveil")]), Ok(()));
-        assert_eq!(ecrivain.join().ok(), Some(vec![envoi("réveil")]));
+        egal!(file.deposer(&[envoi("réveil")]), Ok(()));
+        egal!(ecrivain.join().ok(), Some(vec![envoi("réveil")]));
     }
 
     #[test]
     fn a_l_arret_l_ecrivain_recoit_ce_qui_reste_puis_la_fin() {
         let file = FileEnvoi::new(1000);
-        assert_eq!(file.deposer(&[envoi("dernier")]), Ok(()));
+        egal!(file.deposer(&[envoi("dernier")]), Ok(()));
         file.fermer(Fermeture::Arret);
         let mut lot = Vec::new();
-        assert!(file.prendre(&mut lot));
-        assert_eq!(lot, [envoi("dernier")]);
+        vrai!(file.prendre(&mut lot));
+        egal!(lot, [envoi("dernier")]);
         lot.clear();
-        assert!(!file.prendre(&mut lot));
-        assert_eq!(file.fermeture(), Some(Fermeture::Arret));
+        vrai!(!file.prendre(&mut lot));
+        egal!(file.fermeture(), Some(Fermeture::Arret));
     }
 
     #[test]
     fn apres_un_petit_lot_l_ecrivain_regroupe_sans_rien_perdre() {
         let file = Arc::new(FileEnvoi::new(1 << 20));
-        assert_eq!(file.deposer(&[envoi("un")]), Ok(()));
+        egal!(file.deposer(&[envoi("un")]), Ok(()));
         let mut lot = Vec::new();
         assert!(file.prendre(&mut lot), "un petit lot : le suivant regroupe");
         let (rendre, pris) = std::sync::mpsc::channel();
@@ -517,8 +518,8 @@ mod tests {
                 let _ = rendre.send(lot);
             });
         }
-        assert_eq!(file.deposer(&[envoi("deux")]), Ok(()));
-        assert_eq!(
+        egal!(file.deposer(&[envoi("deux")]), Ok(()));
+        egal!(
             pris.recv_timeout(Duration::from_secs(5)).ok(),
             Some(vec![envoi("deux")]),
             "le dépôt fait pendant le regroupement doit partir (un réveil perdu ?)"
@@ -528,7 +529,7 @@ mod tests {
     #[test]
     fn qui_attend_de_la_place_est_reveille_quand_l_ecrivain_prend() {
         let file = Arc::new(FileEnvoi::new(usize::MAX));
-        assert_eq!(file.deposer(&[envoi("une ligne en retard")]), Ok(()));
+        egal!(file.deposer(&[envoi("une ligne en retard")]), Ok(()));
         let (fini, attente) = std::sync::mpsc::channel();
         {
             let file = Arc::clone(&file);
@@ -538,12 +539,12 @@ mod tests {
             });
         }
         let mut lot = Vec::new();
-        assert!(file.prendre(&mut lot));
+        vrai!(file.prendre(&mut lot));
         assert!(
             attente.recv_timeout(Duration::from_secs(5)).is_ok(),
             "qui attend de la place doit être réveillé quand l'écrivain prend des lignes"
         );
-        assert_eq!(file.retard(), 0);
+        egal!(file.retard(), 0);
     }
 
     /// Une paire de sockets connectées sur la boucle locale.
@@ -561,8 +562,8 @@ mod tests {
         let beaucoup = vec![b'x'; 64 * 1024 * 1024];
         let debut = Instant::now();
         let resultat = ecrire_en_surveillant(&serveur, &beaucoup, Duration::from_millis(500));
-        assert_eq!(resultat, Err(Fermeture::Sourd));
-        assert!(debut.elapsed() < Duration::from_secs(10));
+        egal!(resultat, Err(Fermeture::Sourd));
+        vrai!(debut.elapsed() < Duration::from_secs(10));
         Ok(())
     }
 
@@ -587,13 +588,13 @@ mod tests {
         let octets = vec![b'y'; total];
         let grace = Duration::from_millis(500);
         let debut = Instant::now();
-        assert_eq!(ecrire_en_surveillant(&serveur, &octets, grace), Ok(()));
+        egal!(ecrire_en_surveillant(&serveur, &octets, grace), Ok(()));
         let duree = debut.elapsed();
         assert!(
             duree > grace,
             "l'écriture ({duree:?}) a duré plus que la grâce : seul le progrès compte"
         );
-        assert_eq!(lecteur.join().ok(), Some(total));
+        egal!(lecteur.join().ok(), Some(total));
         Ok(())
     }
 }

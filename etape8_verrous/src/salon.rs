@@ -331,6 +331,7 @@ impl Salon {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::{egal, vrai};
     use std::sync::{Barrier, Mutex, PoisonError};
     use std::thread;
 
@@ -399,8 +400,8 @@ mod tests {
                 .filter(|&gagne| gagne)
                 .count()
         });
-        assert_eq!(gagnants, 2, "les deux clients ont cru le pseudo libre");
-        assert_eq!(
+        egal!(gagnants, 2, "les deux clients ont cru le pseudo libre");
+        egal!(
             *pris.lock().expect("verrou"),
             ["bob", "bob"],
             "deux membres portent le même pseudo"
@@ -432,8 +433,8 @@ mod tests {
                 .filter(|&gagne| gagne)
                 .count()
         });
-        assert_eq!(gagnants, 1, "exactement un client obtient « bob »");
-        assert_eq!(salon.liste().len(), 1);
+        egal!(gagnants, 1, "exactement un client obtient « bob »");
+        egal!(salon.liste().len(), 1);
     }
 
     #[test]
@@ -441,17 +442,17 @@ mod tests {
         let journal = journal("historique");
         let salon = Salon::new(VecDeque::from([Arc::from("ancienne ligne")]), 2);
         let alice = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
-        assert_eq!(salon.inscrire(alice, "alice"), Ok(()));
+        egal!(salon.inscrire(alice, "alice"), Ok(()));
         salon.publier(Some(alice), &["alice : un".to_string()], &journal);
         salon.publier(Some(alice), &["alice : deux".to_string()], &journal);
         let file = nouvelle_file();
         let bob = salon
             .ouvrir(Arc::clone(&file), socket(), 10)
             .expect("place");
-        assert_eq!(salon.inscrire(bob, "bob"), Ok(()));
+        egal!(salon.inscrire(bob, "bob"), Ok(()));
         let mut lot = Vec::new();
-        assert!(file.prendre(&mut lot));
-        assert_eq!(lot.len(), 2, "l'historique est limité à 2 lignes : {lot:?}");
+        vrai!(file.prendre(&mut lot));
+        egal!(lot.len(), 2, "l'historique est limité à 2 lignes : {lot:?}");
         assert!(lot[0].starts_with("[historique] ") && lot[0].ends_with("alice : un"));
         assert!(lot[1].ends_with("alice : deux"));
     }
@@ -465,13 +466,13 @@ mod tests {
         let b = salon.ouvrir(Arc::clone(&fb), socket(), 10).expect("place");
         // c n'a pas encore de pseudo : il ne reçoit rien.
         let _c = salon.ouvrir(Arc::clone(&fc), socket(), 10).expect("place");
-        assert_eq!(salon.inscrire(a, "alice"), Ok(()));
-        assert_eq!(salon.inscrire(b, "bob"), Ok(()));
+        egal!(salon.inscrire(a, "alice"), Ok(()));
+        egal!(salon.inscrire(b, "bob"), Ok(()));
         let debordes = salon.publier(Some(a), &["alice : salut".to_string()], &journal);
-        assert!(debordes.is_empty());
-        assert_eq!(fa.retard(), 0, "l'auteur ne reçoit pas son propre message");
-        assert_eq!(fb.retard(), cout("alice : salut"));
-        assert_eq!(fc.retard(), 0, "une connexion sans pseudo ne reçoit rien");
+        vrai!(debordes.is_empty());
+        egal!(fa.retard(), 0, "l'auteur ne reçoit pas son propre message");
+        egal!(fb.retard(), cout("alice : salut"));
+        egal!(fc.retard(), 0, "une connexion sans pseudo ne reçoit rien");
     }
 
     #[test]
@@ -479,22 +480,22 @@ mod tests {
         let salon = salon_vide();
         let a = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
         let b = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
-        assert_eq!(salon.inscrire(a, "alice"), Ok(()));
-        assert_eq!(salon.inscrire(b, "bob"), Ok(()));
+        egal!(salon.inscrire(a, "alice"), Ok(()));
+        egal!(salon.inscrire(b, "bob"), Ok(()));
         assert!(salon.renommer(b, "ALICE").is_err());
-        assert_eq!(salon.renommer(a, "Alicia"), Ok("alice".to_string()));
+        egal!(salon.renommer(a, "Alicia"), Ok("alice".to_string()));
         let troisieme = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
-        assert_eq!(salon.inscrire(troisieme, "alice"), Ok(()));
-        assert_eq!(salon.retirer(b).as_deref(), Some("bob"));
-        assert_eq!(salon.liste(), ["alice", "Alicia"]);
+        egal!(salon.inscrire(troisieme, "alice"), Ok(()));
+        egal!(salon.retirer(b).as_deref(), Some("bob"));
+        egal!(salon.liste(), ["alice", "Alicia"]);
     }
 
     #[test]
     fn au_dela_du_maximum_une_connexion_n_est_pas_ouverte() {
         let salon = salon_vide();
-        assert!(salon.ouvrir(nouvelle_file(), socket(), 1).is_some());
-        assert!(salon.ouvrir(nouvelle_file(), socket(), 1).is_none());
-        assert_eq!(salon.etat().connexions.len(), 1);
+        vrai!(salon.ouvrir(nouvelle_file(), socket(), 1).is_some());
+        vrai!(salon.ouvrir(nouvelle_file(), socket(), 1).is_none());
+        egal!(salon.etat().connexions.len(), 1);
     }
 
     #[test]
@@ -505,14 +506,14 @@ mod tests {
         let a = salon
             .ouvrir(Arc::clone(&file), socket(), 10)
             .expect("place");
-        assert_eq!(salon.inscrire(a, "alice"), Ok(()));
-        assert_eq!(salon.clore("*** fin", &journal).len(), 1);
+        egal!(salon.inscrire(a, "alice"), Ok(()));
+        egal!(salon.clore("*** fin", &journal).len(), 1);
         salon.publier(None, &["trop tard".to_string()], &journal);
         let mut lot = Vec::new();
-        assert!(file.prendre(&mut lot));
-        assert_eq!(lot, [Envoi::from("*** fin")], "l'annonce, puis plus rien");
-        assert_eq!(file.fermeture(), Some(Fermeture::Arret));
-        assert_eq!(salon.etat().historique.len(), 1);
+        vrai!(file.prendre(&mut lot));
+        egal!(lot, [Envoi::from("*** fin")], "l'annonce, puis plus rien");
+        egal!(file.fermeture(), Some(Fermeture::Arret));
+        egal!(salon.etat().historique.len(), 1);
     }
 
     #[test]
@@ -520,7 +521,7 @@ mod tests {
         let salon = salon_vide();
         let a = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
         let b = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
-        assert_eq!(salon.inscrire(a, "Élodie"), Ok(()));
+        egal!(salon.inscrire(a, "Élodie"), Ok(()));
         assert!(salon.inscrire(b, "elodie").is_err());
         assert!(salon.inscrire(b, "ELODIE").is_err());
     }

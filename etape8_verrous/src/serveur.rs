@@ -296,10 +296,11 @@ pub fn arreter(partage: &Partage, clients: Vec<JoinHandle<()>>, fins: &Receiver<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::egal;
 
     #[test]
     fn une_ecoute_sur_toutes_les_adresses_se_reveille_par_la_boucle_locale() {
         let arret = Arret::new(SocketAddr::from(([0, 0, 0, 0], 5050)));
-        assert_eq!(arret.reveil, SocketAddr::from(([127, 0, 0, 1], 5050)));
+        egal!(arret.reveil, SocketAddr::from(([127, 0, 0, 1], 5050)));
     }
 }

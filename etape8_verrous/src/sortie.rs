@@ -162,6 +162,7 @@ impl Drop for Sortie {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::{egal, vrai};
     use std::sync::mpsc;
 
     #[test]
@@ -213,7 +214,7 @@ mod tests {
         let toutes = ecrites
             .recv_timeout(Duration::from_secs(5))
             .expect("l'écrivain devait avoir fini en 5 s");
-        assert_eq!(toutes.len(), 1000, "rien n'est perdu");
+        egal!(toutes.len(), 1000, "rien n'est perdu");
         Ok(())
     }
 
@@ -225,7 +226,7 @@ mod tests {
         })?;
         let debut = Instant::now();
         sortie.terminer(Some(Duration::from_millis(100)))?;
-        assert!(debut.elapsed() < Duration::from_secs(2));
+        vrai!(debut.elapsed() < Duration::from_secs(2));
         Ok(())
     }
 }

@@ -19,13 +19,14 @@
 //! [`assert_cmd::cargo::cargo_bin`].
 
 pub mod eleve;
+pub mod pannes;
 use std::collections::{HashSet, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -46,26 +47,34 @@ static CONSTRUITS: Mutex<Option<HashSet<String>>> = Mutex::new(None);
 /// anglais de la bibliothèque standard.
 #[macro_export]
 macro_rules! egal {
-    ($obtenu:expr, $attendu:expr $(,)?) => {{
-        let (obtenu, attendu) = (&$obtenu, &$attendu);
-        if obtenu != attendu {
-            panic!(
-                "les deux valeurs diffèrent\n  attendu : {:?}\n  obtenu  : {:?}",
-                attendu, obtenu
-            );
+    // Un `match` plutôt qu'un `let`, comme `assert_eq!` : les valeurs temporaires des deux
+    // expressions vivent jusqu'à la fin de la comparaison.
+    ($obtenu:expr, $attendu:expr $(,)?) => {
+        match (&$obtenu, &$attendu) {
+            (obtenu, attendu) => {
+                if obtenu != attendu {
+                    panic!(
+                        "les deux valeurs diffèrent\n  attendu : {:?}\n  obtenu  : {:?}",
+                        attendu, obtenu
+                    );
+                }
+            }
         }
-    }};
-    ($obtenu:expr, $attendu:expr, $($message:tt)+) => {{
-        let (obtenu, attendu) = (&$obtenu, &$attendu);
-        if obtenu != attendu {
-            panic!(
-                "{}\n  attendu : {:?}\n  obtenu  : {:?}",
-                format_args!($($message)+),
-                attendu,
-                obtenu
-            );
+    };
+    ($obtenu:expr, $attendu:expr, $($message:tt)+) => {
+        match (&$obtenu, &$attendu) {
+            (obtenu, attendu) => {
+                if obtenu != attendu {
+                    panic!(
+                        "{}\n  attendu : {:?}\n  obtenu  : {:?}",
+                        format_args!($($message)+),
+                        attendu,
+                        obtenu
+                    );
+                }
+            }
         }
-    }};
+    };
 }
 
 /// La variable d'environnement par laquelle `corrige` donne le dossier de la copie à noter : il
@@ -231,6 +240,7 @@ impl Serveur {
                 for ligne in BufReader::new(flux).lines().map_while(Result::ok) {
                     erreurs.ajouter(ligne);
                 }
+                erreurs.finir();
             });
         }
         let entree = processus.stdin.take();
@@ -454,39 +464,72 @@ impl Drop for Serveur {
 /// La sortie d'erreur d'un serveur lancé par un test, partagée avec ses clients : quand le
 /// serveur meurt (un `todo!` qui panique), chaque message d'échec en montre la fin.
 #[derive(Clone, Debug, Default)]
-pub struct SortieErreur(Arc<Mutex<VecDeque<String>>>);
+pub struct SortieErreur(Arc<(Mutex<Lues>, Condvar)>);
+
+/// Les dernières lignes lues, et si la sortie est finie (le serveur l'a fermée en s'arrêtant).
+#[derive(Debug, Default)]
+struct Lues {
+    lignes: VecDeque<String>,
+    finie: bool,
+}
 
 impl SortieErreur {
     /// Nombre de lignes gardées : les dernières.
     const GARDEES: usize = 20;
 
+    /// Ce qu'un message d'échec attend au plus que la sortie d'erreur finisse : un serveur qui
+    /// vient de tomber a peut-être écrit sa dernière ligne sans qu'elle soit encore lue.
+    const ATTENTE_DE_LA_FIN: Duration = Duration::from_millis(500);
+
+    fn lues(&self) -> MutexGuard<'_, Lues> {
+        self.0.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn ajouter(&self, ligne: String) {
-        let mut lignes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if lignes.len() == Self::GARDEES {
-            lignes.pop_front();
+        let mut lues = self.lues();
+        if lues.lignes.len() == Self::GARDEES {
+            lues.lignes.pop_front();
         }
-        lignes.push_back(ligne);
+        lues.lignes.push_back(ligne);
+    }
+
+    /// La sortie d'erreur est finie : le serveur l'a fermée (il s'arrête).
+    fn finir(&self) {
+        self.lues().finie = true;
+        self.0.1.notify_all();
+    }
+
+    /// Les lignes gardées, après avoir attendu au plus [`Self::ATTENTE_DE_LA_FIN`] que la sortie
+    /// finisse (sur un échec seulement : un serveur en vie la garde ouverte).
+    fn lignes_apres_la_fin(&self) -> Vec<String> {
+        let (lues, _) = self
+            .0
+            .1
+            .wait_timeout_while(self.lues(), Self::ATTENTE_DE_LA_FIN, |lues| !lues.finie)
+            .unwrap_or_else(PoisonError::into_inner);
+        lues.lignes.iter().cloned().collect()
     }
 
     /// La dernière ligne non vide de la sortie d'erreur, s'il y en a une.
     pub fn derniere_ligne(&self) -> Option<String> {
-        let lignes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        lignes
-            .iter()
+        self.lignes_apres_la_fin()
+            .into_iter()
             .rev()
             .find(|l| !l.trim().is_empty() && !l.starts_with("note: "))
-            .cloned()
     }
 
-    /// « Sortie d'erreur du serveur : … », ou rien si elle est vide.
+    /// « Sortie d'erreur du serveur : … », et ce qu'elle veut dire quand on le sait
+    /// ([`pannes::expliquer_l_arret`]) ; rien si elle est vide.
     pub fn pour_un_echec(&self) -> String {
-        let lignes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let lignes = self.lignes_apres_la_fin();
         if lignes.is_empty() {
-            String::new()
-        } else {
-            let texte: Vec<&str> = lignes.iter().map(String::as_str).collect();
-            format!("\nSortie d'erreur du serveur :\n{}", texte.join("\n"))
+            return String::new();
         }
+        let texte = lignes.join("\n");
+        let pourquoi = pannes::expliquer_l_arret(&texte)
+            .map(|phrase| format!("\nCe que cela veut dire : {phrase}"))
+            .unwrap_or_default();
+        format!("\nSortie d'erreur du serveur :\n{texte}{pourquoi}")
     }
 }
 

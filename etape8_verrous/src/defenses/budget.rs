@@ -52,12 +52,13 @@ impl Budget {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::{egal, vrai};
 
     #[test]
     fn le_budget_laisse_passer_la_reserve_puis_tient_au_debit() {
         let debut = Instant::now();
         let mut budget = Budget::new(debut);
-        assert_eq!(budget.payer(RESERVE_EMETTEUR, debut), Duration::ZERO);
+        egal!(budget.payer(RESERVE_EMETTEUR, debut), Duration::ZERO);
         let pause = budget.payer(DEBIT_EMETTEUR / 2, debut);
         assert!(
             (pause.as_secs_f64() - 0.5).abs() < 1e-6,
@@ -65,7 +66,7 @@ mod tests {
         );
         // Une seconde plus tard, le seau a regagné une seconde de débit (moins la dette).
         let plus_tard = debut + Duration::from_secs(1);
-        assert_eq!(budget.payer(DEBIT_EMETTEUR / 2, plus_tard), Duration::ZERO);
+        egal!(budget.payer(DEBIT_EMETTEUR / 2, plus_tard), Duration::ZERO);
     }
 
     #[test]
@@ -73,6 +74,6 @@ mod tests {
         let debut = Instant::now();
         let mut budget = Budget::new(debut);
         let longtemps = debut + Duration::from_secs(3600);
-        assert!(budget.payer(RESERVE_EMETTEUR + 1, longtemps) > Duration::ZERO);
+        vrai!(budget.payer(RESERVE_EMETTEUR + 1, longtemps) > Duration::ZERO);
     }
 }

@@ -101,6 +101,7 @@ pub fn charger_historique(chemin: &Path, n: usize) -> io::Result<VecDeque<Arc<st
 mod tests {
     use super::*;
     use crate::journal::ouvrir_journal;
+    use ::tests::{egal, vrai};
 
     #[test]
     fn l_historique_se_lit_borne_meme_sur_un_journal_enorme() -> io::Result<()> {
@@ -112,7 +113,7 @@ mod tests {
         std::fs::write(&chemin, &contenu)?;
         let historique = charger_historique(&chemin, usize::MAX)?;
         std::fs::remove_file(&chemin)?;
-        assert_eq!(
+        egal!(
             historique.iter().map(|l| l.as_ref()).collect::<Vec<_>>(),
             ["avant", "derniere"]
         );
@@ -130,14 +131,14 @@ mod tests {
         journal.terminer(None)?;
         let texte = std::fs::read_to_string(&chemin)?;
         std::fs::remove_file(&chemin)?;
-        assert_eq!(texte, "après l'effacement\n");
+        egal!(texte, "après l'effacement\n");
         Ok(())
     }
 
     #[test]
     fn un_journal_absent_donne_un_historique_vide() -> io::Result<()> {
         let absent = std::env::temp_dir().join("etape8-ce-fichier-n-existe-pas.txt");
-        assert!(charger_historique(&absent, 20)?.is_empty());
+        vrai!(charger_historique(&absent, 20)?.is_empty());
         Ok(())
     }
 }

@@ -150,6 +150,7 @@ impl ListeNoire {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::{egal, vrai};
 
     fn ip(texte: &str) -> IpAddr {
         texte.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))
@@ -161,7 +162,7 @@ mod tests {
         std::fs::write(&chemin, b"\xef\xbb\xbf10.0.0.1\n# \xe9l\xe8ve\n10.0.0.2\n")?;
         let regles = analyser(&lire_texte(&chemin)?);
         std::fs::remove_file(&chemin)?;
-        assert_eq!(regles.len(), 2, "{regles:?}");
+        egal!(regles.len(), 2, "{regles:?}");
         Ok(())
     }
 
@@ -174,7 +175,7 @@ mod tests {
         std::fs::remove_file(&chemin)?;
         let verdict = liste.refuse(ip("127.0.0.1"));
         assert!(verdict.refuse, "la dernière liste lue reste en vigueur");
-        assert!(verdict.avertissement.is_some());
+        vrai!(verdict.avertissement.is_some());
         std::fs::create_dir(&chemin)?;
         assert!(
             liste.refuse(ip("127.0.0.1")).refuse,

@@ -33,18 +33,19 @@ impl Recul {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::{egal, vrai};
 
     #[test]
     fn le_recul_double_jusqu_a_une_seconde_et_ne_parle_qu_une_fois_par_episode() {
         let mut recul = Recul::default();
-        assert_eq!(recul.echec(), (Duration::from_millis(10), true));
-        assert_eq!(recul.echec(), (Duration::from_millis(20), false));
+        egal!(recul.echec(), (Duration::from_millis(10), true));
+        egal!(recul.echec(), (Duration::from_millis(20), false));
         for _ in 0..20 {
             recul.echec();
         }
-        assert_eq!(recul.echec(), (Duration::from_secs(1), false));
+        egal!(recul.echec(), (Duration::from_secs(1), false));
         assert!(recul.succes(), "le succès termine l'épisode");
-        assert!(!recul.succes());
-        assert_eq!(recul.echec(), (Duration::from_millis(10), true));
+        vrai!(!recul.succes());
+        egal!(recul.echec(), (Duration::from_millis(10), true));
     }
 }
