@@ -794,7 +794,6 @@ mod tests {
     use super::*;
     use ::tests::egal;
     use std::io::Read;
-    use std::sync::mpsc::{self, RecvTimeoutError};
 
     fn paire() -> (TcpStream, TcpStream) {
         let ecoute = TcpListener::bind("127.0.0.1:0").expect("port libre");
@@ -803,26 +802,18 @@ mod tests {
         (serveur, client)
     }
 
-    /// Fait le test dans un thread et l'attend au plus 10 s : un interblocage (un verrou pris
-    /// deux fois) fait échouer le test, en français, au lieu de le bloquer pour toujours.
+    /// Fait le test dans un thread et l'attend au plus 10 s (`tests::pannes::dans_le_delai`) : un
+    /// interblocage (un verrou pris deux fois) fait échouer le test, en français, au lieu de le
+    /// bloquer pour toujours.
     fn dans_le_delai(test: impl FnOnce() + Send + 'static) {
-        let (fini, fin) = mpsc::channel();
-        thread::spawn(move || {
-            test();
-            let _ = fini.send(());
-        });
-        match fin.recv_timeout(Duration::from_secs(10)) {
-            Ok(()) => {}
-            Err(RecvTimeoutError::Timeout) => panic!(
-                "Étape 7 : ce test ne s'est pas terminé en 10 s. Cause probable : le verrou du \
-                 salon est pris deux fois par le même thread (un `Mutex` ne se prend pas deux \
-                 fois : n'appelez pas une fonction qui verrouille, comme `envoyer_a`, pendant que \
-                 vous tenez la garde)"
-            ),
-            Err(RecvTimeoutError::Disconnected) => {
-                panic!("Étape 7 : le test a échoué (son message est plus haut)")
-            }
-        }
+        ::tests::pannes::dans_le_delai(
+            Duration::from_secs(10),
+            "le verrou du salon est pris deux fois par le même thread (un `Mutex` ne se \
+             prend pas deux fois : n'appelez pas une fonction qui verrouille, comme `envoyer_a`, \
+             pendant que vous tenez la garde), ou une ligne est envoyée sans son saut de ligne et \
+             le lecteur l'attend encore",
+            test,
+        );
     }
 
     #[test]

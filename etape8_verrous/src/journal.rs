@@ -130,6 +130,16 @@ mod tests {
     use std::thread;
     use std::time::Duration;
 
+    /// Fait le test dans un thread et l'attend au plus 10 s (`tests::pannes::dans_le_delai`) : un
+    /// interblocage fait échouer le test, en français, au lieu de bloquer `cargo test` pour toujours.
+    fn dans_le_delai<T: Send + 'static>(test: impl FnOnce() -> T + Send + 'static) -> T {
+        ::tests::pannes::dans_le_delai(
+            std::time::Duration::from_secs(10),
+            "le thread du journal ne finit pas : sa boucle doit s'arrêter quand `prendre` rend faux (file fermée et vide)",
+            test,
+        )
+    }
+
     fn a(secondes: u64) -> String {
         horodatage(UNIX_EPOCH + Duration::from_secs(secondes))
     }
@@ -144,29 +154,31 @@ mod tests {
 
     #[test]
     fn le_journal_ecrit_chaque_ligne_et_l_historique_relit_les_dernieres() -> io::Result<()> {
-        let chemin = std::env::temp_dir().join(format!(
-            "etape8-journal-test-{}-{:?}.txt",
-            std::process::id(),
-            thread::current().id()
-        ));
-        let _ = std::fs::remove_file(&chemin);
-        let journal = ouvrir_journal(&chemin, Arc::new(Sortie::muette()?))?;
-        for i in 0..30 {
-            journal.ecrire(&[Arc::from(format!("ligne {i}"))]);
-        }
-        journal.terminer(None)?;
-        let historique = charger_historique(&chemin, 3)?;
-        egal!(
-            historique.iter().map(|l| l.as_ref()).collect::<Vec<_>>(),
-            ["ligne 27", "ligne 28", "ligne 29"]
-        );
-        std::fs::write(&chemin, b"ok\n\xff pas utf-8\n\x1b[2J\n")?;
-        let historique = charger_historique(&chemin, 5)?;
-        egal!(
-            historique.iter().map(|l| l.as_ref()).collect::<Vec<_>>(),
-            ["ok", "\\u{1b}[2J"]
-        );
-        std::fs::remove_file(&chemin)?;
-        Ok(())
+        dans_le_delai(|| {
+            let chemin = std::env::temp_dir().join(format!(
+                "etape8-journal-test-{}-{:?}.txt",
+                std::process::id(),
+                thread::current().id()
+            ));
+            let _ = std::fs::remove_file(&chemin);
+            let journal = ouvrir_journal(&chemin, Arc::new(Sortie::muette()?))?;
+            for i in 0..30 {
+                journal.ecrire(&[Arc::from(format!("ligne {i}"))]);
+            }
+            journal.terminer(None)?;
+            let historique = charger_historique(&chemin, 3)?;
+            egal!(
+                historique.iter().map(|l| l.as_ref()).collect::<Vec<_>>(),
+                ["ligne 27", "ligne 28", "ligne 29"]
+            );
+            std::fs::write(&chemin, b"ok\n\xff pas utf-8\n\x1b[2J\n")?;
+            let historique = charger_historique(&chemin, 5)?;
+            egal!(
+                historique.iter().map(|l| l.as_ref()).collect::<Vec<_>>(),
+                ["ok", "\\u{1b}[2J"]
+            );
+            std::fs::remove_file(&chemin)?;
+            Ok(())
+        })
     }
 }

@@ -425,126 +425,150 @@ mod tests {
     use std::net::TcpListener;
     use std::thread;
 
+    /// Fait le test dans un thread et l'attend au plus 10 s (`tests::pannes::dans_le_delai`) : un
+    /// interblocage fait échouer le test, en français, au lieu de bloquer `cargo test` pour toujours.
+    fn dans_le_delai<T: Send + 'static>(test: impl FnOnce() -> T + Send + 'static) -> T {
+        ::tests::pannes::dans_le_delai(
+            std::time::Duration::from_secs(10),
+            "le verrou d'une file est peut-être pris deux fois par le même thread (un `Mutex` ne se prend pas deux fois), ou l'écrivain attend un réveil qui ne vient pas (`du_nouveau` jamais signalé), ou une écriture ne rend jamais la main",
+            test,
+        )
+    }
+
     fn envoi(texte: &str) -> Envoi {
         Arc::from(texte)
     }
 
     #[test]
     fn les_lignes_sortent_dans_l_ordre() {
-        let file = FileEnvoi::new(1000);
-        egal!(file.deposer(&[envoi("a"), envoi("b")]), Ok(()));
-        egal!(file.deposer(&[envoi("c")]), Ok(()));
-        let mut lot = Vec::new();
-        vrai!(file.prendre(&mut lot));
-        egal!(lot, [envoi("a"), envoi("b"), envoi("c")]);
-        egal!(file.retard(), 0, "ce qui est pris ne compte plus");
+        dans_le_delai(|| {
+            let file = FileEnvoi::new(1000);
+            egal!(file.deposer(&[envoi("a"), envoi("b")]), Ok(()));
+            egal!(file.deposer(&[envoi("c")]), Ok(()));
+            let mut lot = Vec::new();
+            vrai!(file.prendre(&mut lot));
+            egal!(lot, [envoi("a"), envoi("b"), envoi("c")]);
+            egal!(file.retard(), 0, "ce qui est pris ne compte plus");
+        })
     }
 
     #[test]
     fn un_depot_qui_passe_la_limite_ferme_la_file_sans_attendre() {
-        let limite = 3 * cout("0123456789");
-        let file = FileEnvoi::new(limite);
-        for _ in 0..3 {
-            egal!(file.deposer(&[envoi("0123456789")]), Ok(()));
-        }
-        egal!(file.retard(), limite);
-        let debut = Instant::now();
-        egal!(file.deposer(&[envoi("x")]), Err(Refus::Debordement));
-        assert!(
-            debut.elapsed() < Duration::from_millis(100),
-            "jamais d'attente"
-        );
-        egal!(file.fermeture(), Some(Fermeture::Debordement));
-        egal!(file.deposer(&[envoi("y")]), Err(Refus::Fermee));
-        let mut lot = Vec::new();
-        assert!(!file.prendre(&mut lot), "ce qui restait est jeté");
+        dans_le_delai(|| {
+            let limite = 3 * cout("0123456789");
+            let file = FileEnvoi::new(limite);
+            for _ in 0..3 {
+                egal!(file.deposer(&[envoi("0123456789")]), Ok(()));
+            }
+            egal!(file.retard(), limite);
+            let debut = Instant::now();
+            egal!(file.deposer(&[envoi("x")]), Err(Refus::Debordement));
+            assert!(
+                debut.elapsed() < Duration::from_millis(100),
+                "jamais d'attente"
+            );
+            egal!(file.fermeture(), Some(Fermeture::Debordement));
+            egal!(file.deposer(&[envoi("y")]), Err(Refus::Fermee));
+            let mut lot = Vec::new();
+            assert!(!file.prendre(&mut lot), "ce qui restait est jeté");
+        })
     }
 
     #[test]
     fn les_lots_sont_bornes_en_octets_mais_contiennent_au_moins_une_ligne() {
-        let file = FileEnvoi::new(usize::MAX);
-        let grande: Envoi = Arc::from("g".repeat(LOT_ECRITURE * 2));
-        let petites: Vec<Envoi> = (0..100_000).map(|_| envoi("p")).collect();
-        egal!(file.deposer(std::slice::from_ref(&grande)), Ok(()));
-        egal!(file.deposer(&petites), Ok(()));
-        let mut lot = Vec::new();
-        vrai!(file.prendre(&mut lot));
-        egal!(lot, [grande], "une ligne plus grande qu'un lot part seule");
-        lot.clear();
-        vrai!(file.prendre(&mut lot));
-        assert!(lot.len() * cout("p") <= LOT_ECRITURE && lot.len() > 1000);
+        dans_le_delai(|| {
+            let file = FileEnvoi::new(usize::MAX);
+            let grande: Envoi = Arc::from("g".repeat(LOT_ECRITURE * 2));
+            let petites: Vec<Envoi> = (0..100_000).map(|_| envoi("p")).collect();
+            egal!(file.deposer(std::slice::from_ref(&grande)), Ok(()));
+            egal!(file.deposer(&petites), Ok(()));
+            let mut lot = Vec::new();
+            vrai!(file.prendre(&mut lot));
+            egal!(lot, [grande], "une ligne plus grande qu'un lot part seule");
+            lot.clear();
+            vrai!(file.prendre(&mut lot));
+            assert!(lot.len() * cout("p") <= LOT_ECRITURE && lot.len() > 1000);
+        })
     }
 
     #[test]
     fn l_ecrivain_endormi_est_reveille_par_un_depot() {
-        let file = Arc::new(FileEnvoi::new(1000));
-        let ecrivain = {
-            let file = Arc::clone(&file);
-            thread::spawn(move || {
-                let mut lot = Vec::new();
-                file.prendre(&mut lot);
-                lot
-            })
-        };
-        egal!(file.deposer(&[envoi("réveil")]), Ok(()));
-        egal!(ecrivain.join().ok(), Some(vec![envoi("réveil")]));
+        dans_le_delai(|| {
+            let file = Arc::new(FileEnvoi::new(1000));
+            let ecrivain = {
+                let file = Arc::clone(&file);
+                thread::spawn(move || {
+                    let mut lot = Vec::new();
+                    file.prendre(&mut lot);
+                    lot
+                })
+            };
+            egal!(file.deposer(&[envoi("réveil")]), Ok(()));
+            egal!(ecrivain.join().ok(), Some(vec![envoi("réveil")]));
+        })
     }
 
     #[test]
     fn a_l_arret_l_ecrivain_recoit_ce_qui_reste_puis_la_fin() {
-        let file = FileEnvoi::new(1000);
-        egal!(file.deposer(&[envoi("dernier")]), Ok(()));
-        file.fermer(Fermeture::Arret);
-        let mut lot = Vec::new();
-        vrai!(file.prendre(&mut lot));
-        egal!(lot, [envoi("dernier")]);
-        lot.clear();
-        vrai!(!file.prendre(&mut lot));
-        egal!(file.fermeture(), Some(Fermeture::Arret));
+        dans_le_delai(|| {
+            let file = FileEnvoi::new(1000);
+            egal!(file.deposer(&[envoi("dernier")]), Ok(()));
+            file.fermer(Fermeture::Arret);
+            let mut lot = Vec::new();
+            vrai!(file.prendre(&mut lot));
+            egal!(lot, [envoi("dernier")]);
+            lot.clear();
+            vrai!(!file.prendre(&mut lot));
+            egal!(file.fermeture(), Some(Fermeture::Arret));
+        })
     }
 
     #[test]
     fn apres_un_petit_lot_l_ecrivain_regroupe_sans_rien_perdre() {
-        let file = Arc::new(FileEnvoi::new(1 << 20));
-        egal!(file.deposer(&[envoi("un")]), Ok(()));
-        let mut lot = Vec::new();
-        assert!(file.prendre(&mut lot), "un petit lot : le suivant regroupe");
-        let (rendre, pris) = std::sync::mpsc::channel();
-        {
-            let file = Arc::clone(&file);
-            thread::spawn(move || {
-                let mut lot = Vec::new();
-                file.prendre(&mut lot);
-                let _ = rendre.send(lot);
-            });
-        }
-        egal!(file.deposer(&[envoi("deux")]), Ok(()));
-        egal!(
-            pris.recv_timeout(Duration::from_secs(5)).ok(),
-            Some(vec![envoi("deux")]),
-            "le dépôt fait pendant le regroupement doit partir (un réveil perdu ?)"
-        );
+        dans_le_delai(|| {
+            let file = Arc::new(FileEnvoi::new(1 << 20));
+            egal!(file.deposer(&[envoi("un")]), Ok(()));
+            let mut lot = Vec::new();
+            assert!(file.prendre(&mut lot), "un petit lot : le suivant regroupe");
+            let (rendre, pris) = std::sync::mpsc::channel();
+            {
+                let file = Arc::clone(&file);
+                thread::spawn(move || {
+                    let mut lot = Vec::new();
+                    file.prendre(&mut lot);
+                    let _ = rendre.send(lot);
+                });
+            }
+            egal!(file.deposer(&[envoi("deux")]), Ok(()));
+            egal!(
+                pris.recv_timeout(Duration::from_secs(5)).ok(),
+                Some(vec![envoi("deux")]),
+                "le dépôt fait pendant le regroupement doit partir (un réveil perdu ?)"
+            );
+        })
     }
 
     #[test]
     fn qui_attend_de_la_place_est_reveille_quand_l_ecrivain_prend() {
-        let file = Arc::new(FileEnvoi::new(usize::MAX));
-        egal!(file.deposer(&[envoi("une ligne en retard")]), Ok(()));
-        let (fini, attente) = std::sync::mpsc::channel();
-        {
-            let file = Arc::clone(&file);
-            thread::spawn(move || {
-                file.attendre_retard_sous(0);
-                let _ = fini.send(());
-            });
-        }
-        let mut lot = Vec::new();
-        vrai!(file.prendre(&mut lot));
-        assert!(
-            attente.recv_timeout(Duration::from_secs(5)).is_ok(),
-            "qui attend de la place doit être réveillé quand l'écrivain prend des lignes"
-        );
-        egal!(file.retard(), 0);
+        dans_le_delai(|| {
+            let file = Arc::new(FileEnvoi::new(usize::MAX));
+            egal!(file.deposer(&[envoi("une ligne en retard")]), Ok(()));
+            let (fini, attente) = std::sync::mpsc::channel();
+            {
+                let file = Arc::clone(&file);
+                thread::spawn(move || {
+                    file.attendre_retard_sous(0);
+                    let _ = fini.send(());
+                });
+            }
+            let mut lot = Vec::new();
+            vrai!(file.prendre(&mut lot));
+            assert!(
+                attente.recv_timeout(Duration::from_secs(5)).is_ok(),
+                "qui attend de la place doit être réveillé quand l'écrivain prend des lignes"
+            );
+            egal!(file.retard(), 0);
+        })
     }
 
     /// Une paire de sockets connectées sur la boucle locale.
@@ -558,43 +582,47 @@ mod tests {
 
     #[test]
     fn un_client_qui_ne_lit_pas_est_declare_sourd_apres_la_grace() -> io::Result<()> {
-        let (serveur, _client_sourd) = paire()?;
-        let beaucoup = vec![b'x'; 64 * 1024 * 1024];
-        let debut = Instant::now();
-        let resultat = ecrire_en_surveillant(&serveur, &beaucoup, Duration::from_millis(500));
-        egal!(resultat, Err(Fermeture::Sourd));
-        vrai!(debut.elapsed() < Duration::from_secs(10));
-        Ok(())
+        dans_le_delai(|| {
+            let (serveur, _client_sourd) = paire()?;
+            let beaucoup = vec![b'x'; 64 * 1024 * 1024];
+            let debut = Instant::now();
+            let resultat = ecrire_en_surveillant(&serveur, &beaucoup, Duration::from_millis(500));
+            egal!(resultat, Err(Fermeture::Sourd));
+            vrai!(debut.elapsed() < Duration::from_secs(10));
+            Ok(())
+        })
     }
 
     #[test]
     fn un_client_lent_qui_lit_n_est_pas_coupe() -> io::Result<()> {
-        let (serveur, mut client) = paire()?;
-        let total = 6 * 1024 * 1024;
-        // Il lit 64 Kio toutes les 10 ms (au plus 6,5 Mo/s) : bien plus lent que la boucle
-        // locale, et 6 Mio dépassent ce que les tampons du système absorbent d'un coup.
-        let lecteur = thread::spawn(move || {
-            let mut tampon = vec![0; 64 * 1024];
-            let mut lus = 0;
-            while lus < total {
-                match client.read(&mut tampon) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => lus += n,
+        dans_le_delai(|| {
+            let (serveur, mut client) = paire()?;
+            let total = 6 * 1024 * 1024;
+            // Il lit 64 Kio toutes les 10 ms (au plus 6,5 Mo/s) : bien plus lent que la boucle
+            // locale, et 6 Mio dépassent ce que les tampons du système absorbent d'un coup.
+            let lecteur = thread::spawn(move || {
+                let mut tampon = vec![0; 64 * 1024];
+                let mut lus = 0;
+                while lus < total {
+                    match client.read(&mut tampon) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => lus += n,
+                    }
+                    thread::sleep(Duration::from_millis(10));
                 }
-                thread::sleep(Duration::from_millis(10));
-            }
-            lus
-        });
-        let octets = vec![b'y'; total];
-        let grace = Duration::from_millis(500);
-        let debut = Instant::now();
-        egal!(ecrire_en_surveillant(&serveur, &octets, grace), Ok(()));
-        let duree = debut.elapsed();
-        assert!(
-            duree > grace,
-            "l'écriture ({duree:?}) a duré plus que la grâce : seul le progrès compte"
-        );
-        egal!(lecteur.join().ok(), Some(total));
-        Ok(())
+                lus
+            });
+            let octets = vec![b'y'; total];
+            let grace = Duration::from_millis(500);
+            let debut = Instant::now();
+            egal!(ecrire_en_surveillant(&serveur, &octets, grace), Ok(()));
+            let duree = debut.elapsed();
+            assert!(
+                duree > grace,
+                "l'écriture ({duree:?}) a duré plus que la grâce : seul le progrès compte"
+            );
+            egal!(lecteur.join().ok(), Some(total));
+            Ok(())
+        })
     }
 }

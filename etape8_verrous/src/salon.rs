@@ -335,6 +335,16 @@ mod tests {
     use std::sync::{Barrier, Mutex, PoisonError};
     use std::thread;
 
+    /// Fait le test dans un thread et l'attend au plus 10 s (`tests::pannes::dans_le_delai`) : un
+    /// interblocage fait échouer le test, en français, au lieu de bloquer `cargo test` pour toujours.
+    fn dans_le_delai<T: Send + 'static>(test: impl FnOnce() -> T + Send + 'static) -> T {
+        ::tests::pannes::dans_le_delai(
+            std::time::Duration::from_secs(10),
+            "le verrou du salon est peut-être pris deux fois par le même thread (un `Mutex` ne se prend pas deux fois : pendant que vous tenez la garde d'`etat()`, n'appelez ni `self.etat()` ni une autre méthode du salon qui verrouille)",
+            test,
+        )
+    }
+
     fn salon_vide() -> Salon {
         Salon::new(VecDeque::new(), 20)
     }
@@ -383,146 +393,162 @@ mod tests {
 
     #[test]
     fn verifier_puis_inscrire_en_deux_sections_laisse_passer_deux_bob() {
-        let pris = Mutex::new(Vec::new());
-        // La barrière force l'entrelacement malheureux : les deux vérifient avant que l'un
-        // n'inscrive. Sans elle, la course existe aussi, mais seulement de temps en temps.
-        let barriere = Barrier::new(2);
-        let gagnants = thread::scope(|portee| {
-            let essais: Vec<_> = (0..2)
-                .map(|_| {
-                    let (pris, barriere) = (&pris, &barriere);
-                    portee.spawn(move || reserver_en_deux_sections(pris, "bob", barriere))
-                })
-                .collect();
-            essais
-                .into_iter()
-                .map(|essai| essai.join().unwrap_or(false))
-                .filter(|&gagne| gagne)
-                .count()
-        });
-        egal!(gagnants, 2, "les deux clients ont cru le pseudo libre");
-        egal!(
-            *pris.lock().expect("verrou"),
-            ["bob", "bob"],
-            "deux membres portent le même pseudo"
-        );
+        dans_le_delai(|| {
+            let pris = Mutex::new(Vec::new());
+            // La barrière force l'entrelacement malheureux : les deux vérifient avant que l'un
+            // n'inscrive. Sans elle, la course existe aussi, mais seulement de temps en temps.
+            let barriere = Barrier::new(2);
+            let gagnants = thread::scope(|portee| {
+                let essais: Vec<_> = (0..2)
+                    .map(|_| {
+                        let (pris, barriere) = (&pris, &barriere);
+                        portee.spawn(move || reserver_en_deux_sections(pris, "bob", barriere))
+                    })
+                    .collect();
+                essais
+                    .into_iter()
+                    .map(|essai| essai.join().unwrap_or(false))
+                    .filter(|&gagne| gagne)
+                    .count()
+            });
+            egal!(gagnants, 2, "les deux clients ont cru le pseudo libre");
+            egal!(
+                *pris.lock().expect("verrou"),
+                ["bob", "bob"],
+                "deux membres portent le même pseudo"
+            );
+        })
     }
 
     #[test]
     fn un_seul_bob_gagne_la_course() {
-        let salon = salon_vide();
-        let ids: Vec<u64> = (0..8)
-            .filter_map(|_| salon.ouvrir(nouvelle_file(), socket(), 100))
-            .collect();
-        let depart = Barrier::new(ids.len());
-        let gagnants = thread::scope(|portee| {
-            let essais: Vec<_> = ids
-                .iter()
-                .map(|&id| {
-                    let (salon, depart) = (&salon, &depart);
-                    portee.spawn(move || {
-                        depart.wait();
-                        let pseudo = if id % 2 == 0 { "bob" } else { "BOB" };
-                        salon.inscrire(id, pseudo).is_ok()
-                    })
-                })
+        dans_le_delai(|| {
+            let salon = salon_vide();
+            let ids: Vec<u64> = (0..8)
+                .filter_map(|_| salon.ouvrir(nouvelle_file(), socket(), 100))
                 .collect();
-            essais
-                .into_iter()
-                .map(|essai| essai.join().unwrap_or(false))
-                .filter(|&gagne| gagne)
-                .count()
-        });
-        egal!(gagnants, 1, "exactement un client obtient « bob »");
-        egal!(salon.liste().len(), 1);
+            let depart = Barrier::new(ids.len());
+            let gagnants = thread::scope(|portee| {
+                let essais: Vec<_> = ids
+                    .iter()
+                    .map(|&id| {
+                        let (salon, depart) = (&salon, &depart);
+                        portee.spawn(move || {
+                            depart.wait();
+                            let pseudo = if id % 2 == 0 { "bob" } else { "BOB" };
+                            salon.inscrire(id, pseudo).is_ok()
+                        })
+                    })
+                    .collect();
+                essais
+                    .into_iter()
+                    .map(|essai| essai.join().unwrap_or(false))
+                    .filter(|&gagne| gagne)
+                    .count()
+            });
+            egal!(gagnants, 1, "exactement un client obtient « bob »");
+            egal!(salon.liste().len(), 1);
+        })
     }
 
     #[test]
     fn le_nouveau_venu_recoit_l_historique_avant_tout() {
-        let journal = journal("historique");
-        let salon = Salon::new(VecDeque::from([Arc::from("ancienne ligne")]), 2);
-        let alice = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
-        egal!(salon.inscrire(alice, "alice"), Ok(()));
-        salon.publier(Some(alice), &["alice : un".to_string()], &journal);
-        salon.publier(Some(alice), &["alice : deux".to_string()], &journal);
-        let file = nouvelle_file();
-        let bob = salon
-            .ouvrir(Arc::clone(&file), socket(), 10)
-            .expect("place");
-        egal!(salon.inscrire(bob, "bob"), Ok(()));
-        let mut lot = Vec::new();
-        vrai!(file.prendre(&mut lot));
-        egal!(lot.len(), 2, "l'historique est limité à 2 lignes : {lot:?}");
-        assert!(lot[0].starts_with("[historique] ") && lot[0].ends_with("alice : un"));
-        assert!(lot[1].ends_with("alice : deux"));
+        dans_le_delai(|| {
+            let journal = journal("historique");
+            let salon = Salon::new(VecDeque::from([Arc::from("ancienne ligne")]), 2);
+            let alice = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
+            egal!(salon.inscrire(alice, "alice"), Ok(()));
+            salon.publier(Some(alice), &["alice : un".to_string()], &journal);
+            salon.publier(Some(alice), &["alice : deux".to_string()], &journal);
+            let file = nouvelle_file();
+            let bob = salon
+                .ouvrir(Arc::clone(&file), socket(), 10)
+                .expect("place");
+            egal!(salon.inscrire(bob, "bob"), Ok(()));
+            let mut lot = Vec::new();
+            vrai!(file.prendre(&mut lot));
+            egal!(lot.len(), 2, "l'historique est limité à 2 lignes : {lot:?}");
+            assert!(lot[0].starts_with("[historique] ") && lot[0].ends_with("alice : un"));
+            assert!(lot[1].ends_with("alice : deux"));
+        })
     }
 
     #[test]
     fn une_publication_va_a_chaque_membre_sauf_son_auteur() {
-        let journal = journal("publication");
-        let salon = salon_vide();
-        let (fa, fb, fc) = (nouvelle_file(), nouvelle_file(), nouvelle_file());
-        let a = salon.ouvrir(Arc::clone(&fa), socket(), 10).expect("place");
-        let b = salon.ouvrir(Arc::clone(&fb), socket(), 10).expect("place");
-        // c n'a pas encore de pseudo : il ne reçoit rien.
-        let _c = salon.ouvrir(Arc::clone(&fc), socket(), 10).expect("place");
-        egal!(salon.inscrire(a, "alice"), Ok(()));
-        egal!(salon.inscrire(b, "bob"), Ok(()));
-        let debordes = salon.publier(Some(a), &["alice : salut".to_string()], &journal);
-        vrai!(debordes.is_empty());
-        egal!(fa.retard(), 0, "l'auteur ne reçoit pas son propre message");
-        egal!(fb.retard(), cout("alice : salut"));
-        egal!(fc.retard(), 0, "une connexion sans pseudo ne reçoit rien");
+        dans_le_delai(|| {
+            let journal = journal("publication");
+            let salon = salon_vide();
+            let (fa, fb, fc) = (nouvelle_file(), nouvelle_file(), nouvelle_file());
+            let a = salon.ouvrir(Arc::clone(&fa), socket(), 10).expect("place");
+            let b = salon.ouvrir(Arc::clone(&fb), socket(), 10).expect("place");
+            // c n'a pas encore de pseudo : il ne reçoit rien.
+            let _c = salon.ouvrir(Arc::clone(&fc), socket(), 10).expect("place");
+            egal!(salon.inscrire(a, "alice"), Ok(()));
+            egal!(salon.inscrire(b, "bob"), Ok(()));
+            let debordes = salon.publier(Some(a), &["alice : salut".to_string()], &journal);
+            vrai!(debordes.is_empty());
+            egal!(fa.retard(), 0, "l'auteur ne reçoit pas son propre message");
+            egal!(fb.retard(), cout("alice : salut"));
+            egal!(fc.retard(), 0, "une connexion sans pseudo ne reçoit rien");
+        })
     }
 
     #[test]
     fn renommer_et_retirer_liberent_les_pseudos() {
-        let salon = salon_vide();
-        let a = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
-        let b = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
-        egal!(salon.inscrire(a, "alice"), Ok(()));
-        egal!(salon.inscrire(b, "bob"), Ok(()));
-        assert!(salon.renommer(b, "ALICE").is_err());
-        egal!(salon.renommer(a, "Alicia"), Ok("alice".to_string()));
-        let troisieme = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
-        egal!(salon.inscrire(troisieme, "alice"), Ok(()));
-        egal!(salon.retirer(b).as_deref(), Some("bob"));
-        egal!(salon.liste(), ["alice", "Alicia"]);
+        dans_le_delai(|| {
+            let salon = salon_vide();
+            let a = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
+            let b = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
+            egal!(salon.inscrire(a, "alice"), Ok(()));
+            egal!(salon.inscrire(b, "bob"), Ok(()));
+            assert!(salon.renommer(b, "ALICE").is_err());
+            egal!(salon.renommer(a, "Alicia"), Ok("alice".to_string()));
+            let troisieme = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
+            egal!(salon.inscrire(troisieme, "alice"), Ok(()));
+            egal!(salon.retirer(b).as_deref(), Some("bob"));
+            egal!(salon.liste(), ["alice", "Alicia"]);
+        })
     }
 
     #[test]
     fn au_dela_du_maximum_une_connexion_n_est_pas_ouverte() {
-        let salon = salon_vide();
-        vrai!(salon.ouvrir(nouvelle_file(), socket(), 1).is_some());
-        vrai!(salon.ouvrir(nouvelle_file(), socket(), 1).is_none());
-        egal!(salon.etat().connexions.len(), 1);
+        dans_le_delai(|| {
+            let salon = salon_vide();
+            vrai!(salon.ouvrir(nouvelle_file(), socket(), 1).is_some());
+            vrai!(salon.ouvrir(nouvelle_file(), socket(), 1).is_none());
+            egal!(salon.etat().connexions.len(), 1);
+        })
     }
 
     #[test]
     fn apres_l_annonce_d_arret_plus_rien_n_est_publie() {
-        let journal = journal("arret");
-        let salon = salon_vide();
-        let file = nouvelle_file();
-        let a = salon
-            .ouvrir(Arc::clone(&file), socket(), 10)
-            .expect("place");
-        egal!(salon.inscrire(a, "alice"), Ok(()));
-        egal!(salon.clore("*** fin", &journal).len(), 1);
-        salon.publier(None, &["trop tard".to_string()], &journal);
-        let mut lot = Vec::new();
-        vrai!(file.prendre(&mut lot));
-        egal!(lot, [Envoi::from("*** fin")], "l'annonce, puis plus rien");
-        egal!(file.fermeture(), Some(Fermeture::Arret));
-        egal!(salon.etat().historique.len(), 1);
+        dans_le_delai(|| {
+            let journal = journal("arret");
+            let salon = salon_vide();
+            let file = nouvelle_file();
+            let a = salon
+                .ouvrir(Arc::clone(&file), socket(), 10)
+                .expect("place");
+            egal!(salon.inscrire(a, "alice"), Ok(()));
+            egal!(salon.clore("*** fin", &journal).len(), 1);
+            salon.publier(None, &["trop tard".to_string()], &journal);
+            let mut lot = Vec::new();
+            vrai!(file.prendre(&mut lot));
+            egal!(lot, [Envoi::from("*** fin")], "l'annonce, puis plus rien");
+            egal!(file.fermeture(), Some(Fermeture::Arret));
+            egal!(salon.etat().historique.len(), 1);
+        })
     }
 
     #[test]
     fn les_pseudos_qui_se_ressemblent_sont_le_meme_pseudo() {
-        let salon = salon_vide();
-        let a = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
-        let b = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
-        egal!(salon.inscrire(a, "Élodie"), Ok(()));
-        assert!(salon.inscrire(b, "elodie").is_err());
-        assert!(salon.inscrire(b, "ELODIE").is_err());
+        dans_le_delai(|| {
+            let salon = salon_vide();
+            let a = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
+            let b = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
+            egal!(salon.inscrire(a, "Élodie"), Ok(()));
+            assert!(salon.inscrire(b, "elodie").is_err());
+            assert!(salon.inscrire(b, "ELODIE").is_err());
+        })
     }
 }

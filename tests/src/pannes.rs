@@ -146,6 +146,38 @@ pub fn isoler(nom: &str, corps: impl FnOnce()) {
     );
 }
 
+/// Fait `test` dans un thread et l'attend au plus `delai` ; rend son résultat, ou fait échouer
+/// le test par sa propre panique.
+///
+/// Un test qui ne finit pas (un verrou pris deux fois par le même thread : un `Mutex` ne se
+/// prend pas deux fois ; un thread qui attend un réveil qui ne vient pas) échoue alors en
+/// français, avec `cause_probable`, au lieu de bloquer `cargo test` pour toujours. Le thread
+/// bloqué, lui, reste bloqué : il disparaît avec le programme de tests, à la fin.
+#[track_caller]
+pub fn dans_le_delai<T: Send + 'static>(
+    delai: Duration,
+    cause_probable: &str,
+    test: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (fini, fin) = std::sync::mpsc::channel::<()>();
+    let fil = std::thread::spawn(move || {
+        // Envoyé même si `test` panique : ce témoin est lâché pendant le déroulement de la pile.
+        let _temoin = fini;
+        test()
+    });
+    if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = fin.recv_timeout(delai) {
+        panic!(
+            "ce test ne s'est pas terminé en {} s. Cause probable : {cause_probable}",
+            delai.as_secs()
+        );
+    }
+    match fil.join() {
+        Ok(resultat) => resultat,
+        // Le message du test a déjà été écrit par son thread ; on le fait échouer de même.
+        Err(panique) => std::panic::resume_unwind(panique),
+    }
+}
+
 /// Le statut de fin d'un processus, en français.
 fn decrire_le_statut(statut: &std::process::ExitStatus) -> String {
     #[cfg(unix)]
@@ -170,6 +202,7 @@ fn decrire_le_statut(statut: &std::process::ExitStatus) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::egal;
 
     #[test]
     fn une_allocation_refusee_se_dit_en_francais() {
@@ -186,7 +219,7 @@ mod tests {
     #[test]
     fn un_test_isole_qui_reussit_reussit() {
         isoler("pannes::tests::un_test_isole_qui_reussit_reussit", || {
-            crate::egal!(1 + 1, 2);
+            egal!(1 + 1, 2);
         });
     }
 
@@ -225,6 +258,33 @@ mod tests {
             texte.contains("a fait tomber tout le programme de tests"),
             "message : {texte}"
         );
+    }
+
+    #[test]
+    fn un_test_qui_ne_finit_pas_echoue_avec_sa_cause() {
+        let echec = std::panic::catch_unwind(|| {
+            dans_le_delai(Duration::from_millis(100), "la cause du test", || {
+                // Un verrou pris deux fois par le même thread : il ne finit jamais.
+                let verrou = std::sync::Mutex::new(());
+                let _garde = verrou.lock();
+                let _encore = verrou.lock();
+            })
+        });
+        let message = echec.expect_err("le test devait échouer");
+        let texte = message
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        vrai!(
+            texte.contains("pas terminé en 0 s") && texte.contains("la cause du test"),
+            "message : {texte}"
+        );
+        egal!(dans_le_delai(DELAI_ISOLE, "", || 6 * 7), 42);
+        let panique = std::panic::catch_unwind(|| {
+            dans_le_delai(DELAI_ISOLE, "", || panic!("le message du test"))
+        });
+        let message = panique.expect_err("la panique devait passer");
+        vrai!(message.downcast_ref::<&str>() == Some(&"le message du test"));
     }
 
     #[test]
