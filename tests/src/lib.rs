@@ -1515,6 +1515,52 @@ mod tests {
     use super::*;
 
     #[test]
+    fn la_sortie_d_erreur_d_un_serveur_tombe_est_lue_jusqu_au_bout() {
+        let erreurs = SortieErreur::default();
+        let debut = Instant::now();
+        // Comme le thread qui lit la sortie d'erreur d'un serveur qui vient de tomber : ses
+        // dernières lignes arrivent peut-être après le début du message d'échec.
+        let lecteur = {
+            let erreurs = erreurs.clone();
+            thread::spawn(move || {
+                erreurs.ajouter("thread 'main' panicked at src/lib.rs:1:1:".to_string());
+                erreurs.ajouter("memory allocation of 64 bytes failed".to_string());
+                erreurs.ajouter("note: run with `RUST_BACKTRACE=1`".to_string());
+                erreurs.finir();
+            })
+        };
+        let message = erreurs.pour_un_echec();
+        vrai!(
+            message.contains("memory allocation of 64 bytes failed")
+                && message.contains("Ce que cela veut dire : le programme a demandé 64 octets"),
+            "{message}"
+        );
+        egal!(
+            erreurs.derniere_ligne().as_deref(),
+            Some("memory allocation of 64 bytes failed")
+        );
+        // Sans attendre l'échéance : la fin de la sortie a réveillé l'attente.
+        vrai!(
+            debut.elapsed() < SortieErreur::ATTENTE_DE_LA_FIN,
+            "attendu {:?}",
+            debut.elapsed()
+        );
+        let _ = lecteur.join();
+        // Les plus anciennes lignes s'en vont au-delà de GARDEES.
+        for i in 0..SortieErreur::GARDEES + 5 {
+            erreurs.ajouter(format!("ligne {i}"));
+        }
+        let message = erreurs.pour_un_echec();
+        vrai!(
+            !message.contains("ligne 4\n") && message.contains("ligne 5\n"),
+            "{message}"
+        );
+        let vide = SortieErreur::default();
+        vide.finir();
+        egal!(vide.pour_un_echec(), "");
+    }
+
+    #[test]
     fn sans_ports_remplace_les_numeros() {
         assert_eq!(
             sans_ports("de 127.0.0.1:5050 à 127.0.0.1:6 et 127.0.0.1:x"),

@@ -246,7 +246,11 @@ mod tests {
         let echec = std::panic::catch_unwind(|| {
             isoler(
                 "pannes::tests::un_test_isole_qui_fait_tomber_le_programme_echoue_en_francais",
-                || std::process::abort(),
+                || {
+                    eprintln!("memory allocation of 12 bytes failed");
+                    eprintln!("note: une note qui n'a rien à faire dans le message");
+                    std::process::abort()
+                },
             )
         });
         let message = echec.expect_err("le test isolé devait échouer");
@@ -255,9 +259,65 @@ mod tests {
             .cloned()
             .unwrap_or_default();
         vrai!(
-            texte.contains("a fait tomber tout le programme de tests"),
+            texte.contains("a fait tomber tout le programme de tests")
+                && texte.contains("memory allocation of 12 bytes failed")
+                && texte.contains("demandé 12 octets")
+                && !texte.contains("note: "),
             "message : {texte}"
         );
+        #[cfg(unix)]
+        vrai!(texte.contains("signal 6, SIGABRT"), "message : {texte}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn les_signaux_courants_sont_nommes() {
+        use std::os::unix::process::ExitStatusExt;
+        // Un statut d'attente brut : le numéro du signal dans les 7 bits du bas ; un code de
+        // sortie, décalé de 8 bits.
+        for (brut, attendu) in [
+            (6, "signal 6, SIGABRT"),
+            (9, "signal 9, SIGKILL"),
+            (11, "signal 11, SIGSEGV"),
+            (15, "signal 15"),
+            (3 << 8, "code de sortie 3"),
+        ] {
+            let texte = decrire_le_statut(&std::process::ExitStatus::from_raw(brut));
+            vrai!(texte.contains(attendu), "{brut} : {texte}");
+        }
+    }
+
+    #[test]
+    fn chaque_panne_connue_a_sa_phrase() {
+        for (ligne, attendu) in [
+            ("thread 'x' has overflowed its stack", "la pile"),
+            (
+                "called `Result::unwrap()` on an `Err` value: Os",
+                "`unwrap`",
+            ),
+            ("called `Option::unwrap()` on a `None` value", "`unwrap`"),
+            ("attempt to add with overflow", "entiers a débordé"),
+            ("attempt to add", ""),
+            (
+                "index out of bounds: the len is 3 but the index is 7",
+                "hors des bornes",
+            ),
+            (
+                "byte index 1 is not a char boundary; it is inside 'é'",
+                "hors des bornes",
+            ),
+            ("with overflow, mais pas au début", ""),
+        ] {
+            let phrase = expliquer_l_arret(ligne);
+            if attendu.is_empty() {
+                vrai!(phrase.is_none(), "{ligne} : {phrase:?}");
+            } else {
+                vrai!(
+                    phrase.as_deref().is_some_and(|p| p.contains(attendu)),
+                    "{ligne} : {phrase:?}"
+                );
+            }
+        }
     }
 
     #[test]
