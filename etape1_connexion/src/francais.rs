@@ -179,7 +179,7 @@ pub fn serveur_injoignable(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ::tests::egal;
+    use ::tests::{egal, vrai};
 
     #[derive(Parser, Debug)]
     struct Essai {
@@ -230,7 +230,7 @@ mod tests {
     #[test]
     fn les_erreurs_du_systeme_sont_en_francais_avec_le_detail() {
         let coupee = io::Error::from(io::ErrorKind::ConnectionReset);
-        assert!(erreur_systeme(&coupee).starts_with("connexion coupée brutalement"));
+        vrai!(erreur_systeme(&coupee).starts_with("connexion coupée brutalement"));
         let chaine = anyhow::Error::new(io::Error::from(io::ErrorKind::BrokenPipe))
             .context("le serveur s'est arrêté sur une erreur");
         assert!(
@@ -277,7 +277,7 @@ mod tests {
                 .starts_with("trop de fichiers ouverts par le programme")
         );
         // Un autre numéro du système n'est pas « trop de fichiers ouverts ».
-        assert!(!erreur_systeme(&io::Error::from_raw_os_error(emfile + 1)).starts_with("trop"));
+        vrai!(!erreur_systeme(&io::Error::from_raw_os_error(emfile + 1)).starts_with("trop"));
     }
 
     #[test]
@@ -303,7 +303,7 @@ mod tests {
     fn ecouter_et_joindre_disent_pourquoi_en_francais() {
         let ici = IpAddr::from([127, 0, 0, 1]);
         let phrase = |genre| ecoute_impossible(ici, 80, &io::Error::from(genre)).to_string();
-        assert!(phrase(io::ErrorKind::AddrInUse).contains("le port 80 est déjà utilisé"));
+        vrai!(phrase(io::ErrorKind::AddrInUse).contains("le port 80 est déjà utilisé"));
         assert!(
             phrase(io::ErrorKind::AddrNotAvailable)
                 .contains("l'adresse 127.0.0.1 n'appartient pas à cette machine")
@@ -311,13 +311,13 @@ mod tests {
         assert!(
             phrase(io::ErrorKind::PermissionDenied).contains("permission refusée pour le port 80")
         );
-        assert!(phrase(io::ErrorKind::Other).contains("erreur du système"));
+        vrai!(phrase(io::ErrorKind::Other).contains("erreur du système"));
         let joindre = |genre| {
             serveur_injoignable(ici, 5050, &io::Error::from(genre), "etape3_deconnexion")
                 .to_string()
         };
-        assert!(joindre(io::ErrorKind::ConnectionRefused).contains(": connexion refusée."));
-        assert!(joindre(io::ErrorKind::TimedOut).contains("pas de réponse dans le délai"));
-        assert!(joindre(io::ErrorKind::Other).contains("cargo run -p etape3_deconnexion"));
+        vrai!(joindre(io::ErrorKind::ConnectionRefused).contains(": connexion refusée."));
+        vrai!(joindre(io::ErrorKind::TimedOut).contains("pas de réponse dans le délai"));
+        vrai!(joindre(io::ErrorKind::Other).contains("cargo run -p etape3_deconnexion"));
     }
 }

@@ -897,7 +897,7 @@ mod tests {
         let mut trame = Vec::new();
         ecrire_message(&mut trame, Cadrage::Entete, "héhé")?;
         egal!(trame.len(), 64 + 6);
-        assert!(trame.starts_with(b"6 "));
+        vrai!(trame.starts_with(b"6 "));
         vrai!(trame[..64].iter().skip(1).all(|&o| o == b' '));
         Ok(())
     }

@@ -390,7 +390,7 @@ fn afficher(lecteur: &mut impl BufRead, sortie: &mut impl Write) -> anyhow::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ::tests::egal;
+    use ::tests::{egal, vrai};
 
     fn check(instruction: &str, attendu: &str) {
         egal!(
@@ -422,21 +422,21 @@ mod tests {
 
     #[test]
     fn une_instruction_inconnue_ou_vide_cite_aide() {
-        assert!(repondre("rm -rf /").contains("« aide »"));
-        assert!(repondre("").contains("« aide »"));
-        assert!(repondre("\u{1b}[2J").starts_with("ERREUR"));
-        assert!(!repondre("\u{1b}[2J").contains('\u{1b}'));
+        vrai!(repondre("rm -rf /").contains("« aide »"));
+        vrai!(repondre("").contains("« aide »"));
+        vrai!(repondre("\u{1b}[2J").starts_with("ERREUR"));
+        vrai!(!repondre("\u{1b}[2J").contains('\u{1b}'));
     }
 
     #[test]
     fn l_heure_est_calculee_depuis_l_epoque() {
         let instant = UNIX_EPOCH + Duration::from_secs(86_400 * 365 + 3 * 3600 + 25 * 60 + 7);
         egal!(heure_utc(instant), "03:25:07 (UTC)");
-        assert!(repondre("heure").starts_with("= "));
+        vrai!(repondre("heure").starts_with("= "));
     }
 
     #[test]
     fn aide_tient_sur_une_ligne() {
-        assert!(!repondre("aide").contains('\n'));
+        vrai!(!repondre("aide").contains('\n'));
     }
 }

@@ -508,7 +508,7 @@ fn afficher(lecteur: &mut impl BufRead, sortie: &mut impl Write) -> anyhow::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ::tests::egal;
+    use ::tests::{egal, vrai};
 
     /// Une ligne du tableau : ce que tape le client, ce que rend l'analyse.
     fn check(ligne: &str, attendu: Result<Entree, &str>) {
@@ -565,7 +565,7 @@ mod tests {
     #[test]
     fn pseudo_change_la_session_seulement_s_il_est_valide() {
         let mut session = Session::default();
-        assert!(executer(Commande::Pseudo("élève_2".into()), &mut session).is_ok());
+        vrai!(executer(Commande::Pseudo("élève_2".into()), &mut session).is_ok());
         egal!(session.pseudo, "élève_2");
         for refuse in ["a b", "x\u{1b}", "trop_long_pour_un_pseudo", "é/è"] {
             assert!(

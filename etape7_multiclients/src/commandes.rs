@@ -80,7 +80,7 @@ pub fn repondre(commande: &Commande) -> Option<Result<String, String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ::tests::egal;
+    use ::tests::{egal, vrai};
 
     fn check(ligne: &str, attendu: Result<Entree, &str>) {
         egal!(
@@ -131,8 +131,8 @@ mod tests {
 
     #[test]
     fn les_pseudos() {
-        assert!(valider_pseudo("alice").is_ok());
-        assert!(valider_pseudo("Élève-2_b").is_ok());
+        vrai!(valider_pseudo("alice").is_ok());
+        vrai!(valider_pseudo("Élève-2_b").is_ok());
         for refuse in [
             "",
             "a b",

@@ -792,7 +792,7 @@ fn attendre_reponse(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ::tests::egal;
+    use ::tests::{egal, vrai};
     use std::io::Read;
 
     fn paire() -> (TcpStream, TcpStream) {
@@ -850,9 +850,9 @@ mod tests {
             let salon = SalonPartage::default();
             let (s1, _c1) = paire();
             inscrire(&salon, "Alice", s1);
-            assert!(!pseudo_disponible(&salon, "alice"));
-            assert!(!pseudo_disponible(&salon, "ALICE"));
-            assert!(pseudo_disponible(&salon, "bob"));
+            vrai!(!pseudo_disponible(&salon, "alice"));
+            vrai!(!pseudo_disponible(&salon, "ALICE"));
+            vrai!(pseudo_disponible(&salon, "bob"));
         });
     }
 
@@ -863,7 +863,7 @@ mod tests {
             let (s1, _c1) = paire();
             let id = inscrire(&salon, "alice", s1);
             egal!(retirer(&salon, id).as_deref(), Some("alice"));
-            assert!(pseudo_disponible(&salon, "alice"));
+            vrai!(pseudo_disponible(&salon, "alice"));
         });
     }
 }

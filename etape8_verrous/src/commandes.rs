@@ -170,7 +170,7 @@ pub fn nettoyer(texte: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ::tests::egal;
+    use ::tests::{egal, vrai};
 
     fn check(ligne: &str, attendu: Result<Entree, &str>) {
         egal!(
@@ -243,10 +243,10 @@ mod tests {
 
     #[test]
     fn les_pseudos() {
-        assert!(valider_pseudo("alice").is_ok());
-        assert!(valider_pseudo("Élève-2_b").is_ok());
-        assert!(valider_pseudo("Chloé").is_ok());
-        assert!(valider_pseudo("Zoë_Œuvre").is_ok());
+        vrai!(valider_pseudo("alice").is_ok());
+        vrai!(valider_pseudo("Élève-2_b").is_ok());
+        vrai!(valider_pseudo("Chloé").is_ok());
+        vrai!(valider_pseudo("Zoë_Œuvre").is_ok());
         for refuse in [
             "",
             "a b",

@@ -134,8 +134,9 @@ mod tests {
     /// interblocage fait échouer le test, en français, au lieu de bloquer `cargo test` pour toujours.
     fn dans_le_delai<T: Send + 'static>(test: impl FnOnce() -> T + Send + 'static) -> T {
         ::tests::pannes::dans_le_delai(
-            std::time::Duration::from_secs(10),
-            "le thread du journal ne finit pas : sa boucle doit s'arrêter quand `prendre` rend faux (file fermée et vide)",
+            Duration::from_secs(10),
+            "le thread du journal ne finit pas : sa boucle doit s'arrêter quand `prendre` rend \
+             faux (file fermée et vide)",
             test,
         )
     }

@@ -430,7 +430,9 @@ mod tests {
     fn dans_le_delai<T: Send + 'static>(test: impl FnOnce() -> T + Send + 'static) -> T {
         ::tests::pannes::dans_le_delai(
             std::time::Duration::from_secs(10),
-            "le verrou d'une file est peut-être pris deux fois par le même thread (un `Mutex` ne se prend pas deux fois), ou l'écrivain attend un réveil qui ne vient pas (`du_nouveau` jamais signalé), ou une écriture ne rend jamais la main",
+            "le verrou d'une file est peut-être pris deux fois par le même thread (un `Mutex` ne \
+             se prend pas deux fois), ou l'écrivain attend un réveil qui ne vient pas \
+             (`du_nouveau` jamais signalé), ou une écriture ne rend jamais la main",
             test,
         )
     }
@@ -487,7 +489,7 @@ mod tests {
             egal!(lot, [grande], "une ligne plus grande qu'un lot part seule");
             lot.clear();
             vrai!(file.prendre(&mut lot));
-            assert!(lot.len() * cout("p") <= LOT_ECRITURE && lot.len() > 1000);
+            vrai!(lot.len() * cout("p") <= LOT_ECRITURE && lot.len() > 1000);
         })
     }
 

@@ -340,7 +340,9 @@ mod tests {
     fn dans_le_delai<T: Send + 'static>(test: impl FnOnce() -> T + Send + 'static) -> T {
         ::tests::pannes::dans_le_delai(
             std::time::Duration::from_secs(10),
-            "le verrou du salon est peut-être pris deux fois par le même thread (un `Mutex` ne se prend pas deux fois : pendant que vous tenez la garde d'`etat()`, n'appelez ni `self.etat()` ni une autre méthode du salon qui verrouille)",
+            "le verrou du salon est peut-être pris deux fois par le même thread (un `Mutex` ne se \
+             prend pas deux fois : pendant que vous tenez la garde d'`etat()`, n'appelez ni \
+             `self.etat()` ni une autre méthode du salon qui verrouille)",
             test,
         )
     }
@@ -468,8 +470,8 @@ mod tests {
             let mut lot = Vec::new();
             vrai!(file.prendre(&mut lot));
             egal!(lot.len(), 2, "l'historique est limité à 2 lignes : {lot:?}");
-            assert!(lot[0].starts_with("[historique] ") && lot[0].ends_with("alice : un"));
-            assert!(lot[1].ends_with("alice : deux"));
+            vrai!(lot[0].starts_with("[historique] ") && lot[0].ends_with("alice : un"));
+            vrai!(lot[1].ends_with("alice : deux"));
         })
     }
 
@@ -501,7 +503,7 @@ mod tests {
             let b = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
             egal!(salon.inscrire(a, "alice"), Ok(()));
             egal!(salon.inscrire(b, "bob"), Ok(()));
-            assert!(salon.renommer(b, "ALICE").is_err());
+            vrai!(salon.renommer(b, "ALICE").is_err());
             egal!(salon.renommer(a, "Alicia"), Ok("alice".to_string()));
             let troisieme = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
             egal!(salon.inscrire(troisieme, "alice"), Ok(()));
@@ -547,8 +549,8 @@ mod tests {
             let a = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
             let b = salon.ouvrir(nouvelle_file(), socket(), 10).expect("place");
             egal!(salon.inscrire(a, "Élodie"), Ok(()));
-            assert!(salon.inscrire(b, "elodie").is_err());
-            assert!(salon.inscrire(b, "ELODIE").is_err());
+            vrai!(salon.inscrire(b, "elodie").is_err());
+            vrai!(salon.inscrire(b, "ELODIE").is_err());
         })
     }
 }

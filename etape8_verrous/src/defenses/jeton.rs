@@ -110,10 +110,11 @@ pub(crate) fn demander_arret(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::tests::vrai;
 
     #[test]
     fn les_jetons_se_comparent_exactement() {
-        assert!(meme_jeton("s3cret", "s3cret"));
+        vrai!(meme_jeton("s3cret", "s3cret"));
         for faux in ["", "s3cre", "s3cret2", "S3CRET", "x3cret"] {
             assert!(!meme_jeton(faux, "s3cret"), "{faux}");
         }
